@@ -1,0 +1,16 @@
+# Compiler warnings and sanitizer configurations shared by every hogmf target.
+add_library(hogmf_options INTERFACE)
+target_compile_options(hogmf_options INTERFACE -Wall -Wextra -Wno-unused-parameter)
+if(HOGMF_SANITIZE_THREAD AND HOGMF_SANITIZE_ADDRESS)
+  message(FATAL_ERROR "Choose one of HOGMF_SANITIZE_THREAD and HOGMF_SANITIZE_ADDRESS")
+endif()
+if(HOGMF_SANITIZE_THREAD)
+  target_compile_options(hogmf_options INTERFACE -fsanitize=thread -g -fno-omit-frame-pointer)
+  target_link_options(hogmf_options INTERFACE -fsanitize=thread)
+  target_compile_definitions(hogmf_options INTERFACE HOGMF_TSAN=1)
+endif()
+if(HOGMF_SANITIZE_ADDRESS)
+  target_compile_options(hogmf_options INTERFACE -fsanitize=address,undefined
+                         -fno-sanitize-recover=undefined -g -fno-omit-frame-pointer)
+  target_link_options(hogmf_options INTERFACE -fsanitize=address,undefined)
+endif()

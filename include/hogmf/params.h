@@ -1,0 +1,62 @@
+// TrainParams: every knob of a training run, with validated defaults.
+//
+// The update follows the seed derivation (docs/design.md): for an observed
+// rating r_ij with error e = r_ij - p_i.q_j,
+//   p_i <- p_i + lr (2 e q_j - l2 p_i),   q_j <- q_j + lr (2 e p_i - l2 q_j),
+// both from their values before the step. LIBMF folds the 2 into its learning
+// rate: hogmf's lr = LIBMF's eta / 2 and hogmf's l2 = 2 x LIBMF's lambda give
+// the same step.
+//
+//   hogmf::TrainParams params;
+//   params.k = 64;
+//   params.max_epochs = 30;
+//   if (absl::Status s = params.Validate(); !s.ok()) return s;
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace hogmf {
+
+enum class LearningRateSchedule {
+  kConstant,  // lr every epoch (the seed)
+  kDecay,     // lr / (1 + lr_decay * epoch), epoch counted from 0
+};
+
+std::string_view ScheduleName(LearningRateSchedule schedule);
+absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name);
+
+struct TrainParams {
+  /// Latent factors per row: 1 .. 4096.
+  int k = 32;
+  /// Learning rate alpha of the seed's step: > 0 and finite.
+  float learning_rate = 0.005f;
+  /// L2 weight beta of the seed's loss: >= 0 and finite.
+  float l2 = 0.05f;
+  /// Epoch limit: >= 1.
+  int max_epochs = 20;
+  /// Seed of every random draw (initial factors, epoch orders).
+  uint64_t seed = 1;
+  /// Stop once the seed's loss (sum of squared errors + l2/2 (|p|^2 + |q|^2)
+  /// per observed rating) is at or under this; 0 disables. >= 0.
+  double stop_loss = 0.0;
+  /// Stop once the train RMSE is at or under this; 0 disables. >= 0.
+  double stop_rmse = 0.0;
+  /// Initial factors are uniform in [0, init_scale). 0 picks
+  /// 2 sqrt(mean / k), so that p.q starts near the mean rating. >= 0.
+  float init_scale = 0.0f;
+  /// Worker threads; 0 means every core. 0 .. 1024.
+  int threads = 0;
+  /// Learning-rate schedule over epochs.
+  LearningRateSchedule schedule = LearningRateSchedule::kConstant;
+  /// kDecay's d: >= 0.
+  float lr_decay = 0.0f;
+
+  // OK, or kInvalidArgument naming the first bad field and its allowed range.
+  absl::Status Validate() const;
+};
+
+}  // namespace hogmf

@@ -1,0 +1,30 @@
+// Recommend: the top-N items for a user, scored as one matrix-vector product
+// Q p_u, excluding the items the user rated in training.
+//
+//   absl::StatusOr<std::vector<hogmf::Recommendation>> top =
+//       hogmf::Recommend(model, "196", /*top_n=*/5);
+//   for (const auto& r : *top) std::cout << model.items().Name(r.item) << " " << r.score;
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hogmf/model.h"
+
+namespace hogmf {
+
+struct Recommendation {
+  uint32_t item = 0;  // index in model.items()
+  float score = 0;
+};
+
+// Best first; ties broken by lower index. kNotFound for an unknown user id,
+// kInvalidArgument for top_n < 1.
+absl::StatusOr<std::vector<Recommendation>> Recommend(const Model& model, std::string_view user_id,
+                                                      int top_n);
+absl::StatusOr<std::vector<Recommendation>> RecommendForIndex(const Model& model, uint32_t user,
+                                                              int top_n);
+
+}  // namespace hogmf

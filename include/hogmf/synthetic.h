@@ -1,0 +1,56 @@
+// Synthetic ratings: data sets hogmf generates itself for tests, demos and
+// benchmarks, shaped like real ones (skewed user activity and item popularity)
+// or planted with a known answer (a low-rank matrix plus Gaussian noise, whose
+// best achievable RMSE is the noise level).
+//
+//   hogmf::SyntheticSpec spec;
+//   spec.shape = hogmf::Shape::kLowRank;
+//   spec.noise = 0.5;
+//   absl::StatusOr<hogmf::Ratings> data = hogmf::Generate(spec);
+//   auto [train, test] = hogmf::SplitHoldout(*data, 0.1, /*seed=*/7);
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "hogmf/ratings.h"
+
+namespace hogmf {
+
+enum class Shape {
+  kMl100k,   // 943 users, 1,682 items, 100,000 ratings in 1..5
+  kMl10m,    // 69,878 users, 10,677 items, 10,000,054 ratings in 0.5..5 by halves
+  kNetflix,  // 480,189 users, 17,770 items, 100,480,507 ratings in 1..5
+  kLowRank,  // rank-r factors plus N(0, noise^2); real-valued, no clamping
+};
+
+// "ml100k", "ml10m", "netflix", "lowrank".
+std::string_view ShapeName(Shape shape);
+absl::StatusOr<Shape> ParseShape(std::string_view name);
+
+struct SyntheticSpec {
+  /// Which kind of data set.
+  Shape shape = Shape::kMl100k;
+  /// Seed of every random draw: the same spec gives the same ratings.
+  uint64_t seed = 1;
+  /// Number of ratings; 0 means the shape's own count. Users and items scale
+  /// with it for skewed shapes so the density stays that of the real set.
+  uint64_t ratings = 0;
+  /// kLowRank: users, items (0: 2,000 and 1,000), rank and noise sd.
+  uint32_t users = 0;
+  uint32_t items = 0;
+  int rank = 10;
+  double noise = 0.5;
+};
+
+// Generates the ratings with identity id maps (indices are the ids).
+// Pairs are distinct. Fails with kInvalidArgument on an impossible spec.
+absl::StatusOr<Ratings> Generate(const SyntheticSpec& spec);
+
+// Splits `data` at random into (train, test), about `test_fraction` of the
+// entries going to test. Both keep `data`'s id maps.
+std::pair<Ratings, Ratings> SplitHoldout(const Ratings& data, double test_fraction, uint64_t seed);
+
+}  // namespace hogmf

@@ -1,0 +1,132 @@
+// IdMap and Ratings: the container every stage after input works on.
+#include "hogmf/ratings.h"
+
+#include <charconv>
+#include <utility>
+
+#include "util/absl_compat.h"
+#include "util/check.h"
+
+namespace hogmf {
+
+IdMap IdMap::Identity(uint32_t size) {
+  IdMap map;
+  map.identity_ = true;
+  map.size_ = size;
+  return map;
+}
+
+uint32_t IdMap::Intern(std::string_view id) {
+  HOGMF_CHECK(!identity_);
+  auto [it, inserted] = index_.try_emplace(ToAbsl(id), size_);
+  if (inserted) {
+    names_.emplace_back(id);
+    ++size_;
+  }
+  return it->second;
+}
+
+void IdMap::GrowTo(uint32_t size) {
+  HOGMF_CHECK(identity_);
+  if (size > size_) size_ = size;
+}
+
+std::optional<uint32_t> IdMap::Find(std::string_view id) const {
+  if (identity_) {
+    uint64_t value = 0;
+    const char* end = id.data() + id.size();
+    auto [ptr, ec] = std::from_chars(id.data(), end, value);
+    if (ec != std::errc() || ptr != end || id.empty() || value >= size_) return std::nullopt;
+    return static_cast<uint32_t>(value);
+  }
+  auto it = index_.find(ToAbsl(id));
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string IdMap::Name(uint32_t index) const {
+  HOGMF_CHECK(index < size_);
+  if (identity_) return std::to_string(index);
+  return names_[index];
+}
+
+std::optional<IdMap> IdMap::FromNames(std::vector<std::string> names) {
+  IdMap map;
+  map.index_.reserve(names.size());
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    if (!map.index_.try_emplace(names[i], i).second) return std::nullopt;
+  }
+  map.size_ = static_cast<uint32_t>(names.size());
+  map.names_ = std::move(names);
+  return map;
+}
+
+Ratings::Ratings(std::vector<Rating> entries, IdMap users, IdMap items)
+    : owned_(std::move(entries)), users_(std::move(users)), items_(std::move(items)) {
+  SyncView();
+}
+
+Ratings Ratings::View(std::span<const Rating> entries, std::shared_ptr<const void> keep_alive,
+                      IdMap users, IdMap items) {
+  Ratings ratings;
+  ratings.keep_alive_ = std::move(keep_alive);
+  ratings.view_ = entries;
+  ratings.users_ = std::move(users);
+  ratings.items_ = std::move(items);
+  return ratings;
+}
+
+void Ratings::Add(uint32_t user, uint32_t item, float value) {
+  HOGMF_CHECK(owns_entries());
+  owned_.push_back(Rating{user, item, value});
+  SyncView();
+}
+
+void Ratings::Reserve(size_t n) {
+  HOGMF_CHECK(owns_entries());
+  owned_.reserve(n);
+  SyncView();
+}
+
+double Ratings::Mean() const {
+  if (view_.empty()) return 0.0;
+  double sum = 0.0;
+  for (const Rating& r : view_) sum += r.value;
+  return sum / static_cast<double>(view_.size());
+}
+
+namespace {
+
+// For each index of `from`, its index in `to` (or kUnknownIndex).
+std::vector<uint32_t> Translation(const IdMap& from, const IdMap& to) {
+  std::vector<uint32_t> table(from.size(), kUnknownIndex);
+  if (from.is_identity() && to.is_identity()) {
+    for (uint32_t i = 0; i < from.size(); ++i) table[i] = i < to.size() ? i : kUnknownIndex;
+    return table;
+  }
+  for (uint32_t i = 0; i < from.size(); ++i) {
+    std::optional<uint32_t> found = to.Find(from.Name(i));
+    if (found) table[i] = *found;
+  }
+  return table;
+}
+
+}  // namespace
+
+std::vector<Rating> AlignTo(const Ratings& data, const IdMap& users, const IdMap& items,
+                            size_t* unknown) {
+  const std::vector<uint32_t> user_table = Translation(data.users(), users);
+  const std::vector<uint32_t> item_table = Translation(data.items(), items);
+  std::vector<Rating> aligned;
+  aligned.reserve(data.size());
+  size_t missing = 0;
+  for (const Rating& r : data.entries()) {
+    const Rating out{user_table[r.user], item_table[r.item], r.value};
+    missing += (out.user == kUnknownIndex || out.item == kUnknownIndex);
+    aligned.push_back(out);
+  }
+  if (unknown != nullptr) *unknown = missing;
+  return aligned;
+}
+
+}  // namespace hogmf

@@ -1,0 +1,103 @@
+// MappedFile and AtomicFileWriter over POSIX calls.
+#include "util/file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+
+namespace hogmf {
+
+absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return absl::InternalError(absl::StrCat(path, ": cannot stat: ", std::strerror(err)));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, expected a file"));
+  }
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->path_ = path;
+  file->size_ = static_cast<size_t>(st.st_size);
+  if (file->size_ > 0) {
+    void* addr = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (addr == MAP_FAILED) {
+      const int err = errno;
+      ::close(fd);
+      return absl::InternalError(absl::StrCat(path, ": cannot map: ", std::strerror(err)));
+    }
+    ::madvise(addr, file->size_, MADV_SEQUENTIAL);
+    file->data_ = static_cast<const char*>(addr);
+    file->mapped_ = true;
+  }
+  ::close(fd);
+  return std::shared_ptr<const MappedFile>(std::move(file));
+}
+
+MappedFile::~MappedFile() {
+  if (mapped_) ::munmap(const_cast<char*>(data_), size_);
+}
+
+absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::string& path) {
+  std::unique_ptr<AtomicFileWriter> writer(new AtomicFileWriter());
+  writer->path_ = path;
+  std::random_device entropy;
+  writer->temp_path_ = absl::StrCat(path, ".tmp.", ::getpid(), ".", entropy() % 1000000);
+  const int fd = ::open(writer->temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot create output file: ", std::strerror(errno)));
+  }
+  writer->file_ = ::fdopen(fd, "wb");
+  if (writer->file_ == nullptr) {
+    ::close(fd);
+    ::unlink(writer->temp_path_.c_str());
+    return absl::InternalError(absl::StrCat(path, ": cannot open output stream"));
+  }
+  std::setvbuf(writer->file_, nullptr, _IOFBF, 1 << 20);
+  return writer;
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (file_ != nullptr) std::fclose(file_);
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void AtomicFileWriter::Write(const void* data, size_t size) {
+  if (failed_ || size == 0) return;
+  if (std::fwrite(data, 1, size, file_) != size) failed_ = true;
+  offset_ += size;
+}
+
+absl::Status AtomicFileWriter::Commit() {
+  if (committed_) return absl::FailedPreconditionError(absl::StrCat(path_, ": already committed"));
+  bool ok = !failed_ && std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  const int err = errno;
+  ok = (std::fclose(file_) == 0) && ok;
+  file_ = nullptr;
+  if (!ok) {
+    return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(err)));
+  }
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat(path_, ": cannot rename into place: ", std::strerror(errno)));
+  }
+  committed_ = true;
+  return absl::OkStatus();
+}
+
+}  // namespace hogmf

@@ -1,0 +1,60 @@
+// Random numbers with a fixed, portable definition (the standard library's
+// distributions differ between implementations): xoshiro256++ seeded through
+// splitmix64, with the conversions hogmf needs. Same seed, same stream,
+// on every platform.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+namespace hogmf {
+
+inline uint64_t SplitMix64(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+class Rng {
+ public:
+  // `stream` separates independent streams from one seed (per thread, per purpose).
+  explicit Rng(uint64_t seed, uint64_t stream = 0) {
+    uint64_t s = seed ^ (stream * 0xD1B54A32D192ED03ull);
+    for (uint64_t& word : s_) word = SplitMix64(s);
+  }
+
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[0] + s_[3], 23) + s_[0];
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+
+  // Uniform in [0, n), n >= 1 (Lemire's multiply-shift; bias < n / 2^64).
+  uint64_t Below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
+  }
+  // Uniform in [0, 1) with 24 random bits.
+  float UniformFloat() { return static_cast<float>(Next() >> 40) * 0x1.0p-24f; }
+  // Uniform in [0, 1) with 53 random bits.
+  double UniformDouble() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
+  // Standard normal (Box-Muller; one value per call).
+  double Normal() {
+    double u1 = UniformDouble();
+    const double u2 = UniformDouble();
+    if (u1 < 1e-300) u1 = 1e-300;
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+};
+
+}  // namespace hogmf

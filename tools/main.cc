@@ -1,2 +1,48 @@
-// hogmf command line: placeholder entry until the subcommands land.
-int main() { return 1; }
+// hogmf: the command line. Dispatches to one subcommand per verb.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/common.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: hogmf <command> [flags] [args]\n"
+    "\n"
+    "Matrix factorization by lock-free parallel SGD.\n"
+    "\n"
+    "commands:\n"
+    "  train      fit a model to a ratings file:     hogmf train [flags] TRAIN [MODEL]\n"
+    "  predict    predict the ratings of a file:     hogmf predict MODEL FILE [OUT]\n"
+    "  eval       RMSE and MAE of a model on a file: hogmf eval MODEL FILE\n"
+    "  recommend  top items for a user:              hogmf recommend MODEL --user=ID --top=N\n"
+    "  convert    ratings to binary, models to LIBMF: hogmf convert [--to=...] IN OUT\n"
+    "  gen        generate a synthetic data set:     hogmf gen --shape=... --out=FILE\n"
+    "\n"
+    "Run 'hogmf <command> --help' for a command's flags.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hogmf::cli;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (command == "train") return RunTrain(args);
+  if (command == "predict") return RunPredict(args);
+  if (command == "eval") return RunEval(args);
+  if (command == "recommend") return RunRecommend(args);
+  if (command == "convert") return RunConvert(args);
+  if (command == "gen") return RunGen(args);
+  std::fprintf(stderr, "hogmf: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return kExitUsage;
+}

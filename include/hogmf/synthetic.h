@@ -35,12 +35,17 @@ struct SyntheticSpec {
   Shape shape = Shape::kMl100k;
   /// Seed of every random draw: the same spec gives the same ratings.
   uint64_t seed = 1;
-  /// Number of ratings; 0 means the shape's own count. Users and items scale
-  /// with it for skewed shapes so the density stays that of the real set.
+  /// Number of ratings; 0 means the shape's own count. Users and items stay
+  /// those of the shape whatever the count ("Netflix cut to 25M" has Netflix's
+  /// users and items and is sparser). At most half of users x items.
   uint64_t ratings = 0;
-  /// kLowRank: users, items (0: 2,000 and 1,000), rank and noise sd.
+  /// Users and items; 0 means the shape's own (kLowRank: 2,000 and 1,000).
   uint32_t users = 0;
   uint32_t items = 0;
+  /// kLowRank: rank of the planted factors (every user and item gets at least
+  /// rank + 2 ratings) and sd of the Gaussian noise. Skewed shapes use a fixed
+  /// recipe and ignore both, but refuse invalid values (rank outside
+  /// [1, 1024], negative or non-finite noise) like kLowRank does.
   int rank = 10;
   double noise = 0.5;
 };

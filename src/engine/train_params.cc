@@ -1,0 +1,59 @@
+// TrainParams::Validate and the schedule names.
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "hogmf/params.h"
+#include "util/absl_compat.h"
+
+namespace hogmf {
+
+std::string_view ScheduleName(LearningRateSchedule schedule) {
+  switch (schedule) {
+    case LearningRateSchedule::kConstant:
+      return "constant";
+    case LearningRateSchedule::kDecay:
+      return "decay";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
+  if (name == "constant") return LearningRateSchedule::kConstant;
+  if (name == "decay") return LearningRateSchedule::kDecay;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown learning-rate schedule '", ToAbsl(name), "'; expected constant or decay"));
+}
+
+namespace {
+
+absl::Status Bad(const char* field, double value, const char* allowed) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid ", field, " = ", value, "; expected ", allowed));
+}
+
+}  // namespace
+
+absl::Status TrainParams::Validate() const {
+  if (k < 1 || k > 4096) return Bad("k", k, "an integer in 1 .. 4096");
+  if (!std::isfinite(learning_rate) || learning_rate <= 0) {
+    return Bad("learning_rate (--lr)", learning_rate, "a finite value > 0");
+  }
+  if (!std::isfinite(l2) || l2 < 0) return Bad("l2 (--l2)", l2, "a finite value >= 0");
+  if (max_epochs < 1) return Bad("max_epochs (--epochs)", max_epochs, "an integer >= 1");
+  if (!std::isfinite(stop_loss) || stop_loss < 0) {
+    return Bad("stop_loss (--stop-loss)", stop_loss, "a finite value >= 0 (0 = off)");
+  }
+  if (!std::isfinite(stop_rmse) || stop_rmse < 0) {
+    return Bad("stop_rmse (--stop-rmse)", stop_rmse, "a finite value >= 0 (0 = off)");
+  }
+  if (!std::isfinite(init_scale) || init_scale < 0) {
+    return Bad("init_scale (--init-scale)", init_scale, "a finite value >= 0 (0 = auto)");
+  }
+  if (threads < 0 || threads > 1024) return Bad("threads (--threads)", threads, "0 (all cores) .. 1024");
+  if (!std::isfinite(lr_decay) || lr_decay < 0) {
+    return Bad("lr_decay (--lr-decay)", lr_decay, "a finite value >= 0");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hogmf

@@ -1,0 +1,27 @@
+// The readers behind ReadRatings, one per text format (binary_ratings.h has
+// the binary one). Each takes the whole file mapped in memory and returns the
+// ratings or an InvalidArgument error naming the file and line.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "hogmf/input.h"
+#include "hogmf/ratings.h"
+#include "util/file.h"
+
+namespace hogmf::input {
+
+// "row col value" lines; identity id maps sized to the largest index + 1.
+absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file);
+// u.data (kMovielensTsv) or ratings.dat (kMovielensDat); string id maps.
+absl::StatusOr<Ratings> ReadMovielens(const MappedFile& file, Format format);
+// csv (delimiter ',', quoted fields) or tsv (delimiter '\t', no quoting) with
+// a header row; columns chosen by `options`; string id maps.
+absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
+                                      const ReadOptions& options);
+// A whitespace-separated matrix, 0 for missing; identity id maps.
+absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file);
+
+// The format of a mapped file: binary by its magic, text by its first line.
+absl::StatusOr<Format> SniffFormat(const MappedFile& file);
+
+}  // namespace hogmf::input

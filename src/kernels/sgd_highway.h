@@ -1,0 +1,42 @@
+// The Highway SGD kernels, one per instruction set compiled into this binary.
+//
+// sgd_highway.cc writes the chunk loop and the padded-row dot product once and
+// Highway compiles them for every target; this header hands out plain function
+// pointers per target so that nothing outside src/kernels sees Highway types.
+// kernel_registry.cc filters the list by what the CPU runs and names the
+// targets; the benchmark uses the variant entry to switch prefetch and the
+// k-specialised loops on and off.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hogmf/ratings.h"
+#include "kernels/sgd_kernel.h"
+
+namespace hogmf::kernels {
+
+// SgdChunkFn with its tuning knobs exposed: `prefetch_distance` ratings ahead
+// (0: no prefetch) and `specialise` (false: the runtime-k loop for every k).
+using SgdChunkVariantFn = void (*)(const SgdArgs& args, const Rating* ratings,
+                                   const uint32_t* order, size_t count, size_t prefetch_distance,
+                                   bool specialise);
+
+struct HighwayKernel {
+  int64_t target = 0;  // one HWY_* target bit, e.g. HWY_AVX2
+  SgdChunkFn sgd_chunk = nullptr;
+  DotFn dot = nullptr;
+  SgdChunkVariantFn sgd_chunk_variant = nullptr;
+};
+
+// Every Highway target this binary compiled, best first, whether or not this
+// CPU can run it (callers filter with hwy::SupportedTargets()).
+std::vector<HighwayKernel> CompiledHighwayKernels();
+
+// How many ratings ahead sgd_chunk prefetches P and Q rows (the rating record
+// itself is prefetched twice as far ahead when an order array is given).
+// Tuned with bench/kernel_bench.cc.
+inline constexpr size_t kHighwayPrefetchDistance = 8;
+
+}  // namespace hogmf::kernels

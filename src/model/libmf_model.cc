@@ -1,0 +1,342 @@
+// ExportLibmfModel and ImportLibmfModel: LIBMF's text model format, as LIBMF's
+// mf_save_model writes it and mf_load_model reads it:
+//
+//   f <loss function>           0 for squared error
+//   m <rows of P>
+//   n <rows of Q>
+//   k <factors per row>
+//   b <training mean>
+//   p0 T v1 v2 ... vk           one line per row of P, each value followed by
+//   p1 F 0 0 ... 0              a space; "F" marks a row without trained
+//   ...                         values (NaN in LIBMF), its k values are zeros
+//   q0 T v1 v2 ... vk           then one line per row of Q
+//
+// Rows are the model's dense indices, so the id maps are identity maps. LIBMF
+// predicts b for an index outside the model and for an F row; hogmf's Model
+// does the same for out-of-range and unseen rows, so F rows map to unseen
+// rows. Values are written in the shortest form that reads back to the same
+// float. The reader goes line by line so every error names file:line.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "hogmf/model.h"
+#include "hogmf/model_io.h"
+#include "util/file.h"
+#include "util/status_macros.h"
+
+namespace hogmf {
+namespace {
+
+constexpr int64_t kLibmfIntMax = std::numeric_limits<int32_t>::max();
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+void AppendFloat(std::string& out, float value) {
+  char buffer[32];
+  const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out.append(buffer, result.ptr);
+}
+
+void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(uint32_t) const,
+                const Model& model, AtomicFileWriter& file, std::string& buffer) {
+  const int k = factors.k();
+  for (uint32_t r = 0; r < factors.rows(); ++r) {
+    buffer += prefix;
+    buffer += std::to_string(r);
+    if ((model.*seen)(r)) {
+      buffer += " T ";
+      const float* row = factors.row(r);
+      for (int d = 0; d < k; ++d) {
+        AppendFloat(buffer, row[d]);
+        buffer += ' ';
+      }
+    } else {
+      buffer += " F ";
+      for (int d = 0; d < k; ++d) buffer += "0 ";
+    }
+    buffer += '\n';
+    if (buffer.size() >= (1 << 16)) {
+      file.Write(buffer);
+      buffer.clear();
+    }
+  }
+}
+
+// A trained row LIBMF's reader cannot take: it parses numbers only, no nan/inf.
+absl::Status CheckFinite(const FactorMatrix& factors, const char* what,
+                         bool (Model::*seen)(uint32_t) const, const Model& model,
+                         const std::string& path) {
+  for (uint32_t r = 0; r < factors.rows(); ++r) {
+    if (!(model.*seen)(r)) continue;
+    const float* row = factors.row(r);
+    for (int d = 0; d < factors.k(); ++d) {
+      if (!std::isfinite(row[d])) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": cannot export to LIBMF: ", what, " ", r,
+                         " holds a non-finite factor, which LIBMF cannot read"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+// Splits `rest` into whitespace-separated tokens, one per call.
+bool NextToken(std::string_view& rest, std::string_view* token) {
+  size_t begin = 0;
+  while (begin < rest.size() && IsSpace(rest[begin])) ++begin;
+  if (begin == rest.size()) {
+    rest = {};
+    return false;
+  }
+  size_t end = begin;
+  while (end < rest.size() && !IsSpace(rest[end])) ++end;
+  *token = rest.substr(begin, end - begin);
+  rest.remove_prefix(end);
+  return true;
+}
+
+// The text quoted in error messages: at most 40 characters of it.
+std::string Quote(std::string_view text) {
+  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
+  std::string quoted = "\"";
+  quoted.append(text.substr(0, 40));
+  if (text.size() > 40) quoted += "...";
+  quoted += "\"";
+  return quoted;
+}
+
+// Numbers as C++ streams read them: an optional sign (plus included).
+bool ParseInt(std::string_view text, int64_t* value) {
+  if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
+  const char* end = text.data() + text.size();
+  const std::from_chars_result result = std::from_chars(text.data(), end, *value);
+  return result.ec == std::errc() && result.ptr == end && !text.empty();
+}
+
+bool ParseFiniteFloat(std::string_view text, float* value) {
+  if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
+  const char* end = text.data() + text.size();
+  const std::from_chars_result result = std::from_chars(text.data(), end, *value);
+  return result.ec == std::errc() && result.ptr == end && !text.empty() && std::isfinite(*value);
+}
+
+class LibmfReader {
+ public:
+  LibmfReader(const std::string& path, std::string_view data) : path_(path), data_(data) {}
+
+  absl::StatusOr<Model> Read() {
+    int64_t fun = 0;
+    int64_t m = 0;
+    int64_t n = 0;
+    int64_t k = 0;
+    float b = 0.0f;
+    HOGMF_RETURN_IF_ERROR(ReadIntHeader("f", "loss function", &fun));
+    if (fun == 5 || fun == 6 || fun == 7) {
+      return Error(absl::StrCat("f ", fun,
+                                " is a LIBMF classification model, which predicts signs; hogmf "
+                                "reads real-valued models (f 0, 1, 2, 10, 11, 12)"));
+    }
+    if (!(fun == 0 || fun == 1 || fun == 2 || fun == 10 || fun == 11 || fun == 12)) {
+      return Error(absl::StrCat("unknown loss function f ", fun,
+                                ", expected one of 0, 1, 2, 5, 6, 7, 10, 11, 12"));
+    }
+    HOGMF_RETURN_IF_ERROR(ReadIntHeader("m", "number of rows", &m));
+    if (m < 0 || m > kLibmfIntMax) return Error(absl::StrCat("m = ", m, " is out of range"));
+    HOGMF_RETURN_IF_ERROR(ReadIntHeader("n", "number of columns", &n));
+    if (n < 0 || n > kLibmfIntMax) return Error(absl::StrCat("n = ", n, " is out of range"));
+    HOGMF_RETURN_IF_ERROR(ReadIntHeader("k", "number of factors", &k));
+    if (k < 1 || k > kLibmfIntMax) return Error(absl::StrCat("k = ", k, ", expected k >= 1"));
+    {
+      std::string_view value;
+      HOGMF_RETURN_IF_ERROR(ReadHeader("b", "average", &value));
+      if (!ParseFiniteFloat(value, &b)) {
+        return Error(absl::StrCat("b = ", Quote(value), " is not a finite number"));
+      }
+    }
+    // Every row line takes at least 4 + 2k bytes ("p0 T" and " v" per value),
+    // so the file size bounds what the header may ask to allocate.
+    const uint64_t rows = static_cast<uint64_t>(m) + static_cast<uint64_t>(n);
+    const uint64_t min_row_bytes = 4 + 2 * static_cast<uint64_t>(k);
+    const uint64_t left = data_.size() - pos_;
+    if (rows > 0 && min_row_bytes > left / rows) {
+      return Error(absl::StrCat("the header promises m + n = ", rows, " rows of k = ", k,
+                                " values, more than the ", left,
+                                " bytes after it can hold"));
+    }
+    if (rows == 0 && k > (int64_t{1} << 20)) return Error(absl::StrCat("k = ", k, " is too large"));
+
+    Model model(static_cast<int>(k), IdMap::Identity(static_cast<uint32_t>(m)),
+                IdMap::Identity(static_cast<uint32_t>(n)));
+    model.set_mean(b);
+    HOGMF_RETURN_IF_ERROR(ReadRows('p', model.user_factors(), model, &Model::set_user_seen));
+    HOGMF_RETURN_IF_ERROR(ReadRows('q', model.item_factors(), model, &Model::set_item_seen));
+    std::string_view line;
+    if (NextLine(&line)) {
+      return Error(absl::StrCat("expected the end of the file after m = ", m, " p rows and n = ",
+                                n, " q rows, found ", Quote(line)));
+    }
+    return model;
+  }
+
+ private:
+  absl::Status Error(const std::string& what) const {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ":", line_no_, ": ", what));
+  }
+
+  // The next line holding more than whitespace; false at the end of the file
+  // (then line_no_ is one past the last line).
+  bool NextLine(std::string_view* line) {
+    while (pos_ < data_.size()) {
+      const size_t newline = data_.find('\n', pos_);
+      const size_t end = newline == std::string_view::npos ? data_.size() : newline;
+      *line = data_.substr(pos_, end - pos_);
+      pos_ = newline == std::string_view::npos ? data_.size() : newline + 1;
+      ++line_no_;
+      std::string_view rest = *line;
+      std::string_view token;
+      if (NextToken(rest, &token)) return true;
+    }
+    ++line_no_;
+    return false;
+  }
+
+  absl::Status ReadHeader(const char* tag, const char* meaning, std::string_view* value) {
+    const std::string expected = absl::StrCat("header line \"", tag, " <", meaning, ">\"");
+    std::string_view line;
+    if (!NextLine(&line)) return Error(absl::StrCat("the file ends before the ", expected));
+    std::string_view rest = line;
+    std::string_view token;
+    std::string_view extra;
+    if (!NextToken(rest, &token) || token != tag || !NextToken(rest, value) ||
+        NextToken(rest, &extra)) {
+      return Error(absl::StrCat("expected ", expected, ", found ", Quote(line)));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadIntHeader(const char* tag, const char* meaning, int64_t* value) {
+    std::string_view text;
+    HOGMF_RETURN_IF_ERROR(ReadHeader(tag, meaning, &text));
+    if (!ParseInt(text, value)) {
+      return Error(absl::StrCat(tag, " = ", Quote(text), " is not an integer"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadRows(char prefix, FactorMatrix& factors, Model& model,
+                        void (Model::*set_seen)(uint32_t, bool)) {
+    const int k = factors.k();
+    const char other = prefix == 'p' ? 'q' : 'p';
+    for (uint32_t r = 0; r < factors.rows(); ++r) {
+      const std::string name = absl::StrCat(std::string(1, prefix), r);
+      std::string_view line;
+      if (!NextLine(&line)) {
+        return Error(absl::StrCat("the file ends before row ", name, " (", factors.rows(), " ",
+                                  std::string(1, prefix), " rows expected)"));
+      }
+      std::string_view rest = line;
+      std::string_view token;
+      NextToken(rest, &token);
+      if (token != name) {
+        int64_t index = 0;
+        const bool indexed = token.size() > 1 && ParseInt(token.substr(1), &index) &&
+                             token[1] != '+' && token[1] != '-';
+        if (indexed && token[0] == prefix) {
+          return Error(absl::StrCat("expected row ", name, ", found ", Quote(token),
+                                    " (rows must be numbered 0, 1, 2, ... in order)"));
+        }
+        if (indexed && token[0] == other) {
+          return Error(absl::StrCat("expected row ", name, ", found ", Quote(token), " (the header says ",
+                                    factors.rows(), " ", std::string(1, prefix), " rows)"));
+        }
+        return Error(absl::StrCat("expected row ", name, ", found ", Quote(line)));
+      }
+      if (!NextToken(rest, &token) || (token != "T" && token != "F")) {
+        return Error(absl::StrCat("expected T or F after ", name, ", found ", Quote(line)));
+      }
+      const bool trained = token == "T";
+      float* row = factors.row(r);
+      int count = 0;
+      while (NextToken(rest, &token)) {
+        if (count >= k) {
+          int total = count + 1;
+          while (NextToken(rest, &token)) ++total;
+          return Error(absl::StrCat(name, " has ", total, " values, expected k = ", k));
+        }
+        if (trained && !ParseFiniteFloat(token, &row[count])) {
+          return Error(absl::StrCat("value ", count + 1, " of ", name, ", ", Quote(token),
+                                    ", is not a finite number"));
+        }
+        ++count;
+      }
+      if (count != k) return Error(absl::StrCat(name, " has ", count, " values, expected k = ", k));
+      if (!trained) std::memset(row, 0, static_cast<size_t>(k) * sizeof(float));
+      (model.*set_seen)(r, trained);
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string& path_;
+  std::string_view data_;
+  size_t pos_ = 0;
+  uint64_t line_no_ = 0;
+};
+
+}  // namespace
+
+absl::Status ExportLibmfModel(const Model& model, const std::string& path) {
+  if (model.k() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot export a model without factors (k = 0)"));
+  }
+  if (model.num_users() > kLibmfIntMax || model.num_items() > kLibmfIntMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": cannot export to LIBMF: ", model.num_users(), " users x ", model.num_items(),
+        " items exceeds LIBMF's limit of ", kLibmfIntMax, " rows"));
+  }
+  if (!std::isfinite(model.mean())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot export to LIBMF: the model mean is not finite"));
+  }
+  HOGMF_RETURN_IF_ERROR(
+      CheckFinite(model.user_factors(), "user", &Model::user_seen, model, path));
+  HOGMF_RETURN_IF_ERROR(
+      CheckFinite(model.item_factors(), "item", &Model::item_seen, model, path));
+
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> file, AtomicFileWriter::Create(path));
+  std::string buffer = absl::StrCat("f 0\nm ", model.num_users(), "\nn ", model.num_items(),
+                                    "\nk ", model.k(), "\nb ");
+  AppendFloat(buffer, model.mean());
+  buffer += '\n';
+  AppendRows(model.user_factors(), 'p', &Model::user_seen, model, *file, buffer);
+  AppendRows(model.item_factors(), 'q', &Model::item_seen, model, *file, buffer);
+  file->Write(buffer);
+  return file->Commit();
+}
+
+absl::StatusOr<Model> ImportLibmfModel(const std::string& path) {
+  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
+  if (file->size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, not a LIBMF model"));
+  }
+  return LibmfReader(path, file->view()).Read();
+}
+
+}  // namespace hogmf

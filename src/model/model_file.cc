@@ -1,0 +1,609 @@
+// SaveModel and LoadModel: hogmf's native binary model format.
+//
+// Layout, every integer and float little-endian, no padding between fields:
+//
+//   header   160 bytes  magic "HOGMFMDL", version, header size, file size,
+//                       flags, k, num_users, num_items, mean, and a table of
+//                       seven sections (offset and size in bytes of each)
+//   sections            user factors   num_users rows of k float32
+//                       item factors   num_items rows of k float32
+//                       user seen      bitmap, bit u of byte u/8 (LSB first)
+//                       item seen      bitmap
+//                       user ids       empty for an identity map, else each id
+//                                      as varint length + bytes, by index
+//                       item ids       same
+//                       rated items    empty unless kept: varint total, then per
+//                                      user a varint count and the sorted item
+//                                      indices, first as is, then differences
+//   trailer   16 bytes  Checksum64 of every byte before the trailer, then
+//                       the end marker "HOGMFEND"
+//
+// Varints are LEB128 (7 bits per byte, low group first). Loading checks the
+// magic, version, sizes and checksum first, then every section's bounds and
+// contents against the header, so arbitrary bytes yield an error, never a
+// crash or an oversized allocation. LoadModel also recognizes LIBMF's text
+// model (a file starting with "f ") and reads it with ImportLibmfModel.
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hogmf/model.h"
+#include "hogmf/model_io.h"
+#include "util/checksum.h"
+#include "util/file.h"
+#include "util/status_macros.h"
+
+namespace hogmf {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "hogmf model files are read and written with little-endian memory copies");
+
+constexpr std::string_view kMagic = "HOGMFMDL";
+constexpr std::string_view kEndMagic = "HOGMFEND";
+constexpr uint32_t kVersion = 1;
+constexpr size_t kNumSections = 7;
+constexpr size_t kHeaderSize = 48 + kNumSections * 16;
+constexpr size_t kTrailerSize = 16;
+static_assert(kHeaderSize == 160);
+
+// Header field offsets.
+constexpr size_t kVersionAt = 8;
+constexpr size_t kHeaderSizeAt = 12;
+constexpr size_t kFileSizeAt = 16;
+constexpr size_t kFlagsAt = 24;
+constexpr size_t kKAt = 28;
+constexpr size_t kNumUsersAt = 32;
+constexpr size_t kNumItemsAt = 36;
+constexpr size_t kMeanAt = 40;
+constexpr size_t kReservedAt = 44;
+constexpr size_t kSectionsAt = 48;
+
+// Flags.
+constexpr uint32_t kUserIdsIdentity = 1u << 0;
+constexpr uint32_t kItemIdsIdentity = 1u << 1;
+constexpr uint32_t kHasRatedItems = 1u << 2;
+constexpr uint32_t kKnownFlags = kUserIdsIdentity | kItemIdsIdentity | kHasRatedItems;
+
+// Limits a valid file stays within.
+constexpr uint32_t kMaxK = 1u << 20;
+constexpr uint32_t kMaxRows = kUnknownIndex - 1;
+
+enum Section : size_t {
+  kUserFactors,
+  kItemFactors,
+  kUserSeen,
+  kItemSeen,
+  kUserIds,
+  kItemIds,
+  kRatedItems,
+};
+constexpr const char* kSectionNames[kNumSections] = {
+    "user factors", "item factors", "user seen flags", "item seen flags",
+    "user ids",     "item ids",     "rated items",
+};
+
+struct SectionRange {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Encoding helpers.
+
+template <typename T>
+void Put(uint8_t* at, T value) {
+  std::memcpy(at, &value, sizeof(T));
+}
+
+template <typename T>
+T Get(const uint8_t* at) {
+  T value;
+  std::memcpy(&value, at, sizeof(T));
+  return value;
+}
+
+size_t VarintSize(uint64_t value) {
+  size_t n = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+size_t EncodeVarint(uint64_t value, uint8_t* out) {
+  size_t n = 0;
+  while (value >= 0x80) {
+    out[n++] = static_cast<uint8_t>(value | 0x80);
+    value >>= 7;
+  }
+  out[n++] = static_cast<uint8_t>(value);
+  return n;
+}
+
+uint64_t BitmapBytes(uint32_t rows) { return (static_cast<uint64_t>(rows) + 7) / 8; }
+
+uint64_t FactorBytes(uint32_t rows, uint32_t k) {
+  return static_cast<uint64_t>(rows) * k * sizeof(float);
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+// Buffers bytes, feeds them to the checksum and to the file.
+class ChecksummedWriter {
+ public:
+  explicit ChecksummedWriter(AtomicFileWriter* out) : out_(out) { buffer_.reserve(kBufferSize); }
+
+  void Write(const void* data, size_t size) {
+    if (size >= kBufferSize) {
+      Flush();
+      checksum_.Update(data, size);
+      out_->Write(data, size);
+      return;
+    }
+    if (buffer_.size() + size > kBufferSize) Flush();
+    buffer_.append(static_cast<const char*>(data), size);
+  }
+  void WriteVarint(uint64_t value) {
+    uint8_t bytes[10];
+    Write(bytes, EncodeVarint(value, bytes));
+  }
+  void Flush() {
+    if (buffer_.empty()) return;
+    checksum_.Update(buffer_.data(), buffer_.size());
+    out_->Write(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+  // Flushes and returns the checksum of everything written.
+  uint64_t Finish() {
+    Flush();
+    return checksum_.value();
+  }
+
+ private:
+  static constexpr size_t kBufferSize = 1 << 16;
+  AtomicFileWriter* out_;
+  std::string buffer_;
+  Checksum64 checksum_;
+};
+
+uint64_t IdTableBytes(const IdMap& ids) {
+  if (ids.is_identity()) return 0;
+  uint64_t bytes = 0;
+  for (const std::string& id : ids.names()) bytes += VarintSize(id.size()) + id.size();
+  return bytes;
+}
+
+// Size of the rated items section; fails when the lists are not sorted,
+// distinct indices inside the item map.
+absl::StatusOr<uint64_t> RatedItemsBytes(const Model& model, const std::string& path) {
+  if (!model.has_rated_items()) return 0;
+  uint64_t bytes = VarintSize(model.rated_items().size());
+  for (uint32_t u = 0; u < model.num_users(); ++u) {
+    std::span<const uint32_t> items = model.RatedItems(u);
+    bytes += VarintSize(items.size());
+    for (size_t j = 0; j < items.size(); ++j) {
+      if (items[j] >= model.num_items() || (j > 0 && items[j] <= items[j - 1])) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": cannot save: the rated items of user ", u,
+            " are not sorted, distinct item indices below ", model.num_items()));
+      }
+      bytes += VarintSize(j == 0 ? items[j] : items[j] - items[j - 1]);
+    }
+  }
+  return bytes;
+}
+
+void WriteFactors(const FactorMatrix& m, ChecksummedWriter& out) {
+  const size_t row_bytes = static_cast<size_t>(m.k()) * sizeof(float);
+  for (uint32_t r = 0; r < m.rows(); ++r) out.Write(m.row(r), row_bytes);
+}
+
+void WriteBitmap(uint32_t rows, bool (Model::*seen)(uint32_t) const, const Model& model,
+                 ChecksummedWriter& out) {
+  uint8_t byte = 0;
+  for (uint32_t r = 0; r < rows; ++r) {
+    if ((model.*seen)(r)) byte |= static_cast<uint8_t>(1u << (r % 8));
+    if (r % 8 == 7) {
+      out.Write(&byte, 1);
+      byte = 0;
+    }
+  }
+  if (rows % 8 != 0) out.Write(&byte, 1);
+}
+
+void WriteIdTable(const IdMap& ids, ChecksummedWriter& out) {
+  if (ids.is_identity()) return;
+  for (const std::string& id : ids.names()) {
+    out.WriteVarint(id.size());
+    out.Write(id.data(), id.size());
+  }
+}
+
+void WriteRatedItems(const Model& model, ChecksummedWriter& out) {
+  if (!model.has_rated_items()) return;
+  out.WriteVarint(model.rated_items().size());
+  for (uint32_t u = 0; u < model.num_users(); ++u) {
+    std::span<const uint32_t> items = model.RatedItems(u);
+    out.WriteVarint(items.size());
+    for (size_t j = 0; j < items.size(); ++j) {
+      out.WriteVarint(j == 0 ? items[j] : items[j] - items[j - 1]);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+absl::Status FileError(const std::string& path, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
+}
+
+absl::Status Corrupt(const std::string& path, const std::string& what) {
+  return FileError(path, absl::StrCat("corrupt hogmf model: ", what));
+}
+
+// Reads varints and byte runs from one section, never past its end.
+class SectionReader {
+ public:
+  SectionReader(const uint8_t* begin, uint64_t size) : at_(begin), end_(begin + size) {}
+
+  bool ReadVarint(uint64_t* value) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at_ == end_) return false;
+      const uint8_t byte = *at_++;
+      if (shift == 63 && byte > 1) return false;  // more than 64 bits
+      result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) {
+        *value = result;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool ReadBytes(uint64_t size, std::string* out) {
+    if (size > remaining()) return false;
+    out->assign(reinterpret_cast<const char*>(at_), static_cast<size_t>(size));
+    at_ += size;
+    return true;
+  }
+  uint64_t remaining() const { return static_cast<uint64_t>(end_ - at_); }
+
+ private:
+  const uint8_t* at_;
+  const uint8_t* end_;
+};
+
+struct Header {
+  uint32_t flags = 0;
+  uint32_t k = 0;
+  uint32_t num_users = 0;
+  uint32_t num_items = 0;
+  float mean = 0.0f;
+  SectionRange sections[kNumSections];
+};
+
+// Checks magic, version, sizes and checksum, then decodes the header fields.
+absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, size_t size) {
+  if (size < kMagic.size() || std::memcmp(data, kMagic.data(), kMagic.size()) != 0) {
+    return FileError(path, absl::StrCat("truncated hogmf model: ", size,
+                                        " bytes, shorter than its magic number"));
+  }
+  if (size < kVersionAt + 4) {
+    return FileError(path, absl::StrCat("truncated hogmf model: ", size, " bytes"));
+  }
+  const uint32_t version = Get<uint32_t>(data + kVersionAt);
+  if (version > kVersion) {
+    return FileError(path, absl::StrCat("hogmf model format version ", version,
+                                        " is newer than this build reads (up to ", kVersion,
+                                        "); upgrade hogmf"));
+  }
+  if (version == 0) return Corrupt(path, "format version 0");
+  if (size < kHeaderSize + kTrailerSize) {
+    return FileError(path, absl::StrCat("truncated hogmf model: ", size, " bytes, less than the ",
+                                        kHeaderSize + kTrailerSize,
+                                        " of an empty model's header and trailer"));
+  }
+  const uint32_t header_size = Get<uint32_t>(data + kHeaderSizeAt);
+  if (header_size != kHeaderSize) {
+    return Corrupt(path, absl::StrCat("header size ", header_size, ", expected ", kHeaderSize));
+  }
+  const uint64_t file_size = Get<uint64_t>(data + kFileSizeAt);
+  if (file_size != size) {
+    if (file_size > size) {
+      return FileError(path, absl::StrCat("truncated hogmf model: ", size, " of ", file_size,
+                                          " bytes"));
+    }
+    return Corrupt(path, absl::StrCat("the file is ", size, " bytes but its header says ",
+                                      file_size));
+  }
+  const uint8_t* trailer = data + size - kTrailerSize;
+  if (std::memcmp(trailer + 8, kEndMagic.data(), kEndMagic.size()) != 0) {
+    return Corrupt(path, "end marker missing");
+  }
+  Checksum64 checksum;
+  checksum.Update(data, size - kTrailerSize);
+  const uint64_t stored = Get<uint64_t>(trailer);
+  if (checksum.value() != stored) {
+    return FileError(path, absl::StrFormat(
+                               "checksum mismatch (stored %016x, computed %016x): the hogmf "
+                               "model is corrupt",
+                               stored, checksum.value()));
+  }
+
+  Header h;
+  h.flags = Get<uint32_t>(data + kFlagsAt);
+  h.k = Get<uint32_t>(data + kKAt);
+  h.num_users = Get<uint32_t>(data + kNumUsersAt);
+  h.num_items = Get<uint32_t>(data + kNumItemsAt);
+  h.mean = Get<float>(data + kMeanAt);
+  if ((h.flags & ~kKnownFlags) != 0) {
+    return Corrupt(path, absl::StrFormat("unknown flags 0x%x", h.flags & ~kKnownFlags));
+  }
+  if (Get<uint32_t>(data + kReservedAt) != 0) return Corrupt(path, "reserved header field is set");
+  if (h.k < 1 || h.k > kMaxK) {
+    return Corrupt(path, absl::StrCat("k = ", h.k, ", expected 1 to ", kMaxK));
+  }
+  if (h.num_users > kMaxRows || h.num_items > kMaxRows) {
+    return Corrupt(path, absl::StrCat(h.num_users, " users x ", h.num_items,
+                                      " items, more than the ", kMaxRows, " rows allowed"));
+  }
+  const uint64_t body_end = size - kTrailerSize;
+  for (size_t s = 0; s < kNumSections; ++s) {
+    SectionRange& range = h.sections[s];
+    range.offset = Get<uint64_t>(data + kSectionsAt + 16 * s);
+    range.size = Get<uint64_t>(data + kSectionsAt + 16 * s + 8);
+    if (range.offset < kHeaderSize || range.offset > body_end ||
+        range.size > body_end - range.offset) {
+      return Corrupt(path, absl::StrCat(kSectionNames[s], " (offset ", range.offset, ", ",
+                                        range.size, " bytes) lie outside bytes ", kHeaderSize,
+                                        " to ", body_end));
+    }
+  }
+  const uint64_t expected[] = {
+      FactorBytes(h.num_users, h.k), FactorBytes(h.num_items, h.k),
+      BitmapBytes(h.num_users),      BitmapBytes(h.num_items),
+  };
+  for (size_t s = 0; s < 4; ++s) {
+    if (h.sections[s].size != expected[s]) {
+      return Corrupt(path, absl::StrCat(kSectionNames[s], " are ", h.sections[s].size,
+                                        " bytes, expected ", expected[s], " for ", h.num_users,
+                                        " users, ", h.num_items, " items, k = ", h.k));
+    }
+  }
+  return h;
+}
+
+absl::StatusOr<std::vector<uint8_t>> ReadBitmap(const std::string& path, const uint8_t* data,
+                                                const SectionRange& range, uint32_t rows,
+                                                const char* name) {
+  std::vector<uint8_t> seen(rows, 0);
+  const uint8_t* bits = data + range.offset;
+  for (uint32_t r = 0; r < rows; ++r) seen[r] = (bits[r / 8] >> (r % 8)) & 1;
+  if (rows % 8 != 0 && (bits[rows / 8] >> (rows % 8)) != 0) {
+    return Corrupt(path, absl::StrCat(name, ": bits set past the last row"));
+  }
+  return seen;
+}
+
+absl::StatusOr<IdMap> ReadIdTable(const std::string& path, const uint8_t* data,
+                                  const SectionRange& range, bool identity, uint32_t rows,
+                                  const char* name) {
+  if (identity) {
+    if (range.size != 0) {
+      return Corrupt(path, absl::StrCat(name, ": ", range.size, " bytes for an identity map"));
+    }
+    return IdMap::Identity(rows);
+  }
+  SectionReader reader(data + range.offset, range.size);
+  std::vector<std::string> names;
+  // Each id takes at least one byte, which bounds the reservation by the file.
+  names.reserve(static_cast<size_t>(std::min<uint64_t>(rows, range.size)));
+  for (uint32_t r = 0; r < rows; ++r) {
+    uint64_t length = 0;
+    std::string id;
+    if (!reader.ReadVarint(&length) || !reader.ReadBytes(length, &id)) {
+      return Corrupt(path, absl::StrCat(name, ": id ", r, " of ", rows, " runs past the section"));
+    }
+    names.push_back(std::move(id));
+  }
+  if (reader.remaining() != 0) {
+    return Corrupt(path, absl::StrCat(name, ": ", reader.remaining(),
+                                      " bytes left after the last id"));
+  }
+  std::optional<IdMap> map = IdMap::FromNames(std::move(names));
+  if (!map.has_value()) return Corrupt(path, absl::StrCat(name, ": an id appears twice"));
+  return std::move(*map);
+}
+
+absl::Status ReadRatedItems(const std::string& path, const uint8_t* data,
+                            const SectionRange& range, bool present, Model& model) {
+  if (!present) {
+    if (range.size != 0) {
+      return Corrupt(path, absl::StrCat("rated items: ", range.size,
+                                        " bytes though the header says none are kept"));
+    }
+    return absl::OkStatus();
+  }
+  SectionReader reader(data + range.offset, range.size);
+  uint64_t total = 0;
+  if (!reader.ReadVarint(&total) || total > reader.remaining()) {
+    return Corrupt(path, "rated items: bad total count");
+  }
+  const uint32_t num_users = model.num_users();
+  const uint32_t num_items = model.num_items();
+  std::vector<uint64_t> offsets(static_cast<size_t>(num_users) + 1, 0);
+  std::vector<uint32_t> items;
+  items.reserve(static_cast<size_t>(total));
+  for (uint32_t u = 0; u < num_users; ++u) {
+    uint64_t count = 0;
+    if (!reader.ReadVarint(&count) || count > total - items.size()) {
+      return Corrupt(path, absl::StrCat("rated items: bad count for user ", u));
+    }
+    uint64_t item = 0;
+    for (uint64_t j = 0; j < count; ++j) {
+      uint64_t delta = 0;
+      if (!reader.ReadVarint(&delta)) {
+        return Corrupt(path, absl::StrCat("rated items of user ", u, " run past the section"));
+      }
+      if (j > 0 && delta == 0) {
+        return Corrupt(path, absl::StrCat("rated items of user ", u, " repeat an item"));
+      }
+      if (delta >= num_items || (item += delta) >= num_items) {
+        return Corrupt(path, absl::StrCat("a rated item of user ", u, " is out of range (",
+                                          num_items, " items)"));
+      }
+      items.push_back(static_cast<uint32_t>(item));
+    }
+    offsets[u + 1] = items.size();
+  }
+  if (items.size() != total) {
+    return Corrupt(path, absl::StrCat("rated items: ", items.size(), " listed, total says ", total));
+  }
+  if (reader.remaining() != 0) {
+    return Corrupt(path, absl::StrCat("rated items: ", reader.remaining(),
+                                      " bytes left after the last user"));
+  }
+  model.SetRatedItemsCsr(std::move(offsets), std::move(items));
+  return absl::OkStatus();
+}
+
+void ReadFactors(const uint8_t* data, const SectionRange& range, FactorMatrix& m) {
+  const size_t row_bytes = static_cast<size_t>(m.k()) * sizeof(float);
+  const uint8_t* from = data + range.offset;
+  for (uint32_t r = 0; r < m.rows(); ++r, from += row_bytes) std::memcpy(m.row(r), from, row_bytes);
+}
+
+absl::StatusOr<Model> ParseNative(const std::string& path, const uint8_t* data, size_t size) {
+  HOGMF_ASSIGN_OR_RETURN(const Header h, ReadHeader(path, data, size));
+  const SectionRange* s = h.sections;
+  HOGMF_ASSIGN_OR_RETURN(IdMap users, ReadIdTable(path, data, s[kUserIds],
+                                                  (h.flags & kUserIdsIdentity) != 0, h.num_users,
+                                                  kSectionNames[kUserIds]));
+  HOGMF_ASSIGN_OR_RETURN(IdMap items, ReadIdTable(path, data, s[kItemIds],
+                                                  (h.flags & kItemIdsIdentity) != 0, h.num_items,
+                                                  kSectionNames[kItemIds]));
+  HOGMF_ASSIGN_OR_RETURN(std::vector<uint8_t> user_seen,
+                         ReadBitmap(path, data, s[kUserSeen], h.num_users,
+                                    kSectionNames[kUserSeen]));
+  HOGMF_ASSIGN_OR_RETURN(std::vector<uint8_t> item_seen,
+                         ReadBitmap(path, data, s[kItemSeen], h.num_items,
+                                    kSectionNames[kItemSeen]));
+  Model model(static_cast<int>(h.k), std::move(users), std::move(items));
+  ReadFactors(data, s[kUserFactors], model.user_factors());
+  ReadFactors(data, s[kItemFactors], model.item_factors());
+  for (uint32_t u = 0; u < h.num_users; ++u) model.set_user_seen(u, user_seen[u] != 0);
+  for (uint32_t i = 0; i < h.num_items; ++i) model.set_item_seen(i, item_seen[i] != 0);
+  model.set_mean(h.mean);
+  HOGMF_RETURN_IF_ERROR(
+      ReadRatedItems(path, data, s[kRatedItems], (h.flags & kHasRatedItems) != 0, model));
+  return model;
+}
+
+// True when `data` starts with the native magic, or is a prefix of it.
+bool LooksNative(std::string_view data) {
+  const size_t n = std::min(data.size(), kMagic.size());
+  return data.substr(0, n) == kMagic.substr(0, n);
+}
+
+}  // namespace
+
+absl::Status SaveModel(const Model& model, const std::string& path) {
+  if (model.k() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save a model without factors (k = 0)"));
+  }
+  if (static_cast<uint32_t>(model.k()) > kMaxK) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot save: k = ", model.k(), " exceeds ", kMaxK));
+  }
+  if (model.num_users() > kMaxRows || model.num_items() > kMaxRows) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: too many rows"));
+  }
+  const uint32_t k = static_cast<uint32_t>(model.k());
+  HOGMF_ASSIGN_OR_RETURN(const uint64_t rated_bytes, RatedItemsBytes(model, path));
+  const uint64_t sizes[kNumSections] = {
+      FactorBytes(model.num_users(), k), FactorBytes(model.num_items(), k),
+      BitmapBytes(model.num_users()),    BitmapBytes(model.num_items()),
+      IdTableBytes(model.users()),       IdTableBytes(model.items()),
+      rated_bytes,
+  };
+
+  uint8_t header[kHeaderSize] = {};
+  std::memcpy(header, kMagic.data(), kMagic.size());
+  Put<uint32_t>(header + kVersionAt, kVersion);
+  Put<uint32_t>(header + kHeaderSizeAt, kHeaderSize);
+  uint32_t flags = 0;
+  if (model.users().is_identity()) flags |= kUserIdsIdentity;
+  if (model.items().is_identity()) flags |= kItemIdsIdentity;
+  if (model.has_rated_items()) flags |= kHasRatedItems;
+  Put<uint32_t>(header + kFlagsAt, flags);
+  Put<uint32_t>(header + kKAt, k);
+  Put<uint32_t>(header + kNumUsersAt, model.num_users());
+  Put<uint32_t>(header + kNumItemsAt, model.num_items());
+  Put<float>(header + kMeanAt, model.mean());
+  uint64_t offset = kHeaderSize;
+  for (size_t s = 0; s < kNumSections; ++s) {
+    Put<uint64_t>(header + kSectionsAt + 16 * s, offset);
+    Put<uint64_t>(header + kSectionsAt + 16 * s + 8, sizes[s]);
+    offset += sizes[s];
+  }
+  Put<uint64_t>(header + kFileSizeAt, offset + kTrailerSize);
+
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> file, AtomicFileWriter::Create(path));
+  ChecksummedWriter out(file.get());
+  out.Write(header, sizeof(header));
+  WriteFactors(model.user_factors(), out);
+  WriteFactors(model.item_factors(), out);
+  WriteBitmap(model.num_users(), &Model::user_seen, model, out);
+  WriteBitmap(model.num_items(), &Model::item_seen, model, out);
+  WriteIdTable(model.users(), out);
+  WriteIdTable(model.items(), out);
+  WriteRatedItems(model, out);
+  const uint64_t checksum = out.Finish();
+  uint8_t trailer[kTrailerSize];
+  Put<uint64_t>(trailer, checksum);
+  std::memcpy(trailer + 8, kEndMagic.data(), kEndMagic.size());
+  file->Write(trailer, sizeof(trailer));
+  if (file->offset() != offset + kTrailerSize) {
+    return absl::InternalError(absl::StrCat(path, ": wrote ", file->offset(),
+                                            " bytes, the header promised ",
+                                            offset + kTrailerSize));
+  }
+  return file->Commit();
+}
+
+absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
+  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
+  const std::string_view data = file->view();
+  if (data.empty()) return FileError(path, "empty file, not a model");
+  if (LooksNative(data)) {
+    HOGMF_ASSIGN_OR_RETURN(Model model, ParseNative(path, reinterpret_cast<const uint8_t*>(data.data()),
+                                                    data.size()));
+    if (format != nullptr) *format = ModelFormat::kHogmf;
+    return model;
+  }
+  if (data.starts_with("f ")) {
+    file.reset();
+    HOGMF_ASSIGN_OR_RETURN(Model model, ImportLibmfModel(path));
+    if (format != nullptr) *format = ModelFormat::kLibmf;
+    return model;
+  }
+  return FileError(path, "not a hogmf or LIBMF model file");
+}
+
+}  // namespace hogmf

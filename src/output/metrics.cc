@@ -1,0 +1,39 @@
+// Evaluate and SeedLoss: RMSE/MAE of predictions and the seed's training loss.
+#include "hogmf/metrics.h"
+
+#include <cmath>
+#include <vector>
+
+#include "engine/fit.h"
+
+namespace hogmf {
+
+EvalResult EvaluateAligned(const Model& model, std::span<const Rating> test) {
+  EvalResult result;
+  double squared = 0.0;
+  double absolute = 0.0;
+  for (const Rating& r : test) {
+    const bool known = model.user_seen(r.user) && model.item_seen(r.item);
+    result.unknown += !known;
+    const double error = static_cast<double>(r.value) - model.Predict(r.user, r.item);
+    squared += error * error;
+    absolute += std::abs(error);
+  }
+  result.count = test.size();
+  if (result.count > 0) {
+    result.rmse = std::sqrt(squared / static_cast<double>(result.count));
+    result.mae = absolute / static_cast<double>(result.count);
+  }
+  return result;
+}
+
+EvalResult Evaluate(const Model& model, const Ratings& test) {
+  const std::vector<Rating> aligned = AlignTo(test, model.users(), model.items());
+  return EvaluateAligned(model, aligned);
+}
+
+double SeedLoss(const Model& model, std::span<const Rating> entries, float l2) {
+  return engine::MeasureFit(model.user_factors(), model.item_factors(), entries, l2).loss;
+}
+
+}  // namespace hogmf

@@ -1,0 +1,57 @@
+// Tests of TrainParams::Validate and schedule names.
+#include <cmath>
+#include <limits>
+
+#include "hogmf/params.h"
+#include "testing/status_matchers.h"
+
+namespace hogmf {
+namespace {
+
+using ::hogmf::testing::IsOk;
+using ::hogmf::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(TrainParamsTest, DefaultsAreValid) { EXPECT_THAT(TrainParams().Validate(), IsOk()); }
+
+TEST(TrainParamsTest, RefusesEachBadFieldByName) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct Case {
+    void (*mutate)(TrainParams&);
+    const char* field;
+  };
+  const Case cases[] = {
+      {[](TrainParams& p) { p.k = 0; }, "k"},
+      {[](TrainParams& p) { p.k = -3; }, "k"},
+      {[](TrainParams& p) { p.learning_rate = 0; }, "learning_rate"},
+      {[](TrainParams& p) { p.learning_rate = -0.1f; }, "learning_rate"},
+      {[](TrainParams& p) { p.learning_rate = std::numeric_limits<float>::quiet_NaN(); }, "learning_rate"},
+      {[](TrainParams& p) { p.l2 = -1; }, "l2"},
+      {[](TrainParams& p) { p.l2 = std::numeric_limits<float>::infinity(); }, "l2"},
+      {[](TrainParams& p) { p.max_epochs = 0; }, "max_epochs"},
+      {[](TrainParams& p) { p.stop_loss = -1; }, "stop_loss"},
+      {[](TrainParams& p) { p.stop_rmse = std::nan(""); }, "stop_rmse"},
+      {[](TrainParams& p) { p.init_scale = -0.5f; }, "init_scale"},
+      {[](TrainParams& p) { p.threads = -1; }, "threads"},
+      {[](TrainParams& p) { p.lr_decay = -1; }, "lr_decay"},
+  };
+  (void)nan;
+  for (const Case& c : cases) {
+    TrainParams params;
+    c.mutate(params);
+    EXPECT_THAT(params.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
+        << c.field;
+  }
+}
+
+TEST(TrainParamsTest, ScheduleNamesRoundTrip) {
+  for (auto schedule : {LearningRateSchedule::kConstant, LearningRateSchedule::kDecay}) {
+    absl::StatusOr<LearningRateSchedule> parsed = ParseSchedule(ScheduleName(schedule));
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_EQ(*parsed, schedule);
+  }
+  EXPECT_THAT(ParseSchedule("adagrad"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace hogmf

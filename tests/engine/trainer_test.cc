@@ -1,0 +1,195 @@
+// Tests of Train: the seed's worked example, determinism, stop rules,
+// validation, divergence, schedules, and convergence to the noise floor of a
+// planted low-rank matrix.
+#include "hogmf/trainer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "hogmf/metrics.h"
+#include "hogmf/synthetic.h"
+#include "testing/status_matchers.h"
+
+namespace hogmf {
+namespace {
+
+using ::hogmf::testing::IsOk;
+using ::hogmf::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// The seed's 5 x 4 example; 0 means missing.
+constexpr float kSeedMatrix[5][4] = {
+    {5, 3, 0, 1}, {4, 0, 0, 1}, {1, 1, 0, 5}, {1, 0, 0, 4}, {0, 1, 5, 4}};
+
+Ratings SeedRatings() {
+  std::vector<Rating> entries;
+  for (uint32_t u = 0; u < 5; ++u) {
+    for (uint32_t i = 0; i < 4; ++i) {
+      if (kSeedMatrix[u][i] != 0) entries.push_back({u, i, kSeedMatrix[u][i]});
+    }
+  }
+  return Ratings(std::move(entries), IdMap::Identity(5), IdMap::Identity(4));
+}
+
+TrainParams SeedParams(uint64_t seed) {
+  TrainParams params;
+  params.k = 2;
+  params.learning_rate = 0.0002f;
+  params.l2 = 0.02f;
+  params.max_epochs = 5000;
+  params.init_scale = 1.0f;
+  params.seed = seed;
+  params.threads = 1;
+  return params;
+}
+
+bool SameBits(const FactorMatrix& a, const FactorMatrix& b) {
+  return a.rows() == b.rows() && a.k() == b.k() &&
+         std::memcmp(a.data(), b.data(), a.bytes()) == 0;
+}
+
+TEST(TrainerTest, SeedWorkedExampleFitsTheObservedEntries) {
+  const Ratings ratings = SeedRatings();
+  for (uint64_t seed : {1, 2, 3}) {
+    absl::StatusOr<TrainResult> result = Train(ratings, SeedParams(seed));
+    ASSERT_THAT(result, IsOk());
+    const Model& model = result->model;
+    double squared = 0;
+    for (const Rating& r : ratings.entries()) {
+      const float error = r.value - model.Predict(r.user, r.item);
+      EXPECT_LT(std::abs(error), 0.5f) << "seed " << seed << " entry " << r.user << "," << r.item;
+      squared += error * error;
+    }
+    EXPECT_LT(squared, 0.5) << "seed " << seed;
+    // The missing entries get real predictions, not the mean.
+    EXPECT_NE(model.Predict(0, 2), model.mean());
+    EXPECT_TRUE(std::isfinite(model.Predict(1, 1)));
+    EXPECT_EQ(result->report.epochs, 5000);
+    EXPECT_EQ(result->report.stop_reason, StopReason::kEpochLimit);
+  }
+}
+
+TEST(TrainerTest, SameSeedGivesBitIdenticalModels) {
+  SyntheticSpec spec;
+  spec.shape = Shape::kMl100k;
+  spec.ratings = 20000;
+  absl::StatusOr<Ratings> data = Generate(spec);
+  ASSERT_THAT(data, IsOk());
+  TrainParams params;
+  params.threads = 1;
+  params.max_epochs = 3;
+  absl::StatusOr<TrainResult> a = Train(*data, params);
+  absl::StatusOr<TrainResult> b = Train(*data, params);
+  params.seed = 2;
+  absl::StatusOr<TrainResult> c = Train(*data, params);
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_TRUE(SameBits(a->model.user_factors(), b->model.user_factors()));
+  EXPECT_TRUE(SameBits(a->model.item_factors(), b->model.item_factors()));
+  EXPECT_FALSE(SameBits(a->model.user_factors(), c->model.user_factors()));
+  EXPECT_EQ(a->report.loss, b->report.loss);
+}
+
+TEST(TrainerTest, StopsAtTheLossThreshold) {
+  const Ratings ratings = SeedRatings();
+  TrainParams params = SeedParams(1);
+  params.stop_loss = 1.0;
+  absl::StatusOr<TrainResult> result = Train(ratings, params);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->report.stop_reason, StopReason::kLossThreshold);
+  EXPECT_LT(result->report.epochs, 5000);
+  EXPECT_LE(result->report.loss, 1.0);
+  // The epoch before the stop was still above the threshold.
+  const auto& history = result->report.history;
+  ASSERT_GE(history.size(), 2u);
+  EXPECT_GT(history[history.size() - 2].loss, 1.0);
+  // The reported loss is the seed's loss of the returned model.
+  EXPECT_NEAR(SeedLoss(result->model, ratings.entries(), params.l2), result->report.loss, 1e-6);
+}
+
+TEST(TrainerTest, StopsAtTheRmseThreshold) {
+  TrainParams params = SeedParams(1);
+  params.stop_rmse = 0.5;
+  absl::StatusOr<TrainResult> result = Train(SeedRatings(), params);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->report.stop_reason, StopReason::kRmseThreshold);
+  EXPECT_LE(result->report.train_rmse, 0.5);
+}
+
+TEST(TrainerTest, RefusesInvalidParamsAndEmptyData) {
+  TrainParams params;
+  params.k = 0;
+  EXPECT_THAT(Train(SeedRatings(), params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k")));
+  EXPECT_THAT(Train(Ratings(), TrainParams()), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(TrainerTest, DivergenceIsAnErrorThatSuggestsASmallerRate) {
+  TrainParams params = SeedParams(1);
+  params.learning_rate = 50.0f;
+  params.max_epochs = 50;
+  EXPECT_THAT(Train(SeedRatings(), params),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("smaller learning rate")));
+}
+
+TEST(TrainerTest, DecayScheduleLowersTheRatePerEpoch) {
+  TrainParams params = SeedParams(1);
+  params.max_epochs = 4;
+  params.schedule = LearningRateSchedule::kDecay;
+  params.lr_decay = 0.5f;
+  absl::StatusOr<TrainResult> result = Train(SeedRatings(), params);
+  ASSERT_THAT(result, IsOk());
+  ASSERT_EQ(result->report.history.size(), 4u);
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_FLOAT_EQ(result->report.history[t].learning_rate, 0.0002f / (1.0f + 0.5f * t));
+  }
+}
+
+class RecordingObserver : public TrainObserver {
+ public:
+  void OnEpoch(const EpochStats& stats) override { epochs.push_back(stats); }
+  std::vector<EpochStats> epochs;
+};
+
+// A planted rank-10 matrix with noise sd 0.5: the best achievable RMSE is 0.5.
+TEST(TrainerTest, ConvergesToTheNoiseFloorOfALowRankMatrix) {
+  SyntheticSpec spec;
+  spec.shape = Shape::kLowRank;
+  spec.rank = 10;
+  spec.noise = 0.5;
+  absl::StatusOr<Ratings> data = Generate(spec);
+  ASSERT_THAT(data, IsOk());
+  auto [train, test] = SplitHoldout(*data, 0.1, 5);
+  TrainParams params;
+  params.k = 10;
+  params.learning_rate = 0.01f;
+  params.l2 = 0.02f;
+  params.max_epochs = 40;
+  params.threads = 1;
+  RecordingObserver observer;
+  TrainOptions options;
+  options.validation = &test;
+  options.observer = &observer;
+  absl::StatusOr<TrainResult> result = Train(train, params, options);
+  ASSERT_THAT(result, IsOk());
+  ASSERT_EQ(observer.epochs.size(), 40u);
+  EXPECT_GE(observer.epochs.back().validation_rmse, 0.0);
+  const EvalResult eval = Evaluate(result->model, test);
+  EXPECT_LE(eval.rmse, 1.10 * spec.noise) << "validation RMSE " << eval.rmse;
+  EXPECT_NEAR(result->report.validation_rmse, eval.rmse, 1e-9);
+  // Learning happened: the first epoch was far from the floor.
+  EXPECT_GT(observer.epochs.front().validation_rmse, eval.rmse + 0.1);
+}
+
+TEST(TrainerTest, KeepsEachUsersRatedItems) {
+  absl::StatusOr<TrainResult> result = Train(SeedRatings(), SeedParams(1));
+  ASSERT_THAT(result, IsOk());
+  std::span<const uint32_t> rated = result->model.RatedItems(4);
+  ASSERT_EQ(rated.size(), 3u);
+  EXPECT_EQ(rated[0], 1u);
+  EXPECT_EQ(rated[1], 2u);
+  EXPECT_EQ(rated[2], 3u);
+}
+
+}  // namespace
+}  // namespace hogmf

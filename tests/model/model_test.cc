@@ -1,0 +1,111 @@
+// Tests of Model: predictions, seen flags and rated items.
+#include "hogmf/model.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace hogmf {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// 2 users x 3 items, k = 2, everything seen, mean 3.
+Model SmallModel() {
+  Model model(2, IdMap::Identity(2), IdMap::Identity(3));
+  model.set_mean(3.0f);
+  for (uint32_t u = 0; u < 2; ++u) {
+    model.user_factors().row(u)[0] = 1.0f + u;
+    model.user_factors().row(u)[1] = 0.5f;
+    model.set_user_seen(u, true);
+  }
+  for (uint32_t i = 0; i < 3; ++i) {
+    model.item_factors().row(i)[0] = static_cast<float>(i);
+    model.item_factors().row(i)[1] = 2.0f;
+    model.set_item_seen(i, true);
+  }
+  return model;
+}
+
+TEST(ModelTest, NewModelHasZeroFactorsAndNothingSeen) {
+  IdMap users;
+  users.Intern("a");
+  users.Intern("b");
+  Model model(4, std::move(users), IdMap::Identity(5));
+  EXPECT_EQ(model.k(), 4);
+  EXPECT_EQ(model.num_users(), 2u);
+  EXPECT_EQ(model.num_items(), 5u);
+  EXPECT_EQ(model.users().Find("b"), 1u);
+  EXPECT_FALSE(model.user_seen(0));
+  EXPECT_FALSE(model.item_seen(4));
+  EXPECT_EQ(model.user_factors().AsEigen().squaredNorm(), 0.0f);
+  model.set_mean(2.5f);
+  EXPECT_EQ(model.Predict(1, 3), 2.5f);
+  EXPECT_FALSE(model.has_rated_items());
+  EXPECT_THAT(model.RatedItems(0), IsEmpty());
+}
+
+TEST(ModelTest, PredictIsTheDotProductOfSeenRows) {
+  const Model model = SmallModel();
+  EXPECT_FLOAT_EQ(model.Predict(0, 0), 1.0f);           // 1*0 + 0.5*2
+  EXPECT_FLOAT_EQ(model.Predict(1, 2), 2.0f * 2 + 1.0f);  // 2*2 + 0.5*2
+}
+
+TEST(ModelTest, PredictIsTheMeanForUnseenUnknownAndOutOfRangeRows) {
+  Model model = SmallModel();
+  model.set_user_seen(1, false);
+  model.set_item_seen(0, false);
+  EXPECT_EQ(model.Predict(1, 1), 3.0f);
+  EXPECT_EQ(model.Predict(0, 0), 3.0f);
+  EXPECT_EQ(model.Predict(2, 1), 3.0f);
+  EXPECT_EQ(model.Predict(0, 3), 3.0f);
+  EXPECT_EQ(model.Predict(kUnknownIndex, 1), 3.0f);
+  EXPECT_EQ(model.Predict(0, kUnknownIndex), 3.0f);
+  EXPECT_NE(model.Predict(0, 1), 3.0f);
+}
+
+TEST(ModelTest, SetRatedItemsSortsAndDropsRepeats) {
+  Model model(1, IdMap::Identity(3), IdMap::Identity(10));
+  const std::vector<Rating> training = {
+      {2, 7, 1.0f}, {0, 3, 1.0f}, {2, 1, 1.0f}, {2, 7, 5.0f}, {0, 0, 1.0f}, {2, 9, 2.0f},
+  };
+  model.SetRatedItems(training);
+  ASSERT_TRUE(model.has_rated_items());
+  EXPECT_THAT(model.RatedItems(0), ElementsAre(0u, 3u));
+  EXPECT_THAT(model.RatedItems(1), IsEmpty());
+  EXPECT_THAT(model.RatedItems(2), ElementsAre(1u, 7u, 9u));
+  EXPECT_THAT(model.RatedItems(3), IsEmpty());
+  EXPECT_THAT(model.rated_offsets(), ElementsAre(0u, 2u, 2u, 5u));
+  EXPECT_EQ(model.rated_items().size(), 5u);
+}
+
+TEST(ModelTest, SetRatedItemsOfNoEntriesKeepsEmptyLists) {
+  Model model(1, IdMap::Identity(2), IdMap::Identity(2));
+  model.SetRatedItems({});
+  EXPECT_TRUE(model.has_rated_items());
+  EXPECT_THAT(model.RatedItems(0), IsEmpty());
+  EXPECT_THAT(model.RatedItems(1), IsEmpty());
+}
+
+TEST(ModelTest, SetRatedItemsCsrTakesTheArrays) {
+  Model model(1, IdMap::Identity(2), IdMap::Identity(4));
+  model.SetRatedItemsCsr({0, 1, 3}, {2, 0, 3});
+  EXPECT_THAT(model.RatedItems(0), ElementsAre(2u));
+  EXPECT_THAT(model.RatedItems(1), ElementsAre(0u, 3u));
+  model.SetRatedItemsCsr({}, {});
+  EXPECT_FALSE(model.has_rated_items());
+}
+
+TEST(ModelTest, CopiesAreIndependent) {
+  Model a = SmallModel();
+  Model b = a;
+  a.user_factors().row(0)[0] = 100.0f;
+  a.set_user_seen(1, false);
+  EXPECT_FLOAT_EQ(b.Predict(0, 1), 1.0f * 1 + 0.5f * 2);
+  EXPECT_TRUE(b.user_seen(1));
+}
+
+}  // namespace
+}  // namespace hogmf

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -28,6 +29,16 @@ enum class LearningRateSchedule {
 
 std::string_view ScheduleName(LearningRateSchedule schedule);
 absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name);
+
+// The order in which an epoch visits the ratings (docs/design.md compares them).
+enum class RatingOrder {
+  kShuffle,     // a fresh full permutation every epoch (the seed's SGD exactly)
+  kChunks,      // shuffled once into chunks; the chunk order is fresh every epoch
+  kUserChunks,  // sorted by user (random user and item order) into chunks; fresh chunk order
+};
+
+std::string_view OrderName(RatingOrder order);
+absl::StatusOr<RatingOrder> ParseOrder(std::string_view name);
 
 struct TrainParams {
   /// Latent factors per row: 1 .. 4096.
@@ -54,6 +65,22 @@ struct TrainParams {
   LearningRateSchedule schedule = LearningRateSchedule::kConstant;
   /// kDecay's d: >= 0.
   float lr_decay = 0.0f;
+  /// How each epoch orders the ratings.
+  RatingOrder order = RatingOrder::kShuffle;
+  /// Ratings per chunk handed to a worker: 1 .. 2^24.
+  int chunk_size = 4096;
+  /// SIMD kernel: "auto" (the best this CPU runs, or $HOGMF_ISA), "scalar",
+  /// "avx512", "avx2", "sse4", "neon", ...
+  std::string isa = "auto";
+  /// How often the monitor samples the loss, in milliseconds: 1 .. 3600000.
+  int monitor_ms = 200;
+  /// Training ratings the monitor samples (all if fewer): >= 1.
+  int monitor_sample = 100000;
+  /// Stop after this many seconds of training; 0 disables. >= 0.
+  double time_limit_seconds = 0.0;
+  /// Stop when the validation RMSE has not improved for this many epochs and
+  /// return the best model; 0 disables. >= 0; needs a validation set.
+  int early_stop = 0;
 
   // OK, or kInvalidArgument naming the first bad field and its allowed range.
   absl::Status Validate() const;

@@ -23,7 +23,9 @@ enum class Shape {
   kMl100k,   // 943 users, 1,682 items, 100,000 ratings in 1..5
   kMl10m,    // 69,878 users, 10,677 items, 10,000,054 ratings in 0.5..5 by halves
   kNetflix,  // 480,189 users, 17,770 items, 100,480,507 ratings in 1..5
-  kLowRank,  // rank-r factors plus N(0, noise^2); real-valued, no clamping
+  kLowRank,  // rank-r factors plus N(0, noise^2); real-valued, no clamping.
+             // Factor coordinates have variance 1/sqrt(r), so p.q has variance 1
+             // and the values 1 + noise^2; the best achievable RMSE is noise.
 };
 
 // "ml100k", "ml10m", "netflix", "lowrank".
@@ -35,7 +37,7 @@ struct SyntheticSpec {
   Shape shape = Shape::kMl100k;
   /// Seed of every random draw: the same spec gives the same ratings.
   uint64_t seed = 1;
-  /// Number of ratings; 0 means the shape's own count. Users and items stay
+  /// Number of ratings; 0 means the shape's own count (kLowRank: 600,000). Users and items stay
   /// those of the shape whatever the count ("Netflix cut to 25M" has Netflix's
   /// users and items and is sparser). At most half of users x items.
   uint64_t ratings = 0;
@@ -51,11 +53,14 @@ struct SyntheticSpec {
 };
 
 // Generates the ratings with identity id maps (indices are the ids).
-// Pairs are distinct. Fails with kInvalidArgument on an impossible spec.
+// Pairs are distinct; entries are grouped by user in increasing index, items in
+// random order within a user. The same spec gives the same ratings on any
+// platform and thread count. Fails with kInvalidArgument on an impossible spec.
 absl::StatusOr<Ratings> Generate(const SyntheticSpec& spec);
 
-// Splits `data` at random into (train, test), about `test_fraction` of the
-// entries going to test. Both keep `data`'s id maps.
+// Splits `data` at random into (train, test): each entry goes to test with
+// probability `test_fraction`, decided by `seed` alone. Both halves keep
+// `data`'s order and id maps.
 std::pair<Ratings, Ratings> SplitHoldout(const Ratings& data, double test_fraction, uint64_t seed);
 
 }  // namespace hogmf

@@ -9,7 +9,9 @@
 //   if (result.ok()) std::cout << result->report.train_rmse;
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,8 +24,11 @@ namespace hogmf {
 
 enum class StopReason {
   kEpochLimit,     // max_epochs reached
-  kLossThreshold,  // loss <= stop_loss
-  kRmseThreshold,  // train RMSE <= stop_rmse
+  kLossThreshold,  // loss <= stop_loss (exact at an epoch end, or the monitor's estimate)
+  kRmseThreshold,  // train RMSE <= stop_rmse (exact, or the monitor's estimate)
+  kTimeLimit,      // time_limit_seconds of training reached
+  kEarlyStop,      // validation RMSE stopped improving; the best model is returned
+  kCancelled,      // TrainOptions::cancel was set
 };
 std::string_view StopReasonName(StopReason reason);
 
@@ -39,11 +44,23 @@ struct EpochStats {
   float learning_rate = 0;        // the rate this epoch used
 };
 
-// Receives progress; every method may be called from the training thread.
+// One reading of the monitor thread while the workers run: estimates from a
+// fixed random sample of the training ratings.
+struct ProgressSample {
+  double seconds = 0;        // training time so far
+  int epoch = 0;             // 1-based epoch in progress
+  uint64_t updates = 0;      // SGD steps handed to workers so far, all epochs
+  double loss_estimate = 0;  // the seed's loss over all ratings, estimated from the sample
+  double rmse_estimate = 0;  // train RMSE estimated from the sample
+};
+
+// Receives progress. OnSample comes from the monitor thread, OnEpoch from the
+// thread that called Train; the two are never called at the same time.
 class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
   virtual void OnEpoch(const EpochStats& stats) {}
+  virtual void OnSample(const ProgressSample& sample) {}
 };
 
 struct TrainOptions {
@@ -53,6 +70,9 @@ struct TrainOptions {
   TrainObserver* observer = nullptr;
   /// Keep each user's rated items in the model (for recommendations).
   bool keep_rated_items = true;
+  /// When set to true by another thread, training stops at the next chunk and
+  /// returns the model as it is (StopReason::kCancelled). May be null.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct TrainReport {
@@ -65,6 +85,9 @@ struct TrainReport {
   double validation_rmse = -1;    // -1 when there is no validation set
   uint64_t validation_unknown = 0;  // validation pairs with an id unseen in training
   StopReason stop_reason = StopReason::kEpochLimit;
+  std::string kernel;             // the SIMD kernel used ("avx512", "scalar", ...)
+  int threads = 0;                // worker threads used
+  int best_epoch = 0;             // early stop: the epoch whose model is returned
   std::vector<EpochStats> history;
 };
 
@@ -73,7 +96,9 @@ struct TrainResult {
   TrainReport report;
 };
 
-// Fails with kInvalidArgument for invalid params or empty training data.
+// Fails with kInvalidArgument for invalid params, an unknown kernel or empty
+// training data, and kAborted when the factors diverge (NaN/Inf or an
+// exploding loss; the message suggests a smaller learning rate).
 absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
                                   const TrainOptions& options = {});
 

@@ -1,30 +1,76 @@
-// MeasureFit: one pass over the ratings, row norms computed once per row.
+// MeasureFit: passes over the ratings, row norms computed once per row.
 #include "engine/fit.h"
 
 #include <cmath>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_reduce.h>
+#include <tbb/partitioner.h>
+
 namespace hogmf::engine {
+namespace {
+
+struct Sums {
+  double squared = 0;
+  double norms = 0;
+};
+
+Sums Accumulate(const FactorMatrix& p, const FactorMatrix& q, const float* p_norms,
+                const float* q_norms, const Rating* begin, const Rating* end, kernels::DotFn dot) {
+  Sums sums;
+  const size_t stride = p.stride();
+  const int k = p.k();
+  for (const Rating* r = begin; r != end; ++r) {
+    const double error =
+        static_cast<double>(r->value) - dot(p.row(r->user), q.row(r->item), stride, k);
+    sums.squared += error * error;
+    sums.norms += static_cast<double>(p_norms[r->user]) + q_norms[r->item];
+  }
+  return sums;
+}
+
+Fit Finish(const Sums& sums, uint64_t count, float l2) {
+  Fit fit;
+  fit.squared_error = sums.squared;
+  fit.count = count;
+  fit.loss = sums.squared + 0.5 * static_cast<double>(l2) * sums.norms;
+  fit.rmse = count > 0 ? std::sqrt(sums.squared / static_cast<double>(count)) : 0.0;
+  return fit;
+}
+
+}  // namespace
 
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
-               float l2) {
+               float l2, kernels::DotFn dot) {
+  if (dot == nullptr) dot = &kernels::DotScalar;
   const Eigen::VectorXf p_norms = p.AsEigen().rowwise().squaredNorm();
   const Eigen::VectorXf q_norms = q.AsEigen().rowwise().squaredNorm();
-  Fit fit;
-  double norms = 0.0;
-  const int k = p.k();
-  for (const Rating& r : entries) {
-    const float* pu = p.row(r.user);
-    const float* qi = q.row(r.item);
-    float dot = 0.0f;
-    for (int d = 0; d < k; ++d) dot += pu[d] * qi[d];
-    const double error = static_cast<double>(r.value) - dot;
-    fit.squared_error += error * error;
-    norms += static_cast<double>(p_norms[r.user]) + q_norms[r.item];
-  }
-  fit.count = entries.size();
-  fit.loss = fit.squared_error + 0.5 * static_cast<double>(l2) * norms;
-  fit.rmse = fit.count > 0 ? std::sqrt(fit.squared_error / static_cast<double>(fit.count)) : 0.0;
-  return fit;
+  const Sums sums = Accumulate(p, q, p_norms.data(), q_norms.data(), entries.data(),
+                               entries.data() + entries.size(), dot);
+  return Finish(sums, entries.size(), l2);
+}
+
+Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
+                       std::span<const Rating> entries, float l2, kernels::DotFn dot) {
+  const Eigen::VectorXf p_norms = p.AsEigen().rowwise().squaredNorm();
+  const Eigen::VectorXf q_norms = q.AsEigen().rowwise().squaredNorm();
+  constexpr size_t kGrain = 1 << 16;
+  const Sums sums = tbb::parallel_deterministic_reduce(
+      tbb::blocked_range<size_t>(0, entries.size(), kGrain), Sums{},
+      [&](const tbb::blocked_range<size_t>& range, Sums partial) {
+        const Sums block = Accumulate(p, q, p_norms.data(), q_norms.data(),
+                                      entries.data() + range.begin(), entries.data() + range.end(), dot);
+        partial.squared += block.squared;
+        partial.norms += block.norms;
+        return partial;
+      },
+      [](Sums a, const Sums& b) {
+        a.squared += b.squared;
+        a.norms += b.norms;
+        return a;
+      },
+      tbb::simple_partitioner());
+  return Finish(sums, entries.size(), l2);
 }
 
 }  // namespace hogmf::engine

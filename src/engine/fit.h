@@ -8,6 +8,7 @@
 
 #include "hogmf/factor_matrix.h"
 #include "hogmf/ratings.h"
+#include "kernels/sgd_kernel.h"
 
 namespace hogmf::engine {
 
@@ -18,8 +19,13 @@ struct Fit {
   uint64_t count = 0;
 };
 
-// Every entry must index a row of p and q.
+// Every entry must index a row of p and q. `dot` defaults to the scalar one.
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
-               float l2);
+               float l2, kernels::DotFn dot = nullptr);
+
+// The same with TBB over blocks of entries, summed in a fixed order so the
+// result does not depend on the thread count. Call inside the pool's arena.
+Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
+                       std::span<const Rating> entries, float l2, kernels::DotFn dot);
 
 }  // namespace hogmf::engine

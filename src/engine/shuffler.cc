@@ -1,4 +1,4 @@
-// Shuffler: Fisher-Yates over the rating indices, once per epoch.
+// Shuffler: arranging the working array once, then a fresh order per epoch.
 #include "engine/shuffler.h"
 
 #include <algorithm>
@@ -8,27 +8,76 @@
 #include "util/check.h"
 
 namespace hogmf::engine {
+namespace {
 
-Shuffler::Shuffler(size_t num_ratings, uint64_t seed, size_t chunk_size)
-    : order_(num_ratings), rng_(seed, /*stream=*/0x5348554646ull), chunk_size_(chunk_size) {
-  HOGMF_CHECK(chunk_size > 0);
-  HOGMF_CHECK(num_ratings <= 0xFFFFFFFFull);
-  std::iota(order_.begin(), order_.end(), 0u);
+template <typename T>
+void FisherYates(std::span<T> values, Rng& rng) {
+  for (size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[rng.Below(i)]);
 }
 
-void Shuffler::StartEpoch() {
-  for (size_t i = order_.size(); i > 1; --i) {
-    const size_t j = rng_.Below(i);
-    std::swap(order_[i - 1], order_[j]);
+// Sorts by user, users in a random order, each user's ratings in a random order.
+void ArrangeByUser(std::span<Rating> ratings, Rng& rng) {
+  uint32_t num_users = 0;
+  for (const Rating& r : ratings) num_users = std::max(num_users, r.user + 1);
+  std::vector<uint32_t> rank(num_users);
+  std::iota(rank.begin(), rank.end(), 0u);
+  FisherYates(std::span<uint32_t>(rank), rng);
+  // Counting sort by the users' random rank.
+  std::vector<size_t> start(static_cast<size_t>(num_users) + 1, 0);
+  for (const Rating& r : ratings) ++start[rank[r.user] + 1];
+  for (size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
+  std::vector<Rating> sorted(ratings.size());
+  for (const Rating& r : ratings) sorted[start[rank[r.user]]++] = r;
+  std::copy(sorted.begin(), sorted.end(), ratings.begin());
+}
+
+}  // namespace
+
+Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_size, uint64_t seed)
+    : ratings_(ratings), order_(order), chunk_size_(chunk_size), rng_(seed, /*stream=*/0x5348554646ull) {
+  HOGMF_CHECK(chunk_size > 0);
+  HOGMF_CHECK(ratings.size() <= 0xFFFFFFFFull);
+  switch (order_) {
+    case RatingOrder::kShuffle:
+      permutation_.resize(ratings.size());
+      break;
+    case RatingOrder::kChunks:
+      FisherYates(ratings_, rng_);
+      permutation_.resize(num_chunks());
+      break;
+    case RatingOrder::kUserChunks:
+      FisherYates(ratings_, rng_);  // random order within each user, kept by the stable sort
+      ArrangeByUser(ratings_, rng_);
+      permutation_.resize(num_chunks());
+      break;
   }
+  std::iota(permutation_.begin(), permutation_.end(), 0u);
+}
+
+size_t Shuffler::num_chunks() const { return (ratings_.size() + chunk_size_ - 1) / chunk_size_; }
+
+void Shuffler::StartEpoch() {
+  FisherYates(std::span<uint32_t>(permutation_), rng_);
   cursor_ = 0;
 }
 
-std::span<const uint32_t> Shuffler::NextChunk() {
-  const size_t begin = cursor_;
-  const size_t end = std::min(order_.size(), begin + chunk_size_);
-  cursor_ = end;
-  return std::span<const uint32_t>(order_.data() + begin, end - begin);
+Chunk Shuffler::Next() {
+  Chunk chunk;
+  if (order_ == RatingOrder::kShuffle) {
+    const size_t begin = cursor_;
+    const size_t end = std::min(permutation_.size(), begin + chunk_size_);
+    cursor_ = end;
+    chunk.ratings = ratings_.data();
+    chunk.order = permutation_.data() + begin;
+    chunk.count = end - begin;
+    return chunk;
+  }
+  if (cursor_ >= permutation_.size()) return chunk;
+  const size_t begin = static_cast<size_t>(permutation_[cursor_++]) * chunk_size_;
+  const size_t end = std::min(ratings_.size(), begin + chunk_size_);
+  chunk.ratings = ratings_.data() + begin;
+  chunk.count = end - begin;
+  return chunk;
 }
 
 }  // namespace hogmf::engine

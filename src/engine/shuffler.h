@@ -1,6 +1,18 @@
-// Shuffler: the order in which an epoch visits the training ratings. Each
-// epoch is a fresh uniform random permutation of the rating indices, drawn
-// from a stream seeded by TrainParams::seed, handed out in chunks.
+// Shuffler: the order in which each epoch visits the training ratings, handed
+// out in chunks to the workers. It is the serial first stage of the engine's
+// pipeline, so handing out a chunk costs O(1); all heavy work (arranging the
+// ratings, drawing a permutation) happens between epochs.
+//
+// Orders (TrainParams::order):
+//  - kShuffle: a fresh uniform random permutation of all ratings every epoch,
+//    the seed's SGD exactly; chunks are slices of the permutation, so the
+//    kernel gathers ratings from random places.
+//  - kChunks: the ratings are shuffled once into a working array cut into
+//    chunks; every epoch visits the chunks in a fresh random order. The kernel
+//    streams each chunk contiguously.
+//  - kUserChunks: like kChunks, but the working array is sorted by user (users
+//    in a random order, each user's ratings in a random order), so a chunk
+//    touches few P rows and they stay in cache.
 #pragma once
 
 #include <cstddef>
@@ -8,25 +20,37 @@
 #include <span>
 #include <vector>
 
+#include "hogmf/params.h"
+#include "hogmf/ratings.h"
 #include "util/random.h"
 
 namespace hogmf::engine {
 
+// A unit of work: ratings[order[j]] for j < count, or ratings[0 .. count) when
+// order is null.
+struct Chunk {
+  const Rating* ratings = nullptr;
+  const uint32_t* order = nullptr;
+  size_t count = 0;
+};
+
 class Shuffler {
  public:
-  Shuffler(size_t num_ratings, uint64_t seed, size_t chunk_size);
+  // Arranges `ratings` in place for `order` (kShuffle leaves them as they are).
+  Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_size, uint64_t seed);
 
-  // Draws the next epoch's permutation and rewinds to its first chunk.
+  // Draws the next epoch's order and rewinds to its first chunk.
   void StartEpoch();
-  // The next chunk of rating indices, empty at the end of the epoch.
-  std::span<const uint32_t> NextChunk();
-  // The whole current permutation.
-  std::span<const uint32_t> order() const { return order_; }
+  // The next chunk; count == 0 at the end of the epoch.
+  Chunk Next();
+  size_t num_chunks() const;
 
  private:
-  std::vector<uint32_t> order_;
-  Rng rng_;
+  std::span<Rating> ratings_;
+  RatingOrder order_;
   size_t chunk_size_;
+  Rng rng_;
+  std::vector<uint32_t> permutation_;  // kShuffle: rating indices; else chunk indices
   size_t cursor_ = 0;
 };
 

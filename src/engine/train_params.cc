@@ -24,6 +24,26 @@ absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
       absl::StrCat("unknown learning-rate schedule '", ToAbsl(name), "'; expected constant or decay"));
 }
 
+std::string_view OrderName(RatingOrder order) {
+  switch (order) {
+    case RatingOrder::kShuffle:
+      return "shuffle";
+    case RatingOrder::kChunks:
+      return "chunks";
+    case RatingOrder::kUserChunks:
+      return "user-chunks";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<RatingOrder> ParseOrder(std::string_view name) {
+  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+    if (name == OrderName(order)) return order;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", ToAbsl(name),
+                                                 "'; expected shuffle, chunks or user-chunks"));
+}
+
 namespace {
 
 absl::Status Bad(const char* field, double value, const char* allowed) {
@@ -53,6 +73,17 @@ absl::Status TrainParams::Validate() const {
   if (!std::isfinite(lr_decay) || lr_decay < 0) {
     return Bad("lr_decay (--lr-decay)", lr_decay, "a finite value >= 0");
   }
+  if (chunk_size < 1 || chunk_size > (1 << 24)) {
+    return Bad("chunk_size (--chunk-size)", chunk_size, "an integer in 1 .. 16777216");
+  }
+  if (monitor_ms < 1 || monitor_ms > 3600000) {
+    return Bad("monitor_ms (--monitor-ms)", monitor_ms, "an integer in 1 .. 3600000");
+  }
+  if (monitor_sample < 1) return Bad("monitor_sample (--monitor-sample)", monitor_sample, "an integer >= 1");
+  if (!std::isfinite(time_limit_seconds) || time_limit_seconds < 0) {
+    return Bad("time_limit_seconds (--time-limit)", time_limit_seconds, "a finite value >= 0 (0 = off)");
+  }
+  if (early_stop < 0) return Bad("early_stop (--early-stop)", early_stop, "an integer >= 0 (0 = off)");
   return absl::OkStatus();
 }
 

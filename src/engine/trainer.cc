@@ -1,16 +1,26 @@
-// Train: builds the model, runs epochs of SGD in shuffled order, measures the
-// fit at each epoch end and stops at the thresholds or the epoch limit.
+// Train: wires the engine. It builds the model, arranges a working copy of the
+// ratings for the shuffler, starts the monitor, runs each epoch through the
+// worker pool, measures the exact fit at each epoch end, and stops at a
+// threshold, the epoch or time limit, early stopping, cancellation or
+// divergence.
 #include "hogmf/trainer.h"
+
+#include <tbb/info.h>
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/fit.h"
+#include "engine/monitor.h"
 #include "engine/shuffler.h"
+#include "engine/workers.h"
 #include "hogmf/metrics.h"
-#include "kernels/sgd_kernel.h"
+#include "kernels/kernel_registry.h"
+#include "util/absl_compat.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 
@@ -24,13 +34,17 @@ std::string_view StopReasonName(StopReason reason) {
       return "loss_threshold";
     case StopReason::kRmseThreshold:
       return "rmse_threshold";
+    case StopReason::kTimeLimit:
+      return "time_limit";
+    case StopReason::kEarlyStop:
+      return "early_stop";
+    case StopReason::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
 
 namespace {
-
-constexpr size_t kChunkSize = 4096;
 
 float InitScale(const TrainParams& params, double mean) {
   if (params.init_scale > 0) return params.init_scale;
@@ -38,8 +52,7 @@ float InitScale(const TrainParams& params, double mean) {
   return static_cast<float>(2.0 * std::sqrt(level / params.k));
 }
 
-// Uniform [0, scale) in every real coordinate, users first, then items; the
-// padding stays zero.
+// Uniform [0, scale) in every real coordinate; the padding stays zero.
 void InitFactors(FactorMatrix& factors, float scale, Rng& rng) {
   for (uint32_t row = 0; row < factors.rows(); ++row) {
     float* values = factors.row(row);
@@ -57,6 +70,38 @@ float EpochLearningRate(const TrainParams& params, int epoch_index) {
   return params.learning_rate;
 }
 
+// A fixed random sample of the training ratings for the monitor (all if fewer).
+std::vector<Rating> DrawSample(std::span<const Rating> ratings, size_t size, uint64_t seed) {
+  if (ratings.size() <= size) return std::vector<Rating>(ratings.begin(), ratings.end());
+  Rng rng(seed, /*stream=*/2);
+  std::vector<Rating> sample(size);
+  for (Rating& r : sample) r = ratings[rng.Below(ratings.size())];
+  return sample;
+}
+
+StopReason ReasonFor(engine::StopSignal signal) {
+  switch (signal) {
+    case engine::StopSignal::kLossThreshold:
+      return StopReason::kLossThreshold;
+    case engine::StopSignal::kRmseThreshold:
+      return StopReason::kRmseThreshold;
+    case engine::StopSignal::kTimeLimit:
+      return StopReason::kTimeLimit;
+    case engine::StopSignal::kCancelled:
+      return StopReason::kCancelled;
+    case engine::StopSignal::kNone:
+    case engine::StopSignal::kDiverged:
+      break;
+  }
+  return StopReason::kEpochLimit;
+}
+
+absl::Status Diverged(int epoch, double loss, float learning_rate) {
+  return absl::AbortedError(absl::StrCat(
+      "training diverged in epoch ", epoch, " (loss ", loss,
+      "); try a smaller learning rate than --lr=", learning_rate));
+}
+
 }  // namespace
 
 absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
@@ -67,8 +112,16 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
     return absl::InvalidArgumentError(
         absl::StrCat(train.size(), " training ratings; at most 4294967295 are supported"));
   }
+  if (params.early_stop > 0 && options.validation == nullptr) {
+    return absl::InvalidArgumentError("early stopping (--early-stop) needs a validation set");
+  }
+  HOGMF_ASSIGN_OR_RETURN(const kernels::Kernel kernel, kernels::SelectKernel(params.isa));
+  const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
 
   TrainResult result;
+  TrainReport& report = result.report;
+  report.kernel = kernel.name;
+  report.threads = threads;
   Model& model = result.model;
   model = Model(params.k, train.users(), train.items());
   const double mean = train.Mean();
@@ -83,14 +136,26 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
   InitFactors(model.item_factors(), scale, init_rng);
 
   std::vector<Rating> validation;
-  TrainReport& report = result.report;
   if (options.validation != nullptr) {
     size_t unknown = 0;
     validation = AlignTo(*options.validation, model.users(), model.items(), &unknown);
     report.validation_unknown = unknown;
   }
 
-  const kernels::Kernel kernel = kernels::ScalarKernel();
+  // The shuffler arranges a working copy; the full-permutation order reads the
+  // caller's ratings in place.
+  std::vector<Rating> working;
+  std::span<Rating> arranged;
+  if (params.order == RatingOrder::kShuffle) {
+    arranged = std::span<Rating>(const_cast<Rating*>(train.entries().data()), train.size());
+  } else {
+    working.assign(train.entries().begin(), train.entries().end());
+    arranged = std::span<Rating>(working);
+  }
+  engine::Shuffler shuffler(arranged, params.order, static_cast<size_t>(params.chunk_size),
+                            params.seed);
+  engine::WorkerPool pool(threads);
+
   kernels::SgdArgs args;
   args.p = model.user_factors().data();
   args.q = model.item_factors().data();
@@ -98,26 +163,51 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
   args.k = params.k;
   args.l2 = params.l2;
 
-  engine::Shuffler shuffler(train.size(), params.seed, kChunkSize);
-  const Rating* ratings = train.entries().data();
+  std::mutex observer_mutex;
+  engine::StopState stop;
+  engine::MonitorConfig config;
+  config.period = std::chrono::milliseconds(params.monitor_ms);
+  config.stop_loss = params.stop_loss;
+  config.stop_rmse = params.stop_rmse;
+  config.time_limit = params.time_limit_seconds;
+  config.l2 = params.l2;
+  config.num_ratings = train.size();
+  config.cancel = options.cancel;
+  std::function<void(const ProgressSample&)> on_sample;
+  if (options.observer != nullptr) {
+    on_sample = [&](const ProgressSample& sample) {
+      std::lock_guard<std::mutex> lock(observer_mutex);
+      options.observer->OnSample(sample);
+    };
+  }
+  engine::Monitor monitor(model.user_factors(), model.item_factors(),
+                          DrawSample(train.entries(), static_cast<size_t>(params.monitor_sample),
+                                     params.seed),
+                          config, stop, std::move(on_sample));
+
+  std::optional<Model> best;
+  double best_validation = INFINITY;
+  int epochs_without_gain = 0;
+  monitor.Start();
   for (int epoch = 0; epoch < params.max_epochs; ++epoch) {
     args.learning_rate = EpochLearningRate(params, epoch);
+    monitor.SetEpoch(epoch + 1);
     const auto start = std::chrono::steady_clock::now();
     shuffler.StartEpoch();
-    for (auto chunk = shuffler.NextChunk(); !chunk.empty(); chunk = shuffler.NextChunk()) {
-      kernel.sgd_chunk(args, ratings, chunk.data(), chunk.size());
-    }
+    const uint64_t updates = pool.RunEpoch(shuffler, kernel, args, stop, monitor.updates());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     EpochStats stats;
     stats.epoch = epoch + 1;
-    stats.updates = train.size();
+    stats.updates = updates;
     stats.seconds = seconds;
-    stats.updates_per_second = seconds > 0 ? static_cast<double>(train.size()) / seconds : 0.0;
+    stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
     stats.learning_rate = args.learning_rate;
-    const engine::Fit fit = engine::MeasureFit(model.user_factors(), model.item_factors(),
-                                               train.entries(), params.l2);
+    const engine::Fit fit = pool.Execute([&] {
+      return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), train.entries(),
+                                        params.l2, kernel.dot);
+    });
     stats.loss = fit.loss;
     stats.train_rmse = fit.rmse;
     if (!validation.empty()) stats.validation_rmse = EvaluateAligned(model, validation).rmse;
@@ -129,12 +219,18 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
     report.train_rmse = stats.train_rmse;
     report.validation_rmse = stats.validation_rmse;
     report.history.push_back(stats);
-    if (options.observer != nullptr) options.observer->OnEpoch(stats);
+    if (options.observer != nullptr) {
+      std::lock_guard<std::mutex> lock(observer_mutex);
+      options.observer->OnEpoch(stats);
+    }
 
-    if (!std::isfinite(fit.loss)) {
-      return absl::AbortedError(absl::StrCat(
-          "training diverged at epoch ", stats.epoch, " (loss is ", fit.loss,
-          "); try a smaller learning rate than --lr=", params.learning_rate));
+    if (!std::isfinite(fit.loss) || stop.signal() == engine::StopSignal::kDiverged) {
+      monitor.Finish();
+      return Diverged(stats.epoch, fit.loss, params.learning_rate);
+    }
+    if (stop.stopped()) {
+      report.stop_reason = ReasonFor(stop.signal());
+      break;
     }
     if (params.stop_loss > 0 && fit.loss <= params.stop_loss) {
       report.stop_reason = StopReason::kLossThreshold;
@@ -144,6 +240,25 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
       report.stop_reason = StopReason::kRmseThreshold;
       break;
     }
+    if (params.early_stop > 0) {
+      if (stats.validation_rmse < best_validation) {
+        best_validation = stats.validation_rmse;
+        report.best_epoch = stats.epoch;
+        epochs_without_gain = 0;
+        best = model;
+      } else if (++epochs_without_gain >= params.early_stop) {
+        report.stop_reason = StopReason::kEarlyStop;
+        break;
+      }
+    }
+  }
+  monitor.Finish();
+  if (best.has_value() && report.best_epoch != report.epochs) {
+    model = std::move(*best);
+    const EpochStats& kept = report.history[static_cast<size_t>(report.best_epoch) - 1];
+    report.loss = kept.loss;
+    report.train_rmse = kept.train_rmse;
+    report.validation_rmse = kept.validation_rmse;
   }
   report.updates_per_second =
       report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;

@@ -62,46 +62,46 @@ absl::Status DiagnoseLine(std::string_view path, uint64_t line_number, std::stri
   return LineError(path, line_number, absl::StrCat("line ", Quote(line), " is malformed"), kShape);
 }
 
-const char* SkipBlanks(const char* p, const char* end) {
-  while (p < end && IsBlank(*p)) ++p;
+// Skips blanks; stops at the '\n' every region parsed here ends with.
+inline const char* SkipBlanks(const char* p) {
+  while (IsBlank(*p)) ++p;
   return p;
 }
 
 // Parses the line starting at p (at a non-blank character) up to and
-// including its '\n'. Returns the position after the line, or nullptr when
+// including its '\n' (which is before end). Returns the position after the line, or nullptr when
 // the line is not a valid "row col value".
 inline const char* ParseLine(const char* p, const char* end, Rating* rating) {
   bool overflow;
-  const char* q = ScanIndex(p, end, &rating->user, &overflow);
-  if (q == p || overflow || q == end || !IsBlank(*q)) return nullptr;
-  p = SkipBlanks(q + 1, end);
-  q = ScanIndex(p, end, &rating->item, &overflow);
-  if (q == p || overflow || q == end || !IsBlank(*q)) return nullptr;
-  p = SkipBlanks(q + 1, end);
+  const char* q = ScanIndex<true>(p, end, &rating->user, &overflow);
+  if (q == p || overflow || !IsBlank(*q)) return nullptr;
+  p = SkipBlanks(q + 1);
+  q = ScanIndex<true>(p, end, &rating->item, &overflow);
+  if (q == p || overflow || !IsBlank(*q)) return nullptr;
+  p = SkipBlanks(q + 1);
   FloatScan status;
-  q = ScanFloat(p, end, &rating->value, &status);
+  q = ScanFloat<true>(p, end, &rating->value, &status);
   if (status != FloatScan::kOk) return nullptr;
-  p = SkipBlanks(q, end);
-  if (p == end) return p;
-  if (*p != '\n') return nullptr;
-  return p + 1;
+  p = SkipBlanks(q);
+  return *p == '\n' ? p + 1 : nullptr;
 }
 
-}  // namespace
-
-absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
-  const std::string_view text = SkipByteOrderMark(file.view());
+struct Parsed {
   std::vector<Rating> entries;
-  entries.reserve(CountNewlines(text) + 1);
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  uint64_t line_number = 1;
+  uint64_t line_number = 1;  // of the next line to parse
   uint32_t max_user = 0;
   uint32_t max_item = 0;
+};
+
+// Parses [begin, end), which ends with '\n', so no scan needs a bounds check.
+absl::Status ParseRegion(std::string_view path, const char* p, const char* const end, Parsed* out) {
+  uint64_t line_number = out->line_number;
+  uint32_t max_user = out->max_user;
+  uint32_t max_item = out->max_item;
+  std::vector<Rating>& entries = out->entries;
   while (p < end) {
     const char* const line_start = p;
-    p = SkipBlanks(p, end);
-    if (p == end) break;
+    p = SkipBlanks(p);
     if (*p == '\n') {
       ++p;
       ++line_number;
@@ -110,10 +110,8 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
     Rating rating;
     const char* next = ParseLine(p, end, &rating);
     if (next == nullptr) {
-      const void* newline = std::memchr(line_start, '\n', end - line_start);
-      const char* line_end = newline != nullptr ? static_cast<const char*>(newline) : end;
-      return DiagnoseLine(file.path(), line_number,
-                          std::string_view(line_start, line_end - line_start));
+      const char* line_end = static_cast<const char*>(std::memchr(line_start, '\n', end - line_start));
+      return DiagnoseLine(path, line_number, std::string_view(line_start, line_end - line_start));
     }
     p = next;
     ++line_number;
@@ -121,11 +119,34 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
     if (rating.item > max_item) max_item = rating.item;
     entries.push_back(rating);
   }
-  if (entries.empty()) {
+  out->line_number = line_number;
+  out->max_user = max_user;
+  out->max_item = max_item;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
+  const std::string_view text = SkipByteOrderMark(file.view());
+  Parsed parsed;
+  parsed.entries.reserve(CountNewlines(text) + 1);
+  // The bulk runs through the last '\n'; the rest, a last line without one,
+  // is parsed from a copy with '\n' appended.
+  size_t bulk = text.size();
+  while (bulk > 0 && text[bulk - 1] != '\n') --bulk;
+  HOGMF_RETURN_IF_ERROR(ParseRegion(file.path(), text.data(), text.data() + bulk, &parsed));
+  if (bulk < text.size()) {
+    std::string last(text.substr(bulk));
+    last += '\n';
+    HOGMF_RETURN_IF_ERROR(ParseRegion(file.path(), last.data(), last.data() + last.size(), &parsed));
+  }
+  if (parsed.entries.empty()) {
     return FileError(file.path(), "no ratings in the file",
                      "lines of 'row col value' separated by spaces or tabs");
   }
-  return Ratings(std::move(entries), IdMap::Identity(max_user + 1), IdMap::Identity(max_item + 1));
+  return Ratings(std::move(parsed.entries), IdMap::Identity(parsed.max_user + 1),
+                 IdMap::Identity(parsed.max_item + 1));
 }
 
 }  // namespace input

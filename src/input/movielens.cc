@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
+#include "input/id_interner.h"
 #include "input/readers.h"
 #include "input/text_scanner.h"
 #include "util/absl_compat.h"
@@ -48,6 +49,8 @@ absl::StatusOr<Ratings> ReadMovielens(const MappedFile& file, Format format) {
   entries.reserve(CountNewlines(text) + 1);
   IdMap users;
   IdMap items;
+  IdInterner user_ids(&users);
+  IdInterner item_ids(&items);
   // Files are usually grouped by user: remember the last user's index.
   std::string_view last_user;
   uint32_t last_user_index = 0;
@@ -76,11 +79,11 @@ absl::StatusOr<Ratings> ReadMovielens(const MappedFile& file, Format format) {
                        absl::StrCat(shape, " with a numeric rating"));
     }
     if (!have_last_user || fields[0] != last_user) {
-      last_user_index = users.Intern(fields[0]);
+      last_user_index = user_ids.Intern(fields[0]);
       last_user = fields[0];
       have_last_user = true;
     }
-    entries.push_back(Rating{last_user_index, items.Intern(fields[1]), value});
+    entries.push_back(Rating{last_user_index, item_ids.Intern(fields[1]), value});
   }
   if (entries.empty()) {
     return FileError(path, "no ratings in the file", absl::StrCat("lines of ", shape));

@@ -53,7 +53,7 @@ ShapeSize DefaultSize(Shape shape) {
     case Shape::kNetflix:
       return {480'189, 17'770, 100'480'507};
     case Shape::kLowRank:
-      return {2'000, 1'000, 200'000};
+      return {2'000, 1'000, 600'000};
   }
   return {0, 0, 0};
 }

@@ -1,8 +1,6 @@
 // Number parsing and error text for the text readers (see text_scanner.h).
 #include "input/text_scanner.h"
 
-#include <bit>
-#include <cfloat>
 #include <charconv>
 #include <system_error>
 
@@ -11,15 +9,6 @@
 
 namespace hogmf::input {
 namespace {
-
-// Powers of ten that a double holds exactly.
-constexpr double kExactPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr int kMaxExactPow10 = 22;
-// A double's 52 fraction bits minus a float's 23: the bits rounding to float drops.
-constexpr uint64_t kDroppedBits = (uint64_t{1} << 29) - 1;
-constexpr uint64_t kHalfWay = uint64_t{1} << 28;
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -40,14 +29,6 @@ bool IsNonFiniteWord(std::string_view token) {
 
 }  // namespace
 
-std::string_view TrimBlanks(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && IsBlank(text[begin])) ++begin;
-  while (end > begin && IsBlank(text[end - 1])) --end;
-  return text.substr(begin, end - begin);
-}
-
 bool IsBlankLine(std::string_view line) {
   for (char c : line) {
     if (!IsBlank(c)) return false;
@@ -61,113 +42,32 @@ std::string_view SkipByteOrderMark(std::string_view text) {
 }
 
 size_t CountNewlines(std::string_view text) {
-  // A plain counting loop: the compiler vectorizes it.
+  // Byte-wide counters over blocks of 255 bytes, so the compiler vectorizes
+  // the inner loop without widening.
   size_t count = 0;
-  const char* p = text.data();
-  const size_t n = text.size();
-  for (size_t i = 0; i < n; ++i) count += (p[i] == '\n');
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  while (n > 0) {
+    const size_t block = n < 255 ? n : 255;
+    unsigned char in_block = 0;
+    for (size_t i = 0; i < block; ++i) in_block += (p[i] == '\n');
+    count += in_block;
+    p += block;
+    n -= block;
+  }
   return count;
 }
 
-const char* ScanFloat(const char* p, const char* end, float* value, FloatScan* status) {
-  bool negative = false;
-  if (p < end && (*p == '-' || *p == '+')) {
-    negative = *p == '-';
-    ++p;
-  }
-  const char* unsigned_start = p;
-  // The value is mantissa * 10^exponent. At most 19 significant digits fit the
-  // mantissa; `truncated` records a nonzero digit that did not.
-  uint64_t mantissa = 0;
-  int significant = 0;
-  int64_t exponent = 0;
-  bool any_digit = false;
-  bool truncated = false;
-  while (p < end && IsDigit(*p)) {
-    any_digit = true;
-    const int digit = *p - '0';
-    if (significant < 19) {
-      if (mantissa != 0 || digit != 0) {
-        mantissa = mantissa * 10 + static_cast<uint64_t>(digit);
-        ++significant;
-      }
-    } else {
-      ++exponent;
-      truncated |= digit != 0;
-    }
-    ++p;
-  }
-  if (p < end && *p == '.') {
-    ++p;
-    while (p < end && IsDigit(*p)) {
-      any_digit = true;
-      const int digit = *p - '0';
-      if (significant < 19) {
-        if (mantissa != 0 || digit != 0) {
-          mantissa = mantissa * 10 + static_cast<uint64_t>(digit);
-          ++significant;
-        }
-        --exponent;
-      } else {
-        truncated |= digit != 0;
-      }
-      ++p;
-    }
-  }
-  if (!any_digit) {
-    *status = FloatScan::kSyntax;
-    return p;
-  }
-  if (p < end && (*p == 'e' || *p == 'E')) {
-    const char* q = p + 1;
-    bool exponent_negative = false;
-    if (q < end && (*q == '-' || *q == '+')) {
-      exponent_negative = *q == '-';
-      ++q;
-    }
-    if (q == end || !IsDigit(*q)) {
-      *status = FloatScan::kSyntax;
-      return q;
-    }
-    int64_t e = 0;
-    while (q < end && IsDigit(*q)) {
-      if (e < 100000000) e = e * 10 + (*q - '0');
-      ++q;
-    }
-    exponent += exponent_negative ? -e : e;
-    p = q;
-  }
-  *status = FloatScan::kOk;
-  if (mantissa == 0 && !truncated) {
-    *value = negative ? -0.0f : 0.0f;
-    return p;
-  }
-  // Fast path: an exact mantissa and an exact power of ten make one correctly
-  // rounded double operation. Rounding that double to float is then correct
-  // unless it landed exactly halfway between two floats, where the first
-  // rounding may have decided the tie; those go to from_chars.
-  if (!truncated && mantissa <= (uint64_t{1} << 53) && exponent >= -kMaxExactPow10 &&
-      exponent <= kMaxExactPow10) {
-    double d = static_cast<double>(mantissa);
-    d = exponent < 0 ? d / kExactPow10[-exponent] : d * kExactPow10[exponent];
-    if (d >= static_cast<double>(FLT_MIN) && d <= static_cast<double>(FLT_MAX) &&
-        (std::bit_cast<uint64_t>(d) & kDroppedBits) != kHalfWay) {
-      const float f = static_cast<float>(d);
-      *value = negative ? -f : f;
-      return p;
-    }
-  }
-  float f = 0.0f;
-  const auto [stop, error] = std::from_chars(unsigned_start, p, f, std::chars_format::general);
-  if (error == std::errc::result_out_of_range) {
-    *status = FloatScan::kOutOfRange;
-  } else if (error != std::errc() || stop != p) {
-    *status = FloatScan::kSyntax;
-  } else {
-    *value = negative ? -f : f;
-  }
-  return p;
+namespace internal {
+
+FloatScan FloatFromChars(const char* begin, const char* end, float* value) {
+  const auto [stop, error] = std::from_chars(begin, end, *value, std::chars_format::general);
+  if (error == std::errc::result_out_of_range) return FloatScan::kOutOfRange;
+  if (error != std::errc() || stop != end) return FloatScan::kSyntax;
+  return FloatScan::kOk;
 }
+
+}  // namespace internal
 
 NumberProblem ParseIndex(std::string_view token, uint32_t* value) {
   if (token.empty()) return NumberProblem::kEmpty;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,8 +26,8 @@ std::string AsciiLower(std::string_view s) {
 // here" from "no such kernel" in error messages.
 bool IsKnownName(std::string_view name) {
   static constexpr std::string_view kKnown[] = {
-      "scalar", "avx512", "avx2", "sse4", "ssse3", "neon",   "sve",       "sve2",
-      "rvv",    "ppc8",   "wasm", "wasm-emu256",   "emu128", "scalar-hwy"};
+      "scalar", "avx512", "avx2", "sse4", "ssse3",       "neon",   "sve",
+      "sve2",   "rvv",    "ppc8", "wasm", "wasm-emu256", "emu128", "scalar-hwy"};
   for (std::string_view known : kKnown) {
     if (name == known) return true;
   }
@@ -47,8 +48,8 @@ absl::StatusOr<Kernel> FindByName(const std::string& name) {
   for (Kernel& kernel : kernels) {
     if (kernel.name == name) return std::move(kernel);
   }
-  const std::string why = IsKnownName(name) ? "is not available on this CPU or in this build"
-                                            : "is not a known kernel";
+  const std::string why =
+      IsKnownName(name) ? "is not available on this CPU or in this build" : "is not a known kernel";
   return absl::InvalidArgumentError("kernel \"" + name + "\" " + why +
                                     "; available: " + NameList(kernels));
 }

@@ -12,19 +12,25 @@
 // error: p_pad <- 0 + lr (0 * 0 - l2 * 0) = 0.
 //
 // Per rating the loop prefetches the P and Q rows of the rating
-// `prefetch_distance` positions ahead, and with an order array the rating
-// record twice as far ahead (a random order makes that load a miss as well).
-// For the common row widths (1, 2, 4 or 8 vectors, i.e. k up to 16/32/64/128
-// with 16 lanes) a loop with the vector count fixed at compile time keeps both
-// rows in registers between the dot product and the update.
+// `prefetch_distance` positions ahead (kHighwayPrefetchDistance for the
+// engine's entry point), and with an order array the rating record twice as
+// far ahead (a random order makes that load a miss as well).
+//
+// Rows of 1, 2, 4 or 8 vectors (k up to 16, 32, 64, 128 with 16 lanes; up to
+// 4 vectors on targets with 16 vector registers) get a loop with the vector
+// count fixed at compile time, which keeps both rows in registers between the
+// dot product and the update; rows of k <= 4 or k <= 8 use vectors of that
+// many lanes. Other k take the loop with a runtime vector count.
 //
 // Kernels are re-entrant: they write nothing but the P and Q rows they update.
 
+#include "kernels/sgd_highway.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
-#include "kernels/sgd_highway.h"
 #include "kernels/sgd_kernel.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -40,10 +46,10 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // At most 16 lanes, so a vector never crosses a 64-byte row boundary and the
-// stride (a multiple of 16 floats) is always a whole number of vectors.
-using D = hn::CappedTag<float, 16>;
-using V = hn::Vec<D>;
-using M = hn::Mask<D>;
+// stride (a multiple of 16 floats) is always a whole number of vectors. Rows
+// of k <= 4 or k <= 8 use vectors of 4 or 8 lanes where the target has them:
+// fewer padding lanes to compute, a shorter horizontal sum.
+using DFull = hn::CappedTag<float, 16>;
 
 // Most vectors per row for which the fixed-count loop keeps both rows in
 // registers: two rows of 8 vectors need 16 of the 32 registers of AVX-512,
@@ -57,17 +63,24 @@ constexpr size_t kMaxFixedVecs = 4;
 #endif
 
 // The step's constants, broadcast once per chunk.
+template <class D>
 struct StepConsts {
-  V lr;
-  V l2;
-  M tail;  // lanes of the last vector that lie inside k
+  hn::Vec<D> lr;
+  hn::Vec<D> l2;
+  hn::Mask<D> tail;  // lanes of the last vector that lie inside k
 };
 
+template <class D>
+size_t VecsFor(D d, int k) {
+  return (static_cast<size_t>(k) + hn::Lanes(d) - 1) / hn::Lanes(d);
+}
+
 // Sum of a[0..nvec*N) * b[0..nvec*N) with four partial sums.
+template <class D>
 HWY_INLINE float DotVecs(D d, const float* HWY_RESTRICT a, const float* HWY_RESTRICT b,
                          size_t nvec) {
   const size_t n = hn::Lanes(d);
-  V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
   size_t v = 0;
   for (; v + 4 <= nvec; v += 4) {
     s0 = hn::MulAdd(hn::Load(d, a + (v + 0) * n), hn::Load(d, b + (v + 0) * n), s0);
@@ -81,18 +94,20 @@ HWY_INLINE float DotVecs(D d, const float* HWY_RESTRICT a, const float* HWY_REST
 
 // p <- p + lr (e2 q - l2 p) and q <- q + lr (e2 p - l2 q) for one vector of
 // each row, from the values pv and qv read before the step.
-HWY_INLINE void UpdateVec(D d, float* p, float* q, V pv, V qv, V e2, const StepConsts& c) {
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE void UpdateVec(D d, float* p, float* q, V pv, V qv, V e2, const StepConsts<D>& c) {
   hn::Store(hn::MulAdd(c.lr, hn::MulSub(e2, qv, hn::Mul(c.l2, pv)), pv), d, p);
   hn::Store(hn::MulAdd(c.lr, hn::MulSub(e2, pv, hn::Mul(c.l2, qv)), qv), d, q);
 }
 
 // One step on rows of a vector count known only at run time: the dot product
 // reads both rows, the update reads them again (from L1).
+template <class D>
 HWY_INLINE void StepRuntime(D d, float* p, float* q, float value, size_t nvec,
-                            const StepConsts& c) {
+                            const StepConsts<D>& c) {
   const size_t n = hn::Lanes(d);
   const float dot = DotVecs(d, p, q, nvec);
-  const V e2 = hn::Set(d, 2.0f * (value - dot));
+  const auto e2 = hn::Set(d, 2.0f * (value - dot));
   for (size_t v = 0; v + 1 < nvec; ++v) {
     UpdateVec(d, p + v * n, q + v * n, hn::Load(d, p + v * n), hn::Load(d, q + v * n), e2, c);
   }
@@ -103,8 +118,9 @@ HWY_INLINE void StepRuntime(D d, float* p, float* q, float value, size_t nvec,
 
 // One step on rows of kVecs vectors: both rows stay in registers from the
 // loads to the stores.
-template <size_t kVecs>
-HWY_INLINE void StepFixed(D d, float* p, float* q, float value, const StepConsts& c) {
+template <size_t kVecs, class D>
+HWY_INLINE void StepFixed(D d, float* p, float* q, float value, const StepConsts<D>& c) {
+  using V = hn::Vec<D>;
   const size_t n = hn::Lanes(d);
   V pv[kVecs];
   V qv[kVecs];
@@ -131,15 +147,16 @@ HWY_INLINE void PrefetchRow(const float* row, size_t floats) {
   for (size_t off = 0; off < floats; off += 16) hwy::Prefetch(row + off);
 }
 
-// The chunk loop; kVecs = 0 means the vector count is nvec, known at run time.
-template <size_t kVecs>
+// The chunk loop with vectors of tag D; kVecs = 0 means the vector count is
+// nvec, known at run time.
+template <class D, size_t kVecs>
 HWY_NOINLINE void ChunkLoop(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
                             size_t count, size_t nvec, size_t distance) {
   const D d;
   const size_t n = hn::Lanes(d);
-  const StepConsts c{hn::Set(d, args.learning_rate), hn::Set(d, args.l2),
-                     hn::FirstN(d, static_cast<size_t>(args.k) - (nvec - 1) * n)};
-  const size_t row_floats = nvec * n;
+  const StepConsts<D> c{hn::Set(d, args.learning_rate), hn::Set(d, args.l2),
+                        hn::FirstN(d, static_cast<size_t>(args.k) - (nvec - 1) * n)};
+  const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * n;
   float* const p_base = args.p;
   float* const q_base = args.q;
   const size_t stride = args.stride;
@@ -165,26 +182,44 @@ HWY_NOINLINE void ChunkLoop(const SgdArgs& args, const Rating* ratings, const ui
   }
 }
 
+// Runs the chunk with vectors of tag D: the fixed-count loop when the row is
+// 1, 2, 4 or 8 such vectors (up to kMaxFixedVecs) and `specialise`, else the
+// runtime loop.
+template <class D>
+void ChunkWith(D d, const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count,
+               size_t distance, bool specialise) {
+  const size_t nvec = VecsFor(d, args.k);
+  if (specialise) {
+    if constexpr (kMaxFixedVecs >= 1) {
+      if (nvec == 1) return ChunkLoop<D, 1>(args, ratings, order, count, nvec, distance);
+    }
+    if constexpr (kMaxFixedVecs >= 2) {
+      if (nvec == 2) return ChunkLoop<D, 2>(args, ratings, order, count, nvec, distance);
+    }
+    if constexpr (kMaxFixedVecs >= 4) {
+      if (nvec == 4) return ChunkLoop<D, 4>(args, ratings, order, count, nvec, distance);
+    }
+    if constexpr (kMaxFixedVecs >= 8) {
+      if (nvec == 8) return ChunkLoop<D, 8>(args, ratings, order, count, nvec, distance);
+    }
+  }
+  ChunkLoop<D, 0>(args, ratings, order, count, nvec, distance);
+}
+
 void SgdChunkVariant(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
                      size_t count, size_t prefetch_distance, bool specialise) {
   if (args.k <= 0 || count == 0) return;
-  const D d;
-  const size_t nvec = (static_cast<size_t>(args.k) + hn::Lanes(d) - 1) / hn::Lanes(d);
-  if (specialise) {
-    if constexpr (kMaxFixedVecs >= 1) {
-      if (nvec == 1) return ChunkLoop<1>(args, ratings, order, count, nvec, prefetch_distance);
+  if constexpr (kMaxFixedVecs >= 1) {
+    if (specialise && args.k <= 4) {
+      return ChunkWith(hn::CappedTag<float, 4>(), args, ratings, order, count, prefetch_distance,
+                       true);
     }
-    if constexpr (kMaxFixedVecs >= 2) {
-      if (nvec == 2) return ChunkLoop<2>(args, ratings, order, count, nvec, prefetch_distance);
-    }
-    if constexpr (kMaxFixedVecs >= 4) {
-      if (nvec == 4) return ChunkLoop<4>(args, ratings, order, count, nvec, prefetch_distance);
-    }
-    if constexpr (kMaxFixedVecs >= 8) {
-      if (nvec == 8) return ChunkLoop<8>(args, ratings, order, count, nvec, prefetch_distance);
+    if (specialise && args.k <= 8) {
+      return ChunkWith(hn::CappedTag<float, 8>(), args, ratings, order, count, prefetch_distance,
+                       true);
     }
   }
-  ChunkLoop<0>(args, ratings, order, count, nvec, prefetch_distance);
+  ChunkWith(DFull(), args, ratings, order, count, prefetch_distance, specialise);
 }
 
 void SgdChunk(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count) {
@@ -193,8 +228,8 @@ void SgdChunk(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
 
 float Dot(const float* a, const float* b, size_t stride, int k) {
   if (k <= 0) return 0.0f;
-  const D d;
-  return DotVecs(d, a, b, (static_cast<size_t>(k) + hn::Lanes(d) - 1) / hn::Lanes(d));
+  const DFull d;
+  return DotVecs(d, a, b, VecsFor(d, k));
 }
 
 }  // namespace HWY_NAMESPACE
@@ -215,7 +250,7 @@ namespace {
 // to that one target, so Highway's global dispatch state is left alone.
 // `target` must be one of HWY_TARGETS.
 size_t ExportIndex(int64_t target) {
-  constexpr size_t kTableSize = sizeof(HWY_DISPATCH_TABLE(SgdChunk)) / sizeof(void*);
+  constexpr size_t kTableSize = std::size(HWY_DISPATCH_TABLE(SgdChunk));
   if constexpr (kTableSize == 1) {
     return 0;  // a single compiled target: the table holds only it
   } else {
@@ -237,7 +272,8 @@ std::vector<HighwayKernel> CompiledHighwayKernels() {
     HighwayKernel kernel{target, HWY_DISPATCH_TABLE(SgdChunk)[index],
                          HWY_DISPATCH_TABLE(Dot)[index],
                          HWY_DISPATCH_TABLE(SgdChunkVariant)[index]};
-    if (kernel.sgd_chunk != nullptr && kernel.dot != nullptr && kernel.sgd_chunk_variant != nullptr) {
+    if (kernel.sgd_chunk != nullptr && kernel.dot != nullptr &&
+        kernel.sgd_chunk_variant != nullptr) {
       kernels.push_back(kernel);
     }
   }

@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "util/file.h"
@@ -39,6 +40,9 @@ namespace hogmf {
 namespace {
 
 constexpr int64_t kLibmfIntMax = std::numeric_limits<int32_t>::max();
+// Factor storage a header may request without the file being long enough to
+// hold it (the rows are then found missing one by one).
+constexpr double kUncheckedStorageBytes = 16.0 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------
 // Writing.
@@ -112,11 +116,19 @@ bool NextToken(std::string_view& rest, std::string_view* token) {
   return true;
 }
 
-// The text quoted in error messages: at most 40 characters of it.
+// The text quoted in error messages: at most 40 bytes of it, bytes outside
+// printable ASCII escaped so the message stays one readable line.
 std::string Quote(std::string_view text) {
   while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
   std::string quoted = "\"";
-  quoted.append(text.substr(0, 40));
+  for (const char c : text.substr(0, 40)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7F) {
+      quoted += absl::StrFormat("\\x%02x", byte);
+    } else {
+      quoted += c;
+    }
+  }
   if (text.size() > 40) quoted += "...";
   quoted += "\"";
   return quoted;
@@ -159,6 +171,7 @@ class LibmfReader {
     }
     HOGMF_RETURN_IF_ERROR(ReadIntHeader("m", "number of rows", &m));
     if (m < 0 || m > kLibmfIntMax) return Error(absl::StrCat("m = ", m, " is out of range"));
+    m_ = m;
     HOGMF_RETURN_IF_ERROR(ReadIntHeader("n", "number of columns", &n));
     if (n < 0 || n > kLibmfIntMax) return Error(absl::StrCat("n = ", n, " is out of range"));
     HOGMF_RETURN_IF_ERROR(ReadIntHeader("k", "number of factors", &k));
@@ -171,14 +184,17 @@ class LibmfReader {
       }
     }
     // Every row line takes at least 4 + 2k bytes ("p0 T" and " v" per value),
-    // so the file size bounds what the header may ask to allocate.
+    // so the file size bounds what the header may ask to allocate. Small
+    // models skip this check so that a short file gets the row-level error.
     const uint64_t rows = static_cast<uint64_t>(m) + static_cast<uint64_t>(n);
+    const double storage_bytes = static_cast<double>(rows) *
+                                 static_cast<double>(FactorMatrix::StrideFor(static_cast<int>(k))) *
+                                 sizeof(float);
     const uint64_t min_row_bytes = 4 + 2 * static_cast<uint64_t>(k);
     const uint64_t left = data_.size() - pos_;
-    if (rows > 0 && min_row_bytes > left / rows) {
+    if (storage_bytes > kUncheckedStorageBytes && rows > 0 && min_row_bytes > left / rows) {
       return Error(absl::StrCat("the header promises m + n = ", rows, " rows of k = ", k,
-                                " values, more than the ", left,
-                                " bytes after it can hold"));
+                                " values, more than the ", left, " bytes after it can hold"));
     }
     if (rows == 0 && k > (int64_t{1} << 20)) return Error(absl::StrCat("k = ", k, " is too large"));
 
@@ -263,8 +279,9 @@ class LibmfReader {
                                     " (rows must be numbered 0, 1, 2, ... in order)"));
         }
         if (indexed && token[0] == other) {
-          return Error(absl::StrCat("expected row ", name, ", found ", Quote(token), " (the header says ",
-                                    factors.rows(), " ", std::string(1, prefix), " rows)"));
+          // Too many or too few p rows: either way the count in question is m.
+          return Error(absl::StrCat("expected row ", name, ", found ", Quote(token),
+                                    " (the header says m = ", m_, ")"));
         }
         return Error(absl::StrCat("expected row ", name, ", found ", Quote(line)));
       }
@@ -297,6 +314,7 @@ class LibmfReader {
   std::string_view data_;
   size_t pos_ = 0;
   uint64_t line_no_ = 0;
+  int64_t m_ = 0;
 };
 
 }  // namespace

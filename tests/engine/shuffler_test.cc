@@ -1,40 +1,89 @@
-// Tests of the Shuffler: every epoch is a permutation, fresh each epoch, seeded.
+// Tests of the Shuffler: every order visits every rating exactly once per
+// epoch, in chunks, freshly ordered each epoch, reproducibly from the seed.
 #include "engine/shuffler.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 namespace hogmf::engine {
 namespace {
 
-std::vector<uint32_t> Epoch(Shuffler& shuffler, size_t chunk_size) {
+// Ratings whose value encodes their original position.
+std::vector<Rating> Numbered(size_t n, uint32_t users) {
+  std::vector<Rating> ratings(n);
+  for (size_t i = 0; i < n; ++i) {
+    ratings[i] = Rating{static_cast<uint32_t>(i % users), static_cast<uint32_t>(i / users),
+                        static_cast<float>(i)};
+  }
+  return ratings;
+}
+
+// The values visited by one epoch, in visiting order, checking chunk sizes.
+std::vector<float> Epoch(Shuffler& shuffler, size_t chunk_size, std::vector<std::vector<uint32_t>>* chunk_users = nullptr) {
   shuffler.StartEpoch();
-  std::vector<uint32_t> seen;
-  for (auto chunk = shuffler.NextChunk(); !chunk.empty(); chunk = shuffler.NextChunk()) {
-    EXPECT_LE(chunk.size(), chunk_size);
-    seen.insert(seen.end(), chunk.begin(), chunk.end());
+  std::vector<float> seen;
+  for (Chunk chunk = shuffler.Next(); chunk.count > 0; chunk = shuffler.Next()) {
+    EXPECT_LE(chunk.count, chunk_size);
+    std::vector<uint32_t> users;
+    for (size_t j = 0; j < chunk.count; ++j) {
+      const Rating& r = chunk.ratings[chunk.order ? chunk.order[j] : j];
+      seen.push_back(r.value);
+      users.push_back(r.user);
+    }
+    if (chunk_users) chunk_users->push_back(users);
   }
   return seen;
 }
 
-TEST(ShufflerTest, EachEpochIsAFreshPermutationInChunks) {
-  Shuffler shuffler(100, /*seed=*/3, /*chunk_size=*/7);
-  const std::vector<uint32_t> first = Epoch(shuffler, 7);
-  const std::vector<uint32_t> second = Epoch(shuffler, 7);
-  ASSERT_EQ(first.size(), 100u);
-  std::vector<uint32_t> sorted = first;
+class ShufflerOrderTest : public ::testing::TestWithParam<RatingOrder> {};
+
+TEST_P(ShufflerOrderTest, EachEpochVisitsEveryRatingOnceInAFreshOrder) {
+  std::vector<Rating> ratings = Numbered(1000, 37);
+  Shuffler shuffler(std::span<Rating>(ratings), GetParam(), /*chunk_size=*/64, /*seed=*/3);
+  const std::vector<float> first = Epoch(shuffler, 64);
+  const std::vector<float> second = Epoch(shuffler, 64);
+  ASSERT_EQ(first.size(), 1000u);
+  std::vector<float> sorted = first;
   std::sort(sorted.begin(), sorted.end());
-  for (uint32_t i = 0; i < 100; ++i) EXPECT_EQ(sorted[i], i);
+  for (size_t i = 0; i < 1000; ++i) EXPECT_EQ(sorted[i], static_cast<float>(i));
   EXPECT_NE(first, second);
+  // Not the input order.
+  std::vector<float> identity(1000);
+  for (size_t i = 0; i < 1000; ++i) identity[i] = static_cast<float>(i);
+  EXPECT_NE(first, identity);
 }
 
-TEST(ShufflerTest, SameSeedSameOrders) {
-  Shuffler a(1000, 11, 64), b(1000, 11, 64), c(1000, 12, 64);
-  EXPECT_EQ(Epoch(a, 64), Epoch(b, 64));
-  EXPECT_EQ(Epoch(a, 64), Epoch(b, 64));
-  EXPECT_NE(Epoch(a, 64), Epoch(c, 64));
+TEST_P(ShufflerOrderTest, SameSeedSameOrders) {
+  std::vector<Rating> a = Numbered(500, 10), b = Numbered(500, 10), c = Numbered(500, 10);
+  Shuffler sa(std::span<Rating>(a), GetParam(), 16, 11);
+  Shuffler sb(std::span<Rating>(b), GetParam(), 16, 11);
+  Shuffler sc(std::span<Rating>(c), GetParam(), 16, 12);
+  EXPECT_EQ(Epoch(sa, 16), Epoch(sb, 16));
+  EXPECT_EQ(Epoch(sa, 16), Epoch(sb, 16));
+  EXPECT_NE(Epoch(sa, 16), Epoch(sc, 16));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOrders, ShufflerOrderTest,
+                         ::testing::Values(RatingOrder::kShuffle, RatingOrder::kChunks,
+                                           RatingOrder::kUserChunks));
+
+TEST(ShufflerTest, UserChunksKeepEachUsersRatingsTogether) {
+  std::vector<Rating> ratings = Numbered(2000, 50);  // 40 ratings per user
+  Shuffler shuffler(std::span<Rating>(ratings), RatingOrder::kUserChunks, 40, 5);
+  std::vector<std::vector<uint32_t>> chunk_users;
+  Epoch(shuffler, 40, &chunk_users);
+  // The working array is grouped by user: every user's 40 ratings form a run.
+  std::map<uint32_t, int> runs;
+  for (size_t i = 0; i < ratings.size(); ++i) {
+    if (i == 0 || ratings[i].user != ratings[i - 1].user) ++runs[ratings[i].user];
+  }
+  EXPECT_EQ(runs.size(), 50u);
+  for (const auto& [user, count] : runs) EXPECT_EQ(count, 1) << "user " << user;
+  // Users are not in index order.
+  EXPECT_NE(ratings.front().user, 0u) ;
 }
 
 }  // namespace

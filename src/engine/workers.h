@@ -1,0 +1,42 @@
+// Workers: the TBB pool that applies the SGD kernel to the chunks the
+// shuffler hands out. One epoch is one tbb::parallel_pipeline: a serial input
+// stage (the shuffler, which also checks the stop signal before each chunk)
+// feeding a parallel stage (the kernel, on shared P and Q, no locks). With one
+// thread the chunks run in a plain loop, in order, so results are
+// reproducible bit for bit.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <tbb/task_arena.h>
+
+#include "engine/monitor.h"
+#include "engine/shuffler.h"
+#include "kernels/sgd_kernel.h"
+
+namespace hogmf::engine {
+
+class WorkerPool {
+ public:
+  // threads >= 1.
+  explicit WorkerPool(int threads);
+  int threads() const { return threads_; }
+
+  // Runs the shuffler's current epoch through the kernel until its end or a
+  // stop signal. Adds the ratings handed out to `updates`; returns them.
+  uint64_t RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel, const kernels::SgdArgs& args,
+                    const StopState& stop, std::atomic<uint64_t>& updates);
+
+  // Runs `f` inside the pool's arena (so TBB algorithms in it use these threads).
+  template <typename F>
+  auto Execute(F&& f) {
+    return arena_.execute(std::forward<F>(f));
+  }
+
+ private:
+  int threads_;
+  tbb::task_arena arena_;
+};
+
+}  // namespace hogmf::engine

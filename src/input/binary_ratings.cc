@@ -1,0 +1,360 @@
+// Reading and writing hogmf's binary ratings format (layout in
+// binary_ratings.h). Loading maps the file and views its rating array in
+// place; the only pass over the array validates it.
+#include "input/binary_ratings.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "hogmf/input.h"
+#include "util/absl_compat.h"
+#include "util/checksum.h"
+#include "util/file.h"
+#include "util/status_macros.h"
+
+namespace hogmf {
+namespace input {
+namespace {
+
+static_assert(std::endian::native == std::endian::little,
+              "the binary ratings format stores little-endian values and is loaded in place");
+static_assert(alignof(Rating) == 4 && sizeof(Rating) == 12 && offsetof(Rating, user) == 0 &&
+                  offsetof(Rating, item) == 4 && offsetof(Rating, value) == 8,
+              "the binary ratings format stores Rating as it is laid out in memory");
+
+constexpr size_t kRatingSize = sizeof(Rating);
+constexpr size_t kHeaderChecksumOffset = 120;
+constexpr uint64_t kArrayAlignment = 64;
+
+// Field offsets in the header.
+enum HeaderOffset : size_t {
+  kVersionAt = 8,
+  kHeaderSizeAt = 12,
+  kCountAt = 16,
+  kNumUsersAt = 24,
+  kNumItemsAt = 28,
+  kFlagsAt = 32,
+  kRatingSizeAt = 36,
+  kRatingsOffsetAt = 40,
+  kMapsOffsetAt = 48,
+  kMapsSizeAt = 56,
+  kFileSizeAt = 64,
+  kMapsChecksumAt = 72,
+  kRatingsChecksumAt = 80,
+};
+
+struct Header {
+  uint32_t version = kBinaryVersion;
+  uint32_t header_size = kBinaryHeaderSize;
+  uint64_t count = 0;
+  uint32_t num_users = 0;
+  uint32_t num_items = 0;
+  uint32_t flags = 0;
+  uint32_t rating_size = kRatingSize;
+  uint64_t ratings_offset = kBinaryHeaderSize;
+  uint64_t maps_offset = 0;
+  uint64_t maps_size = 0;
+  uint64_t file_size = 0;
+  uint64_t maps_checksum = 0;
+  uint64_t ratings_checksum = 0;
+};
+
+template <typename T>
+void Store(char* header, size_t offset, T value) {
+  std::memcpy(header + offset, &value, sizeof(T));
+}
+
+template <typename T>
+T Load(const char* header, size_t offset) {
+  T value;
+  std::memcpy(&value, header + offset, sizeof(T));
+  return value;
+}
+
+uint64_t ChecksumOf(const void* data, size_t size) {
+  Checksum64 checksum;
+  checksum.Update(data, size);
+  return checksum.value();
+}
+
+void EncodeHeader(const Header& h, char* out) {
+  std::memset(out, 0, kBinaryHeaderSize);
+  std::memcpy(out, kBinaryMagic, sizeof(kBinaryMagic));
+  Store(out, kVersionAt, h.version);
+  Store(out, kHeaderSizeAt, h.header_size);
+  Store(out, kCountAt, h.count);
+  Store(out, kNumUsersAt, h.num_users);
+  Store(out, kNumItemsAt, h.num_items);
+  Store(out, kFlagsAt, h.flags);
+  Store(out, kRatingSizeAt, h.rating_size);
+  Store(out, kRatingsOffsetAt, h.ratings_offset);
+  Store(out, kMapsOffsetAt, h.maps_offset);
+  Store(out, kMapsSizeAt, h.maps_size);
+  Store(out, kFileSizeAt, h.file_size);
+  Store(out, kMapsChecksumAt, h.maps_checksum);
+  Store(out, kRatingsChecksumAt, h.ratings_checksum);
+  Store(out, kHeaderChecksumOffset, ChecksumOf(out, kHeaderChecksumOffset));
+}
+
+Header DecodeHeader(const char* in) {
+  Header h;
+  h.version = Load<uint32_t>(in, kVersionAt);
+  h.header_size = Load<uint32_t>(in, kHeaderSizeAt);
+  h.count = Load<uint64_t>(in, kCountAt);
+  h.num_users = Load<uint32_t>(in, kNumUsersAt);
+  h.num_items = Load<uint32_t>(in, kNumItemsAt);
+  h.flags = Load<uint32_t>(in, kFlagsAt);
+  h.rating_size = Load<uint32_t>(in, kRatingSizeAt);
+  h.ratings_offset = Load<uint64_t>(in, kRatingsOffsetAt);
+  h.maps_offset = Load<uint64_t>(in, kMapsOffsetAt);
+  h.maps_size = Load<uint64_t>(in, kMapsSizeAt);
+  h.file_size = Load<uint64_t>(in, kFileSizeAt);
+  h.maps_checksum = Load<uint64_t>(in, kMapsChecksumAt);
+  h.ratings_checksum = Load<uint64_t>(in, kRatingsChecksumAt);
+  return h;
+}
+
+absl::Status ByteError(std::string_view path, uint64_t offset, std::string_view problem,
+                       std::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(path), ": at byte ", offset, ": ",
+                                                 ToAbsl(problem), "; expected ", ToAbsl(expected)));
+}
+
+void AppendNames(const IdMap& map, std::string* out) {
+  if (map.is_identity()) return;
+  for (const std::string& name : map.names()) {
+    const uint32_t size = static_cast<uint32_t>(name.size());
+    out->append(reinterpret_cast<const char*>(&size), sizeof(size));
+    out->append(name);
+  }
+}
+
+// Reads `count` names of one id map from the maps section [*pos, end).
+absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_t* pos,
+                                uint64_t end, uint32_t count, const char* which) {
+  if (count > (end - *pos) / sizeof(uint32_t)) {
+    return ByteError(path, *pos,
+                     absl::StrCat("the ", which, " id map should hold ", count,
+                                  " ids but the id maps have only ", end - *pos, " bytes"),
+                     "an intact file");
+  }
+  std::vector<std::string> names;
+  names.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (end - *pos < sizeof(uint32_t)) {
+      return ByteError(path, *pos, absl::StrCat("the ", which, " id map ends after ", i, " of ", count, " ids"),
+                       "an intact file");
+    }
+    const uint32_t size = Load<uint32_t>(base, *pos);
+    *pos += sizeof(uint32_t);
+    if (end - *pos < size) {
+      return ByteError(path, *pos - sizeof(uint32_t),
+                       absl::StrCat(which, " id ", i, " has length ", size, ", past the end of the id maps"),
+                       "an intact file");
+    }
+    names.emplace_back(base + *pos, size);
+    *pos += size;
+  }
+  std::optional<IdMap> map = IdMap::FromNames(std::move(names));
+  if (!map) {
+    return ByteError(path, *pos, absl::StrCat("the ", which, " id map repeats an id"),
+                     "distinct ids");
+  }
+  return std::move(*map);
+}
+
+// Checks every rating and the array checksum in one pass, block by block so
+// each block is checksummed and validated while it is in cache.
+absl::Status ValidateRatings(std::string_view path, const Header& h, std::span<const Rating> ratings) {
+  constexpr size_t kBlock = 4096;
+  Checksum64 checksum;
+  for (size_t begin = 0; begin < ratings.size(); begin += kBlock) {
+    const size_t end = std::min(ratings.size(), begin + kBlock);
+    checksum.Update(ratings.data() + begin, (end - begin) * kRatingSize);
+    // Reductions the compiler vectorizes: the largest indices, and the
+    // smallest complement of the exponent bits (0 for nan and inf).
+    uint32_t max_user = 0;
+    uint32_t max_item = 0;
+    uint32_t min_exponent_complement = 0x7F800000u;
+    for (size_t i = begin; i < end; ++i) {
+      const Rating& r = ratings[i];
+      max_user = std::max(max_user, r.user);
+      max_item = std::max(max_item, r.item);
+      min_exponent_complement =
+          std::min(min_exponent_complement, ~std::bit_cast<uint32_t>(r.value) & 0x7F800000u);
+    }
+    const bool bad = max_user >= h.num_users || max_item >= h.num_items || min_exponent_complement == 0;
+    if (!bad) continue;
+    for (size_t i = begin; i < end; ++i) {
+      const Rating& r = ratings[i];
+      const uint64_t at = h.ratings_offset + i * kRatingSize;
+      if (r.user >= h.num_users) {
+        return ByteError(path, at,
+                         absl::StrCat("rating ", i, " has user index ", r.user, " but there are ",
+                                      h.num_users, " users"),
+                         "indices inside the id maps");
+      }
+      if (r.item >= h.num_items) {
+        return ByteError(path, at + 4,
+                         absl::StrCat("rating ", i, " has item index ", r.item, " but there are ",
+                                      h.num_items, " items"),
+                         "indices inside the id maps");
+      }
+      if ((std::bit_cast<uint32_t>(r.value) & 0x7F800000u) == 0x7F800000u) {
+        return ByteError(path, at + 8, absl::StrCat("rating ", i, " has a value that is not finite"),
+                         "finite values");
+      }
+    }
+  }
+  if (checksum.value() != h.ratings_checksum) {
+    return ByteError(path, h.ratings_offset, "the rating array is corrupt (checksum mismatch)",
+                     "an intact file; write it again");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool HasBinaryMagic(std::string_view data) {
+  return data.size() >= sizeof(kBinaryMagic) &&
+         std::memcmp(data.data(), kBinaryMagic, sizeof(kBinaryMagic)) == 0;
+}
+
+absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file) {
+  const std::string_view path = file->path();
+  const char* const base = file->data();
+  const uint64_t size = file->size();
+  constexpr std::string_view kIntact = "an intact file; write it again";
+
+  if (!HasBinaryMagic(file->view())) {
+    return ByteError(path, 0, "not a hogmf binary ratings file (it does not start with 'HOGMFRAT')",
+                     "a file written by hogmf convert, or --format naming its text format");
+  }
+  if (size < kVersionAt + sizeof(uint32_t)) {
+    return ByteError(path, size,
+                     absl::StrCat("the file is truncated: ", size, " bytes, less than the ",
+                                  kBinaryHeaderSize, "-byte header"),
+                     "a complete file");
+  }
+  const uint32_t version = Load<uint32_t>(base, kVersionAt);
+  if (version != kBinaryVersion) {
+    return ByteError(path, kVersionAt, absl::StrCat("unsupported binary ratings version ", version),
+                     absl::StrCat("version ", kBinaryVersion, " (written by this hogmf)"));
+  }
+  if (size < kBinaryHeaderSize) {
+    return ByteError(path, size,
+                     absl::StrCat("the file is truncated: ", size, " bytes, less than the ",
+                                  kBinaryHeaderSize, "-byte header"),
+                     "a complete file");
+  }
+  if (ChecksumOf(base, kHeaderChecksumOffset) != Load<uint64_t>(base, kHeaderChecksumOffset)) {
+    return ByteError(path, kHeaderChecksumOffset, "the header is corrupt (checksum mismatch)", kIntact);
+  }
+  const Header h = DecodeHeader(base);
+  // The checksum held, so these only fail for a file from a faulty writer.
+  const char* inconsistent = nullptr;
+  if (h.header_size != kBinaryHeaderSize) {
+    inconsistent = "header size";
+  } else if (h.rating_size != kRatingSize) {
+    inconsistent = "bytes per rating";
+  } else if ((h.flags & ~(kUsersIdentityFlag | kItemsIdentityFlag)) != 0) {
+    inconsistent = "flags";
+  } else if (h.ratings_offset < kBinaryHeaderSize || h.ratings_offset % kArrayAlignment != 0) {
+    inconsistent = "ratings offset";
+  } else if (h.count > (std::numeric_limits<uint64_t>::max() - h.ratings_offset) / kRatingSize ||
+             h.maps_offset != h.ratings_offset + h.count * kRatingSize) {
+    inconsistent = "maps offset";
+  } else if (h.maps_size > std::numeric_limits<uint64_t>::max() - h.maps_offset ||
+             h.file_size != h.maps_offset + h.maps_size) {
+    inconsistent = "file size";
+  }
+  if (inconsistent != nullptr) {
+    return ByteError(path, 0, absl::StrCat("the header is inconsistent (", inconsistent, ")"),
+                     kIntact);
+  }
+  if (size < h.file_size) {
+    return ByteError(path, size,
+                     absl::StrCat("the file is truncated: ", size, " bytes, the header says ",
+                                  h.file_size),
+                     "a complete file");
+  }
+  if (size > h.file_size) {
+    return ByteError(path, h.file_size,
+                     absl::StrCat("the file has ", size, " bytes, the header says ", h.file_size),
+                     "nothing after the id maps");
+  }
+  if (ChecksumOf(base + h.maps_offset, h.maps_size) != h.maps_checksum) {
+    return ByteError(path, h.maps_offset, "the id maps are corrupt (checksum mismatch)", kIntact);
+  }
+  uint64_t pos = h.maps_offset;
+  IdMap users = IdMap::Identity(h.num_users);
+  IdMap items = IdMap::Identity(h.num_items);
+  if ((h.flags & kUsersIdentityFlag) == 0) {
+    HOGMF_ASSIGN_OR_RETURN(users, ReadNames(path, base, &pos, h.file_size, h.num_users, "user"));
+  }
+  if ((h.flags & kItemsIdentityFlag) == 0) {
+    HOGMF_ASSIGN_OR_RETURN(items, ReadNames(path, base, &pos, h.file_size, h.num_items, "item"));
+  }
+  if (pos != h.file_size) {
+    return ByteError(path, pos, "unexpected bytes after the id maps", kIntact);
+  }
+  if (h.count == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(path), ": no ratings in the file; expected at least one rating"));
+  }
+  const std::span<const Rating> ratings(
+      std::launder(reinterpret_cast<const Rating*>(base + h.ratings_offset)), h.count);
+  HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, ratings));
+  return Ratings::View(ratings, std::move(file), std::move(users), std::move(items));
+}
+
+}  // namespace input
+
+absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path) {
+  using input::Header;
+  const std::span<const Rating> entries = ratings.entries();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Rating& r = entries[i];
+    if (r.user >= ratings.num_users() || r.item >= ratings.num_items() || !std::isfinite(r.value)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": cannot write entry ", i, " (user ", r.user, ", item ", r.item,
+          "): expected indices inside the id maps (", ratings.num_users(), " users, ",
+          ratings.num_items(), " items) and a finite value"));
+    }
+  }
+  std::string maps;
+  input::AppendNames(ratings.users(), &maps);
+  input::AppendNames(ratings.items(), &maps);
+
+  Header h;
+  h.count = entries.size();
+  h.num_users = ratings.num_users();
+  h.num_items = ratings.num_items();
+  h.flags = (ratings.users().is_identity() ? input::kUsersIdentityFlag : 0) |
+            (ratings.items().is_identity() ? input::kItemsIdentityFlag : 0);
+  h.maps_offset = h.ratings_offset + h.count * input::kRatingSize;
+  h.maps_size = maps.size();
+  h.file_size = h.maps_offset + h.maps_size;
+  h.maps_checksum = input::ChecksumOf(maps.data(), maps.size());
+  h.ratings_checksum = input::ChecksumOf(entries.data(), entries.size_bytes());
+  char header[input::kBinaryHeaderSize];
+  input::EncodeHeader(h, header);
+
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> writer, AtomicFileWriter::Create(path));
+  writer->Write(header, sizeof(header));
+  writer->Write(entries.data(), entries.size_bytes());
+  writer->Write(maps);
+  return writer->Commit();
+}
+
+}  // namespace hogmf

@@ -1,0 +1,54 @@
+// hogmf's binary ratings format: a fixed little-endian header, the Rating
+// array at a 64-byte aligned offset (so a loaded file is a zero-copy view of
+// the mapping), then the id maps of string-id data. docs/formats.md has the
+// layout table.
+//
+//   offset  size  field
+//        0     8  magic "HOGMFRAT"
+//        8     4  version (1)
+//       12     4  header size (128)
+//       16     8  rating count
+//       24     4  num_users
+//       28     4  num_items
+//       32     4  flags: bit 0 user map is identity, bit 1 item map is identity
+//       36     4  bytes per rating (12)
+//       40     8  offset of the rating array (128)
+//       48     8  offset of the id maps (ratings offset + 12 * count)
+//       56     8  size of the id maps in bytes
+//       64     8  file size
+//       72     8  Checksum64 of the id maps
+//       80     8  Checksum64 of the rating array
+//       88    32  reserved, zero
+//      120     8  Checksum64 of header bytes [0, 120)
+//
+// The id maps hold, for each map that is not identity (users, then items),
+// one record per index: a u32 byte length and the id's bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "hogmf/ratings.h"
+#include "util/file.h"
+
+namespace hogmf::input {
+
+inline constexpr char kBinaryMagic[8] = {'H', 'O', 'G', 'M', 'F', 'R', 'A', 'T'};
+inline constexpr uint32_t kBinaryVersion = 1;
+inline constexpr size_t kBinaryHeaderSize = 128;
+inline constexpr uint32_t kUsersIdentityFlag = 1;
+inline constexpr uint32_t kItemsIdentityFlag = 2;
+
+// True when `data` starts with the binary ratings magic.
+bool HasBinaryMagic(std::string_view data);
+
+// Loads a binary ratings file. The result views the rating array inside the
+// mapping (it keeps `file` alive). Checks the header and id-map checksums, the
+// sizes against the file size, and in one pass over the ratings that every
+// index is inside its map, every value is finite and the array checksum holds.
+absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file);
+
+}  // namespace hogmf::input

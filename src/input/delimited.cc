@@ -1,0 +1,315 @@
+// csv and tsv ratings: a header row, then one rating per row, with the user,
+// item and rating columns chosen by header name or position. Ids are arbitrary
+// strings. csv fields may be double-quoted ("" inside quotes is one quote, and
+// quoted fields may hold commas and line breaks); tsv has no quoting.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "hogmf/input.h"
+#include "input/id_interner.h"
+#include "input/readers.h"
+#include "input/text_scanner.h"
+#include "util/absl_compat.h"
+#include "util/file.h"
+
+namespace hogmf::input {
+namespace {
+
+// Splits a text into records of fields, one record per line except where a
+// quoted field spans lines. Blank lines are skipped. Fields are views into the
+// text, or into scratch storage for quoted fields holding "" escapes; they stay
+// valid until the next call to Next.
+class RecordParser {
+ public:
+  RecordParser(std::string_view text, std::string_view path, char delimiter, bool quoting)
+      : pos_(text.data()), end_(text.data() + text.size()), path_(path),
+        delimiter_(delimiter), quoting_(quoting) {}
+
+  // Reads the next record. Returns false at the end of the text or on an error,
+  // which is then in *status.
+  bool Next(absl::Status* status) {
+    while (true) {
+      if (pos_ == end_) return false;
+      const char* p = pos_;
+      while (p < end_ && IsBlank(*p)) ++p;
+      if (p == end_) {
+        pos_ = end_;
+        return false;
+      }
+      if (*p != '\n') break;
+      pos_ = p + 1;
+      ++line_;
+    }
+    record_line_ = line_;
+    fields_.clear();
+    scratch_used_ = 0;
+    while (true) {
+      const char* stop = nullptr;
+      if (quoting_) {
+        const char* s = pos_;
+        while (s < end_ && (*s == ' ' || *s == '\t')) ++s;
+        if (s < end_ && *s == '"') {
+          stop = ReadQuoted(s, status);
+          if (stop == nullptr) return false;
+        }
+      }
+      if (stop == nullptr) {
+        stop = pos_;
+        while (stop < end_ && *stop != delimiter_ && *stop != '\n') ++stop;
+        fields_.push_back(Field{TrimBlanks(std::string_view(pos_, stop - pos_)), -1});
+      }
+      if (stop == end_) {
+        pos_ = end_;
+        return true;
+      }
+      pos_ = stop + 1;
+      if (*stop == '\n') {
+        ++line_;
+        return true;
+      }
+    }
+  }
+
+  size_t size() const { return fields_.size(); }
+  std::string_view field(size_t i) const {
+    const Field& f = fields_[i];
+    return f.scratch < 0 ? f.view : std::string_view(scratch_[f.scratch]);
+  }
+  // The 1-based line on which the last record started.
+  uint64_t line_number() const { return record_line_; }
+
+ private:
+  struct Field {
+    std::string_view view;
+    int scratch;  // index into scratch_, or -1 for `view`
+  };
+
+  // Reads the quoted field whose opening quote is at `quote`. Returns the
+  // position of the delimiter, newline or end that follows it, or nullptr with
+  // *status set.
+  const char* ReadQuoted(const char* quote, absl::Status* status) {
+    const uint64_t start_line = line_;
+    const char* content = quote + 1;
+    const char* p = content;
+    bool escaped = false;
+    const char* close = nullptr;
+    while (close == nullptr) {
+      const void* found = std::memchr(p, '"', end_ - p);
+      if (found == nullptr) {
+        *status = LineError(path_, start_line, "a quoted field is not closed",
+                            "a closing '\"' (write a quote inside a quoted field as \"\")");
+        return nullptr;
+      }
+      const char* q = static_cast<const char*>(found);
+      line_ += static_cast<uint64_t>(std::count(p, q, '\n'));
+      if (q + 1 < end_ && q[1] == '"') {
+        escaped = true;
+        p = q + 2;
+      } else {
+        close = q;
+      }
+    }
+    if (escaped) {
+      if (scratch_used_ == scratch_.size()) scratch_.emplace_back();
+      std::string& out = scratch_[scratch_used_];
+      out.clear();
+      for (const char* c = content; c < close; ++c) {
+        out.push_back(*c);
+        if (*c == '"') ++c;  // the second quote of a "" pair
+      }
+      fields_.push_back(Field{{}, static_cast<int>(scratch_used_)});
+      ++scratch_used_;
+    } else {
+      fields_.push_back(Field{std::string_view(content, close - content), -1});
+    }
+    const char* after = close + 1;
+    while (after < end_ && IsBlank(*after)) ++after;
+    if (after < end_ && *after != delimiter_ && *after != '\n') {
+      *status = LineError(path_, line_,
+                          absl::StrCat("unexpected ", Quote(std::string_view(after, 1)),
+                                       " after the closing quote of a field"),
+                          "a delimiter or the end of the line after a quoted field");
+      return nullptr;
+    }
+    return after;
+  }
+
+  const char* pos_;
+  const char* end_;
+  std::string_view path_;
+  char delimiter_;
+  bool quoting_;
+  uint64_t line_ = 1;
+  uint64_t record_line_ = 1;
+  std::vector<Field> fields_;
+  std::vector<std::string> scratch_;
+  size_t scratch_used_ = 0;
+};
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
+}
+
+std::string ListHeader(const std::vector<std::string>& header) {
+  std::string out;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += Quote(header[i]);
+  }
+  return out;
+}
+
+struct ColumnRole {
+  const char* role;                            // "user", "item", "rating"
+  std::vector<std::string_view> default_names;  // tried in order, any case
+  size_t default_position;
+};
+
+// The 0-based column for `role`: the option (a position or a header name)
+// when given, else the first default name the header has, else the default
+// position.
+absl::StatusOr<size_t> ResolveColumn(std::string_view path, const std::vector<std::string>& header,
+                                     const std::string& option, const ColumnRole& role) {
+  const std::string expected =
+      absl::StrCat("a column name from the header (", ListHeader(header), ") or a 0-based position below ",
+                   header.size());
+  if (!option.empty()) {
+    uint32_t position;
+    if (ParseIndex(option, &position) == NumberProblem::kNone) {
+      if (position < header.size()) return position;
+      return LineError(path, 1,
+                       absl::StrCat("the ", role.role, " column is position ", position,
+                                    " but the header has ", header.size(), " columns"),
+                       expected);
+    }
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (header[i] == option) return i;
+    }
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (EqualsIgnoreCase(header[i], option)) return i;
+    }
+    return LineError(path, 1,
+                     absl::StrCat("the header has no ", role.role, " column named ", Quote(option)),
+                     expected);
+  }
+  for (std::string_view name : role.default_names) {
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (EqualsIgnoreCase(header[i], name)) return i;
+    }
+  }
+  if (role.default_position < header.size()) return role.default_position;
+  return LineError(path, 1,
+                   absl::StrCat("the header has ", header.size(),
+                                header.size() == 1 ? " column" : " columns", " and none is named as a ",
+                                role.role, " column"),
+                   absl::StrCat("at least ", role.default_position + 1, " columns, or the ", role.role,
+                                " column chosen by name"));
+}
+
+}  // namespace
+
+absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
+                                      const ReadOptions& options) {
+  const std::string_view path = file.path();
+  const std::string_view text = SkipByteOrderMark(file.view());
+  const std::string format_name = delimiter == ',' ? "csv" : "tsv";
+  RecordParser records(text, path, delimiter, /*quoting=*/delimiter == ',');
+  absl::Status status;
+
+  if (!records.Next(&status)) {
+    if (!status.ok()) return status;
+    return FileError(path, "no header row",
+                     absl::StrCat(format_name, " with a header row naming the columns"));
+  }
+  std::vector<std::string> header;
+  for (size_t i = 0; i < records.size(); ++i) header.emplace_back(records.field(i));
+
+  static const ColumnRole kUser{"user", {"userId", "user_id", "user", "uid"}, 0};
+  static const ColumnRole kItem{"item", {"itemId", "movieId", "item_id", "item", "iid"}, 1};
+  static const ColumnRole kRating{"rating", {"rating", "value", "score"}, 2};
+  size_t columns[3];
+  const ColumnRole* roles[3] = {&kUser, &kItem, &kRating};
+  const std::string* chosen[3] = {&options.user_column, &options.item_column,
+                                  &options.rating_column};
+  for (int k = 0; k < 3; ++k) {
+    absl::StatusOr<size_t> column = ResolveColumn(path, header, *chosen[k], *roles[k]);
+    if (!column.ok()) return column.status();
+    columns[k] = *column;
+  }
+  for (int a = 0; a < 3; ++a) {
+    for (int b = a + 1; b < 3; ++b) {
+      if (columns[a] == columns[b]) {
+        return LineError(path, records.line_number(),
+                         absl::StrCat("the ", roles[a]->role, " and ", roles[b]->role,
+                                      " columns are both column ", columns[a], " (",
+                                      Quote(header[columns[a]]), ")"),
+                         "three different columns for user, item and rating");
+      }
+    }
+  }
+  const size_t user_column = columns[0];
+  const size_t item_column = columns[1];
+  const size_t rating_column = columns[2];
+  const size_t needed = std::max({user_column, item_column, rating_column}) + 1;
+  const std::string expected_width = absl::StrCat(
+      "at least ", needed, " columns (user in column ", user_column, ", item in column ", item_column,
+      ", rating in column ", rating_column, ")");
+
+  std::vector<Rating> entries;
+  entries.reserve(CountNewlines(text));
+  IdMap users;
+  IdMap items;
+  IdInterner user_ids(&users);
+  IdInterner item_ids(&items);
+  // Files are usually grouped by user: remember the last user's index.
+  std::string last_user;
+  uint32_t last_user_index = 0;
+  bool have_last_user = false;
+  while (records.Next(&status)) {
+    const uint64_t line = records.line_number();
+    if (records.size() < needed) {
+      return LineError(path, line,
+                       absl::StrCat("row has ", records.size(), records.size() == 1 ? " column" : " columns"),
+                       expected_width);
+    }
+    const std::string_view user = records.field(user_column);
+    const std::string_view item = records.field(item_column);
+    const std::string_view rating = records.field(rating_column);
+    if (user.empty() || item.empty()) {
+      return LineError(path, line,
+                       absl::StrCat("the ", user.empty() ? "user" : "item", " id in column ",
+                                    user.empty() ? user_column : item_column, " is empty"),
+                       "a non-empty id");
+    }
+    float value;
+    const NumberProblem problem = ParseRating(rating, &value);
+    if (problem != NumberProblem::kNone) {
+      return LineError(path, line, DescribeProblem("rating", rating, problem),
+                       absl::StrCat("a numeric rating in column ", rating_column, " (",
+                                    Quote(header[rating_column]), ")"));
+    }
+    if (!have_last_user || user != last_user) {
+      last_user_index = user_ids.Intern(user);
+      last_user.assign(user);
+      have_last_user = true;
+    }
+    entries.push_back(Rating{last_user_index, item_ids.Intern(item), value});
+  }
+  if (!status.ok()) return status;
+  if (entries.empty()) {
+    return FileError(path, "no ratings after the header row",
+                     absl::StrCat("one rating per row after the header"));
+  }
+  return Ratings(std::move(entries), std::move(users), std::move(items));
+}
+
+}  // namespace hogmf::input

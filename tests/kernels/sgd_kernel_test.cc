@@ -1,0 +1,454 @@
+// Tests of the SGD kernels and their registry: every kernel this CPU runs
+// against the scalar reference (SgdChunkScalar, DotScalar), a step worked out
+// by hand, the padding invariant, and selection by name and by HOGMF_ISA.
+#include "kernels/sgd_kernel.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "hogmf/factor_matrix.h"
+#include "hogmf/ratings.h"
+#include "hwy/targets.h"
+#include "kernels/kernel_registry.h"
+#include "kernels/sgd_highway.h"
+#include "testing/status_matchers.h"
+#include "util/random.h"
+
+namespace hogmf::kernels {
+namespace {
+
+using ::hogmf::testing::IsOk;
+using ::hogmf::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr int kDims[] = {1,  2,  3,  7,  8,  9,   15,  16,  17,  31,
+                         32, 33, 63, 64, 65, 100, 127, 128, 129, 256};
+
+// Unit roundoff of float.
+constexpr double kU = 0x1.0p-24;
+
+// Sets HOGMF_ISA (or unsets it, for nullopt) for one scope and restores the
+// previous value after.
+class ScopedIsaEnv {
+ public:
+  explicit ScopedIsaEnv(std::optional<std::string> value) {
+    if (const char* old = std::getenv(kIsaEnvVar)) old_ = old;
+    if (value) {
+      setenv(kIsaEnvVar, value->c_str(), /*overwrite=*/1);
+    } else {
+      unsetenv(kIsaEnvVar);
+    }
+  }
+  ~ScopedIsaEnv() {
+    if (old_) {
+      setenv(kIsaEnvVar, old_->c_str(), 1);
+    } else {
+      unsetenv(kIsaEnvVar);
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+// Rows uniform in [0, 1/sqrt(k)), so p.q stays near 1 for every k like the
+// engine's initialisation, and the padding zero.
+void FillRandom(FactorMatrix& m, Rng& rng) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(m.k()));
+  for (uint32_t r = 0; r < m.rows(); ++r) {
+    for (int d = 0; d < m.k(); ++d) m.row(r)[d] = scale * rng.UniformFloat();
+  }
+}
+
+// A chunk over few users and items, so rows repeat often and the result
+// depends on the order of the steps; every third rating repeats the previous
+// user or item, so a step must see the row its predecessor just wrote.
+std::vector<Rating> MakeChunk(Rng& rng, uint32_t users, uint32_t items, size_t count) {
+  std::vector<Rating> ratings;
+  for (size_t j = 0; j < count; ++j) {
+    Rating r{static_cast<uint32_t>(rng.Below(users)), static_cast<uint32_t>(rng.Below(items)),
+             1.0f + 4.0f * rng.UniformFloat()};
+    if (j % 3 == 1) r.user = ratings.back().user;
+    if (j % 3 == 2) r.item = ratings.back().item;
+    ratings.push_back(r);
+  }
+  return ratings;
+}
+
+// Every padding float of every row is +0.0f (bit pattern 0).
+::testing::AssertionResult PaddingIsZero(const FactorMatrix& m) {
+  for (uint32_t r = 0; r < m.rows(); ++r) {
+    for (size_t d = static_cast<size_t>(m.k()); d < m.stride(); ++d) {
+      if (std::bit_cast<uint32_t>(m.row(r)[d]) != 0u) {
+        return ::testing::AssertionFailure()
+               << "row " << r << " padding float " << d << " is " << m.row(r)[d];
+      }
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Tolerance of a kernel's factor against the reference after a chunk.
+//
+// The kernels differ from the scalar loop only in rounding: the dot product is
+// summed in another order (lane-wise partial sums), and the update may fuse
+// multiply-adds. Each summation order is within gamma_k * sum|p_d q_d| of the
+// exact dot (gamma_k ~ k u, u = 2^-24), so the two errors e differ by at most
+// 2 k u sum|p_d q_d| <= 2 k u (rows start near |p.q| ~ 1 here); the update's
+// own roundings (at most 3 per factor) differ by a few u |x|. One step thus
+// differs by at most about u (2 k + 4) (1 + |x|). Along a chunk these
+// differences pass from row to row through later steps that share rows, each
+// step scaling them by about 1 + lr (2|q|^2 + l2) ~ 1, and they partly cancel;
+// the worst seen over all kernels, k and chunks below is 0.22 of the one-step
+// bound. The test allows four times the one-step bound:
+//   |x - ref| <= 4 u (2 k + 4) (1 + |ref|),
+// about 1.4e-6 at k = 1 and 1.2e-4 at k = 256, while a wrong step (a missed
+// term, a stale or reordered row, a dropped lane) errs by 1e-3 or more.
+double FactorTolerance(int k, float ref) {
+  return 4.0 * kU * (2.0 * k + 4.0) * (1.0 + std::fabs(ref));
+}
+
+using ChunkFn = std::function<void(const SgdArgs&, const Rating*, const uint32_t*, size_t)>;
+
+// Runs `sgd_chunk` and the reference on copies of the same factors and
+// compares every factor and the padding.
+void ExpectMatchesReference(const std::string& name, const ChunkFn& sgd_chunk, int k,
+                            bool with_order) {
+  SCOPED_TRACE(::testing::Message()
+               << name << " k=" << k << (with_order ? " with order" : " in sequence"));
+  Rng rng(1234 + k, with_order ? 1 : 0);
+  constexpr uint32_t kUsers = 37;
+  constexpr uint32_t kItems = 23;
+  FactorMatrix p(kUsers, k);
+  FactorMatrix q(kItems, k);
+  FillRandom(p, rng);
+  FillRandom(q, rng);
+  const std::vector<Rating> ratings = MakeChunk(rng, kUsers, kItems, 400);
+  // The order visits 350 of the 400 ratings, in a random order.
+  std::vector<uint32_t> order(ratings.size());
+  for (uint32_t j = 0; j < order.size(); ++j) order[j] = j;
+  for (size_t j = order.size() - 1; j > 0; --j) std::swap(order[j], order[rng.Below(j + 1)]);
+  order.resize(350);
+
+  FactorMatrix p_ref = p, q_ref = q;
+  const SgdArgs args{p.data(), q.data(), p.stride(), k, 0.01f, 0.05f};
+  const SgdArgs args_ref{p_ref.data(), q_ref.data(), p_ref.stride(), k, 0.01f, 0.05f};
+  const uint32_t* order_ptr = with_order ? order.data() : nullptr;
+  const size_t count = with_order ? order.size() : ratings.size();
+  sgd_chunk(args, ratings.data(), order_ptr, count);
+  SgdChunkScalar(args_ref, ratings.data(), order_ptr, count);
+
+  int bad = 0;  // reports at most a few mismatches per call
+  auto compare = [&](const FactorMatrix& m, const FactorMatrix& ref, const char* what) {
+    for (uint32_t r = 0; r < m.rows(); ++r) {
+      for (int d = 0; d < k; ++d) {
+        const float want = ref.row(r)[d];
+        const float got = m.row(r)[d];
+        if (!(std::fabs(got - want) <= FactorTolerance(k, want)) && bad++ < 5) {
+          ADD_FAILURE() << what << "[" << r << "][" << d << "] = " << got << ", reference " << want;
+        }
+      }
+    }
+  };
+  compare(p, p_ref, "P");
+  compare(q, q_ref, "Q");
+  EXPECT_TRUE(PaddingIsZero(p));
+  EXPECT_TRUE(PaddingIsZero(q));
+}
+
+TEST(SgdKernelTest, EveryKernelMatchesScalarReference) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    for (int k : kDims) {
+      ExpectMatchesReference(kernel.name, kernel.sgd_chunk, k, /*with_order=*/false);
+      ExpectMatchesReference(kernel.name, kernel.sgd_chunk, k, /*with_order=*/true);
+    }
+  }
+}
+
+// The Highway kernels' tuning knobs (used by the benchmark) keep the step
+// exact: no prefetch, prefetch further ahead than the chunk is long, and the
+// runtime-k loop for every k.
+TEST(SgdKernelTest, HighwayVariantsMatchScalarReference) {
+  const int64_t supported = hwy::SupportedTargets();
+  for (const HighwayKernel& hk : CompiledHighwayKernels()) {
+    if ((supported & hk.target) == 0) continue;
+    for (const auto& [distance, specialise] : std::vector<std::pair<size_t, bool>>{
+             {0, true}, {1, true}, {3, false}, {1000, true}, {kHighwayPrefetchDistance, false}}) {
+      const std::string name = HighwayTargetKernelName(hk.target) +
+                               " distance=" + std::to_string(distance) +
+                               (specialise ? "" : " generic");
+      const ChunkFn fn = [&hk, distance = distance, specialise = specialise](
+                             const SgdArgs& a, const Rating* r, const uint32_t* o, size_t n) {
+        hk.sgd_chunk_variant(a, r, o, n, distance, specialise);
+      };
+      for (int k : {1, 5, 8, 16, 32, 33, 64, 128, 129}) {
+        ExpectMatchesReference(name, fn, k, /*with_order=*/false);
+        ExpectMatchesReference(name, fn, k, /*with_order=*/true);
+      }
+    }
+  }
+}
+
+TEST(SgdKernelTest, EveryCompiledHighwayTargetIsListedOnce) {
+  const std::vector<HighwayKernel> compiled = CompiledHighwayKernels();
+  ASSERT_FALSE(compiled.empty());
+  int64_t seen = 0;
+  for (const HighwayKernel& hk : compiled) {
+    EXPECT_EQ(hk.target & (hk.target - 1), 0) << "one target bit per entry";
+    EXPECT_EQ(seen & hk.target, 0) << hwy::TargetName(hk.target) << " listed twice";
+    seen |= hk.target;
+  }
+  // Best first: Highway's better targets have lower bits.
+  for (size_t i = 1; i < compiled.size(); ++i)
+    EXPECT_LT(compiled[i - 1].target, compiled[i].target);
+}
+
+TEST(SgdKernelTest, EveryKernelDotMatchesScalarDot) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    for (int k : kDims) {
+      SCOPED_TRACE(::testing::Message() << kernel.name << " k=" << k);
+      Rng rng(99, k);
+      FactorMatrix m(2, k);
+      double abs_sum = 0;
+      for (int d = 0; d < k; ++d) {
+        m.row(0)[d] = 2.0f * rng.UniformFloat() - 1.0f;
+        m.row(1)[d] = 2.0f * rng.UniformFloat() - 1.0f;
+        abs_sum += std::fabs(static_cast<double>(m.row(0)[d]) * m.row(1)[d]);
+      }
+      const float want = DotScalar(m.row(0), m.row(1), m.stride(), k);
+      const float got = kernel.dot(m.row(0), m.row(1), m.stride(), k);
+      // Any summation order is within gamma_k sum|a_d b_d| (gamma_k = k u / (1 - k u))
+      // of the exact dot, so two orders differ by at most twice that.
+      const double gamma = k * kU / (1.0 - k * kU);
+      EXPECT_LE(std::fabs(static_cast<double>(got) - want), 2.0 * gamma * abs_sum + 1e-30);
+    }
+  }
+}
+
+// One step with k = 2, every number exact in binary so that every kernel,
+// fused multiply-adds or not, gives exactly these values:
+//   p = (0.5, 1.0), q = (2.0, 0.5), r = 3.5, lr = 0.125, l2 = 0.5
+//   p.q = 0.5 * 2.0 + 1.0 * 0.5 = 1.5,  e = 3.5 - 1.5 = 2,  2e = 4
+//   p0 <- 0.5 + 0.125 (4 * 2.0 - 0.5 * 0.5) = 0.5 + 0.125 * 7.75 = 1.46875
+//   p1 <- 1.0 + 0.125 (4 * 0.5 - 0.5 * 1.0) = 1.0 + 0.125 * 1.5  = 1.1875
+//   q0 <- 2.0 + 0.125 (4 * 0.5 - 0.5 * 2.0) = 2.0 + 0.125 * 1.0  = 2.125
+//   q1 <- 0.5 + 0.125 (4 * 1.0 - 0.5 * 0.5) = 0.5 + 0.125 * 3.75 = 0.96875
+TEST(SgdKernelTest, SingleStepMatchesHandComputedValues) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    SCOPED_TRACE(kernel.name);
+    FactorMatrix p(1, 2);
+    FactorMatrix q(1, 2);
+    p.row(0)[0] = 0.5f;
+    p.row(0)[1] = 1.0f;
+    q.row(0)[0] = 2.0f;
+    q.row(0)[1] = 0.5f;
+    EXPECT_EQ(kernel.dot(p.row(0), q.row(0), p.stride(), 2), 1.5f);
+    const Rating rating{0, 0, 3.5f};
+    kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), 2, 0.125f, 0.5f}, &rating, nullptr, 1);
+    EXPECT_EQ(p.row(0)[0], 1.46875f);
+    EXPECT_EQ(p.row(0)[1], 1.1875f);
+    EXPECT_EQ(q.row(0)[0], 2.125f);
+    EXPECT_EQ(q.row(0)[1], 0.96875f);
+    EXPECT_TRUE(PaddingIsZero(p));
+    EXPECT_TRUE(PaddingIsZero(q));
+  }
+}
+
+// A huge error (a diverged model) must still leave the padding zero: the
+// padding lanes see an error of exactly 0, never inf * 0.
+TEST(SgdKernelTest, PaddingStaysZeroEvenForInfiniteError) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    for (int k : {1, 3, 17}) {
+      SCOPED_TRACE(::testing::Message() << kernel.name << " k=" << k);
+      FactorMatrix p(1, k);
+      FactorMatrix q(1, k);
+      for (int d = 0; d < k; ++d) p.row(0)[d] = q.row(0)[d] = 1e30f;
+      const Rating rating{0, 0, 1.0f};
+      kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), k, 0.01f, 0.05f}, &rating, nullptr,
+                       1);
+      EXPECT_TRUE(PaddingIsZero(p));
+      EXPECT_TRUE(PaddingIsZero(q));
+    }
+  }
+}
+
+TEST(SgdKernelTest, EmptyChunkChangesNothing) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    SCOPED_TRACE(kernel.name);
+    FactorMatrix p(1, 4);
+    FactorMatrix q(1, 4);
+    p.row(0)[0] = q.row(0)[0] = 1.0f;
+    const Rating rating{0, 0, 5.0f};
+    kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), 4, 0.1f, 0.1f}, &rating, nullptr, 0);
+    EXPECT_EQ(p.row(0)[0], 1.0f);
+    EXPECT_EQ(q.row(0)[0], 1.0f);
+  }
+}
+
+// Kernels keep no state of their own: two threads on disjoint rows give what
+// the two chunks give one after the other.
+TEST(SgdKernelTest, ConcurrentCallsOnDisjointRowsMatchSequentialCalls) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    SCOPED_TRACE(kernel.name);
+    constexpr int kK = 32;
+    Rng rng(7);
+    FactorMatrix p(40, kK);
+    FactorMatrix q(40, kK);
+    FillRandom(p, rng);
+    FillRandom(q, rng);
+    std::vector<Rating> first = MakeChunk(rng, 20, 20, 20000);
+    std::vector<Rating> second = MakeChunk(rng, 20, 20, 20000);
+    for (Rating& r : second) {
+      r.user += 20;
+      r.item += 20;
+    }
+    FactorMatrix p_seq = p, q_seq = q;
+    const SgdArgs args{p.data(), q.data(), p.stride(), kK, 0.005f, 0.05f};
+    const SgdArgs args_seq{p_seq.data(), q_seq.data(), p_seq.stride(), kK, 0.005f, 0.05f};
+    kernel.sgd_chunk(args_seq, first.data(), nullptr, first.size());
+    kernel.sgd_chunk(args_seq, second.data(), nullptr, second.size());
+    std::thread a([&] { kernel.sgd_chunk(args, first.data(), nullptr, first.size()); });
+    std::thread b([&] { kernel.sgd_chunk(args, second.data(), nullptr, second.size()); });
+    a.join();
+    b.join();
+    EXPECT_EQ(0, std::memcmp(p.data(), p_seq.data(), p.bytes()));
+    EXPECT_EQ(0, std::memcmp(q.data(), q_seq.data(), q.bytes()));
+  }
+}
+
+TEST(KernelRegistryTest, AvailableKernelsAreUniqueAndEndWithScalar) {
+  const std::vector<Kernel> kernels = AvailableKernels();
+  ASSERT_FALSE(kernels.empty());
+  EXPECT_EQ(kernels.back().name, "scalar");
+  std::vector<std::string> names;
+  for (const Kernel& kernel : kernels) {
+    EXPECT_NE(kernel.sgd_chunk, nullptr) << kernel.name;
+    EXPECT_NE(kernel.dot, nullptr) << kernel.name;
+    names.push_back(kernel.name);
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
+}
+
+TEST(KernelRegistryTest, BestKernelMatchesTheCpu) {
+  const int64_t supported = hwy::SupportedTargets();
+  const std::string best = AvailableKernels().front().name;
+  if (supported & (HWY_AVX3 | HWY_AVX3_DL)) {
+    EXPECT_THAT(best, ::testing::StartsWith("avx512"));
+  } else if (supported & HWY_AVX2) {
+    EXPECT_EQ(best, "avx2");
+  }
+}
+
+TEST(KernelRegistryTest, HighwayTargetNames) {
+  EXPECT_EQ(HighwayTargetKernelName(HWY_AVX3), "avx512");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_AVX3_DL), "avx512");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_AVX2), "avx2");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_SSE4), "sse4");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_SSSE3), "ssse3");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_NEON), "neon");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_SVE), "sve");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_SVE2), "sve2");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_EMU128), "emu128");
+  EXPECT_EQ(HighwayTargetKernelName(HWY_SCALAR), "scalar-hwy");
+}
+
+TEST(KernelRegistryTest, AutoSelectsTheFirstAvailableKernel) {
+  ScopedIsaEnv env(std::nullopt);
+  const std::string best = AvailableKernels().front().name;
+  absl::StatusOr<Kernel> kernel = SelectKernel("auto");
+  ASSERT_THAT(kernel, IsOk());
+  EXPECT_EQ(kernel->name, best);
+  kernel = SelectKernel("");
+  ASSERT_THAT(kernel, IsOk());
+  EXPECT_EQ(kernel->name, best);
+}
+
+TEST(KernelRegistryTest, EveryAvailableKernelIsSelectableByName) {
+  for (const Kernel& available : AvailableKernels()) {
+    absl::StatusOr<Kernel> kernel = SelectKernel(available.name);
+    ASSERT_THAT(kernel, IsOk());
+    EXPECT_EQ(kernel->name, available.name);
+    EXPECT_EQ(kernel->sgd_chunk, available.sgd_chunk);
+    EXPECT_EQ(kernel->dot, available.dot);
+  }
+  std::string upper = AvailableKernels().front().name;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  absl::StatusOr<Kernel> kernel = SelectKernel(upper);
+  ASSERT_THAT(kernel, IsOk());
+  EXPECT_EQ(kernel->name, AvailableKernels().front().name);
+}
+
+TEST(KernelRegistryTest, EnvironmentOverridesAuto) {
+  const std::vector<Kernel> kernels = AvailableKernels();
+  for (const Kernel& available : kernels) {
+    ScopedIsaEnv env(available.name);
+    absl::StatusOr<Kernel> kernel = SelectKernel("auto");
+    ASSERT_THAT(kernel, IsOk());
+    EXPECT_EQ(kernel->name, available.name);
+    kernel = SelectKernel("");
+    ASSERT_THAT(kernel, IsOk());
+    EXPECT_EQ(kernel->name, available.name);
+  }
+  {
+    // "auto" in the environment means no override.
+    ScopedIsaEnv env("auto");
+    absl::StatusOr<Kernel> kernel = SelectKernel("auto");
+    ASSERT_THAT(kernel, IsOk());
+    EXPECT_EQ(kernel->name, kernels.front().name);
+  }
+  {
+    // An explicit name wins over the environment.
+    ScopedIsaEnv env(kernels.front().name);
+    absl::StatusOr<Kernel> kernel = SelectKernel("scalar");
+    ASSERT_THAT(kernel, IsOk());
+    EXPECT_EQ(kernel->name, "scalar");
+  }
+}
+
+TEST(KernelRegistryTest, BadEnvironmentIsRefused) {
+  ScopedIsaEnv env("avx1024");
+  EXPECT_THAT(SelectKernel("auto"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr("HOGMF_ISA"), HasSubstr("avx1024"),
+                                        HasSubstr("scalar"))));
+}
+
+TEST(KernelRegistryTest, UnknownNameIsRefusedWithTheAvailableNames) {
+  ScopedIsaEnv env(std::nullopt);
+  absl::StatusOr<Kernel> kernel = SelectKernel("avx1024");
+  EXPECT_THAT(
+      kernel,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               ::testing::AllOf(HasSubstr("avx1024"), HasSubstr("not a known kernel"),
+                                HasSubstr("scalar"), HasSubstr(AvailableKernels().front().name))));
+}
+
+TEST(KernelRegistryTest, KernelThisCpuLacksIsRefused) {
+  // Some known kernel is always missing: no CPU runs both x86 and Arm code.
+  std::vector<std::string> names;
+  for (const Kernel& kernel : AvailableKernels()) names.push_back(kernel.name);
+  const std::string missing =
+      std::find(names.begin(), names.end(), "neon") == names.end() ? "neon" : "avx2";
+  EXPECT_THAT(SelectKernel(missing),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr(missing), HasSubstr("not available"),
+                                        HasSubstr("scalar"))));
+}
+
+}  // namespace
+}  // namespace hogmf::kernels

@@ -1,0 +1,465 @@
+// Tests of SaveModel and LoadModel in hogmf's binary format: exact round
+// trips, atomic writes, and an error (never a crash) for every damaged file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hogmf/model.h"
+#include "hogmf/model_io.h"
+#include "testing/status_matchers.h"
+#include "util/checksum.h"
+#include "util/random.h"
+
+namespace hogmf {
+namespace {
+
+using ::hogmf::testing::IsOk;
+using ::hogmf::testing::StatusIs;
+using ::hogmf::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+// Layout facts the tests poke at (see docs/formats-models.md).
+constexpr size_t kNumUsersAt = 32;
+constexpr size_t kSectionsAt = 48;
+constexpr size_t kTrailerSize = 16;
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+// Writes each variant of a file under a fresh name, removing the previous
+// one (rewriting one name would make ext4 flush it every time).
+class VariantWriter {
+ public:
+  VariantWriter(const TempDir& dir, std::string stem) : dir_(dir), stem_(std::move(stem)) {}
+  std::string Write(const std::string& bytes) {
+    if (!last_.empty()) std::filesystem::remove(last_);
+    last_ = dir_.Write(stem_ + "-" + std::to_string(count_++), bytes);
+    return last_;
+  }
+
+ private:
+  const TempDir& dir_;
+  std::string stem_;
+  std::string last_;
+  int count_ = 0;
+};
+
+// Recomputes the trailer checksum after a deliberate edit, so the structural
+// checks behind the checksum get exercised.
+void Reseal(std::string& bytes) {
+  Checksum64 checksum;
+  checksum.Update(bytes.data(), bytes.size() - kTrailerSize);
+  const uint64_t value = checksum.value();
+  std::memcpy(bytes.data() + bytes.size() - kTrailerSize, &value, sizeof(value));
+}
+
+uint64_t SectionOffset(const std::string& bytes, int section) {
+  uint64_t offset;
+  std::memcpy(&offset, bytes.data() + kSectionsAt + 16 * section, sizeof(offset));
+  return offset;
+}
+
+// String ids (an empty and a non-ASCII one among them), k not a multiple of
+// the padding, row counts not multiples of 8, odd float values, rated items
+// with large indices.
+Model StringIdModel() {
+  IdMap users;
+  for (int u = 0; u < 11; ++u) users.Intern("user-" + std::to_string(u));
+  users.Intern("");
+  users.Intern("Zoë \xF0\x9F\x8E\xAC");
+  IdMap items;
+  for (int i = 0; i < 300; ++i) items.Intern("Film #" + std::to_string(i * 7));
+  Model model(5, std::move(users), std::move(items));
+  Rng rng(7);
+  for (uint32_t u = 0; u < model.num_users(); ++u) {
+    for (int d = 0; d < 5; ++d) model.user_factors().row(u)[d] = static_cast<float>(rng.Normal());
+    model.set_user_seen(u, u % 3 != 1);
+  }
+  for (uint32_t i = 0; i < model.num_items(); ++i) {
+    for (int d = 0; d < 5; ++d) model.item_factors().row(i)[d] = static_cast<float>(rng.Normal());
+    model.set_item_seen(i, i % 4 != 2);
+  }
+  model.user_factors().row(0)[0] = -0.0f;
+  model.user_factors().row(0)[1] = std::numeric_limits<float>::denorm_min();
+  model.user_factors().row(0)[2] = std::numeric_limits<float>::max();
+  model.user_factors().row(0)[3] = std::numeric_limits<float>::quiet_NaN();
+  model.set_mean(3.5293f);
+  std::vector<Rating> training;
+  for (uint32_t u = 0; u < model.num_users(); ++u) {
+    if (u == 4) continue;  // a user without ratings
+    for (int j = 0; j < 20; ++j) {
+      training.push_back({u, static_cast<uint32_t>(rng.Below(model.num_items())), 1.0f});
+    }
+  }
+  training.push_back({0, 299, 1.0f});
+  model.SetRatedItems(training);
+  return model;
+}
+
+Model IdentityModel(uint32_t users, uint32_t items, int k) {
+  Model model(k, IdMap::Identity(users), IdMap::Identity(items));
+  Rng rng(11);
+  for (uint32_t u = 0; u < users; ++u) {
+    for (int d = 0; d < k; ++d) model.user_factors().row(u)[d] = rng.UniformFloat();
+    model.set_user_seen(u, true);
+  }
+  for (uint32_t i = 0; i < items; ++i) {
+    for (int d = 0; d < k; ++d) model.item_factors().row(i)[d] = rng.UniformFloat();
+    model.set_item_seen(i, i != 1);
+  }
+  model.set_mean(-1.25f);
+  return model;
+}
+
+void ExpectSameIds(const IdMap& a, const IdMap& b) {
+  EXPECT_EQ(a.is_identity(), b.is_identity());
+  EXPECT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.names(), b.names());
+  for (uint32_t i = 0; i < a.size(); ++i) EXPECT_EQ(b.Find(a.Name(i)), i);
+}
+
+void ExpectBitEqualFactors(const FactorMatrix& a, const FactorMatrix& b) {
+  ASSERT_EQ(a.rows(), b.rows());
+  ASSERT_EQ(a.k(), b.k());
+  for (uint32_t r = 0; r < a.rows(); ++r) {
+    EXPECT_EQ(std::memcmp(a.row(r), b.row(r), b.stride() * sizeof(float)), 0) << "row " << r;
+  }
+}
+
+void ExpectSameModel(const Model& a, const Model& b) {
+  ExpectBitEqualFactors(a.user_factors(), b.user_factors());
+  ExpectBitEqualFactors(a.item_factors(), b.item_factors());
+  ExpectSameIds(a.users(), b.users());
+  ExpectSameIds(a.items(), b.items());
+  const float mean_a = a.mean();
+  const float mean_b = b.mean();
+  EXPECT_EQ(std::memcmp(&mean_a, &mean_b, sizeof(float)), 0);
+  for (uint32_t u = 0; u < a.num_users(); ++u) EXPECT_EQ(a.user_seen(u), b.user_seen(u)) << u;
+  for (uint32_t i = 0; i < a.num_items(); ++i) EXPECT_EQ(a.item_seen(i), b.item_seen(i)) << i;
+  EXPECT_EQ(a.has_rated_items(), b.has_rated_items());
+  EXPECT_EQ(a.rated_offsets(), b.rated_offsets());
+  EXPECT_EQ(a.rated_items(), b.rated_items());
+}
+
+// Every failure is kInvalidArgument on one line that starts with the path.
+void ExpectLoadError(const std::string& path, const std::string& what) {
+  absl::StatusOr<Model> loaded = LoadModel(path);
+  ASSERT_THAT(loaded, StatusIs(absl::StatusCode::kInvalidArgument)) << what;
+  const std::string message(loaded.status().message());
+  EXPECT_THAT(message, StartsWith(path + ": ")) << what;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << what;
+}
+
+TEST(ModelFileTest, RoundTripWithStringIdsIsExact) {
+  TempDir dir;
+  const Model model = StringIdModel();
+  const std::string path = dir.File("movies.model");
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  ModelFormat format = ModelFormat::kLibmf;
+  absl::StatusOr<Model> loaded = LoadModel(path, &format);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(format, ModelFormat::kHogmf);
+  ExpectSameModel(model, *loaded);
+  EXPECT_EQ(loaded->users().Find("Zoë \xF0\x9F\x8E\xAC"), 12u);
+  EXPECT_EQ(loaded->users().Find(""), 11u);
+  EXPECT_THAT(loaded->RatedItems(4), ::testing::IsEmpty());
+  EXPECT_EQ(loaded->RatedItems(0).back(), 299u);
+  for (uint32_t u = 1; u < model.num_users(); ++u) {
+    for (uint32_t i = 0; i < model.num_items(); i += 13) {
+      EXPECT_EQ(model.Predict(u, i), loaded->Predict(u, i));
+    }
+  }
+}
+
+TEST(ModelFileTest, RoundTripWithIdentityIdsAndNoRatedItems) {
+  TempDir dir;
+  const Model model = IdentityModel(9, 17, 16);
+  const std::string path = dir.File("m.model");
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  absl::StatusOr<Model> loaded = LoadModel(path);
+  ASSERT_THAT(loaded, IsOk());
+  ExpectSameModel(model, *loaded);
+  EXPECT_TRUE(loaded->users().is_identity());
+  EXPECT_FALSE(loaded->has_rated_items());
+  EXPECT_FALSE(loaded->item_seen(1));
+}
+
+TEST(ModelFileTest, RoundTripOfAnEmptyModel) {
+  TempDir dir;
+  Model model(3, IdMap::Identity(0), IdMap());
+  model.SetRatedItems({});
+  const std::string path = dir.File("empty.model");
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  absl::StatusOr<Model> loaded = LoadModel(path);
+  ASSERT_THAT(loaded, IsOk());
+  ExpectSameModel(model, *loaded);
+  EXPECT_EQ(loaded->k(), 3);
+  EXPECT_TRUE(loaded->has_rated_items());
+}
+
+TEST(ModelFileTest, FactorsAreStoredWithoutPadding) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  ASSERT_THAT(SaveModel(IdentityModel(3, 2, 5), path), IsOk());
+  // Header, 5 rows of 5 floats, two one-byte bitmaps, trailer.
+  EXPECT_EQ(ReadBytes(path).size(), 160u + 5 * 5 * 4 + 2 + 16);
+}
+
+TEST(ModelFileTest, SavingReplacesAnExistingFileAndLeavesNoTemporaryFile) {
+  TempDir dir;
+  const std::string path = dir.Write("m.model", "an older file that is not a model");
+  ASSERT_THAT(SaveModel(IdentityModel(4, 4, 2), path), IsOk());
+  const Model second = StringIdModel();
+  ASSERT_THAT(SaveModel(second, path), IsOk());
+  absl::StatusOr<Model> loaded = LoadModel(path);
+  ASSERT_THAT(loaded, IsOk());
+  ExpectSameModel(second, *loaded);
+  EXPECT_THAT(ListDir(dir.path()), ::testing::ElementsAre("m.model"));
+}
+
+TEST(ModelFileTest, FailedSavesLeaveNothingBehind) {
+  TempDir dir;
+  const std::string missing_folder = dir.File("no/such/folder/m.model");
+  EXPECT_THAT(SaveModel(IdentityModel(2, 2, 2), missing_folder),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(missing_folder)));
+  // Rated items that are not sorted, distinct, in-range item indices.
+  Model unsorted = IdentityModel(2, 5, 2);
+  unsorted.SetRatedItemsCsr({0, 2, 2}, {3, 1});
+  EXPECT_THAT(SaveModel(unsorted, dir.File("bad.model")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user 0")));
+  Model out_of_range = IdentityModel(1, 5, 2);
+  out_of_range.SetRatedItemsCsr({0, 1}, {5});
+  EXPECT_THAT(SaveModel(out_of_range, dir.File("bad.model")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SaveModel(Model(), dir.File("bad.model")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k = 0")));
+  EXPECT_THAT(ListDir(dir.path()), ::testing::IsEmpty());
+}
+
+TEST(ModelFileTest, MissingFileIsNotFound) {
+  TempDir dir;
+  EXPECT_THAT(LoadModel(dir.File("absent.model")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("absent.model")));
+}
+
+TEST(ModelFileTest, DirectoryIsAnError) {
+  TempDir dir;
+  EXPECT_THAT(LoadModel(dir.path()), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ModelFileTest, EmptyFileIsAnError) {
+  TempDir dir;
+  const std::string path = dir.Write("empty.model", "");
+  ExpectLoadError(path, "empty");
+  EXPECT_THAT(LoadModel(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("empty file, not a model")));
+}
+
+TEST(ModelFileTest, ForeignFilesAreRecognizedAsSuch) {
+  TempDir dir;
+  for (const std::string& content :
+       {std::string("user,item,rating\n1,2,3\n"), std::string("\x89PNG\r\n\x1a\n", 8),
+        std::string("f"), std::string("HOGMFXXX and more")}) {
+    const std::string path = dir.Write("foreign", content);
+    ExpectLoadError(path, content);
+    EXPECT_THAT(LoadModel(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("not a hogmf or LIBMF model file")));
+  }
+}
+
+TEST(ModelFileTest, EveryFlippedByteIsDetected) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  Model model = IdentityModel(3, 10, 3);
+  model.SetRatedItems(std::vector<Rating>{{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}});
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  const std::string original = ReadBytes(path);
+  VariantWriter damaged(dir, "damaged.model");
+  for (size_t at = 0; at < original.size(); ++at) {
+    for (const uint8_t mask : {0x01, 0x80, 0xFF}) {
+      std::string bytes = original;
+      bytes[at] = static_cast<char>(bytes[at] ^ mask);
+      ExpectLoadError(damaged.Write(bytes), "byte " + std::to_string(at));
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+}
+
+TEST(ModelFileTest, DamageInEachRegionIsNamed) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  ASSERT_THAT(SaveModel(StringIdModel(), path), IsOk());
+  const std::string original = ReadBytes(path);
+  VariantWriter damaged(dir, "damaged.model");
+  auto load_with = [&](size_t at, uint8_t value) {
+    std::string bytes = original;
+    bytes[at] = static_cast<char>(value);
+    return LoadModel(damaged.Write(bytes));
+  };
+  EXPECT_THAT(load_with(0, 'X'), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("not a hogmf or LIBMF model file")));
+  EXPECT_THAT(load_with(8, 2), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("format version 2 is newer")));
+  // Each section: user and item factors, seen bitmaps, ids, rated items.
+  for (int section = 0; section < 7; ++section) {
+    const size_t at = SectionOffset(original, section);
+    EXPECT_THAT(load_with(at, static_cast<uint8_t>(original[at] ^ 0x10)),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checksum mismatch")))
+        << "section " << section;
+  }
+  EXPECT_THAT(load_with(original.size() - kTrailerSize, static_cast<uint8_t>(original[original.size() - kTrailerSize] ^ 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checksum mismatch")));
+  EXPECT_THAT(load_with(original.size() - 1, 'x'),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("end marker")));
+}
+
+TEST(ModelFileTest, EveryTruncationIsDetected) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  ASSERT_THAT(SaveModel(StringIdModel(), path), IsOk());
+  const std::string original = ReadBytes(path);
+  VariantWriter cut(dir, "cut.model");
+  for (size_t length = 0; length < original.size(); length += (length < 400 ? 1 : 97)) {
+    const std::string cut_path = cut.Write(original.substr(0, length));
+    ExpectLoadError(cut_path, "length " + std::to_string(length));
+    if (length >= 200) {
+      EXPECT_THAT(LoadModel(cut_path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                HasSubstr("truncated hogmf model")));
+    }
+  }
+  EXPECT_THAT(LoadModel(cut.Write(original.substr(0, original.size() - 1))), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("truncated hogmf model")));
+}
+
+TEST(ModelFileTest, AppendedBytesAreAnError) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  ASSERT_THAT(SaveModel(IdentityModel(2, 2, 2), path), IsOk());
+  const std::string longer = dir.Write("longer.model", ReadBytes(path) + "extra");
+  ExpectLoadError(longer, "appended");
+}
+
+// Files with a valid checksum whose contents contradict the header: what a
+// buggy writer or a deliberate edit would produce.
+TEST(ModelFileTest, ResealedInconsistentFilesAreErrors) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  Model model = IdentityModel(1, 2, 2);
+  model.SetRatedItems(std::vector<Rating>{{0, 0, 1.0f}, {0, 1, 1.0f}});
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  const std::string original = ReadBytes(path);
+  // The rated items section is varints total=2, count=2, 0, +1.
+  const size_t rated_at = SectionOffset(original, 6);
+  ASSERT_EQ(original.substr(rated_at, 4), std::string("\x02\x02\x00\x01", 4));
+  VariantWriter edited(dir, "edited.model");
+  auto load_edited = [&](size_t at, const std::string& replacement) {
+    std::string bytes = original;
+    bytes.replace(at, replacement.size(), replacement);
+    Reseal(bytes);
+    return LoadModel(edited.Write(bytes));
+  };
+  EXPECT_THAT(load_edited(rated_at + 3, std::string("\x05", 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
+  EXPECT_THAT(load_edited(rated_at + 3, std::string("\x00", 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("repeat")));
+  EXPECT_THAT(load_edited(rated_at, std::string("\x7f", 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rated items")));
+  EXPECT_THAT(load_edited(rated_at + 1, std::string("\x03", 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rated items")));
+  // Huge row counts and k must not allocate: the sections disagree.
+  EXPECT_THAT(load_edited(kNumUsersAt, std::string("\xf0\xff\xff\xff", 4)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user factors")));
+  EXPECT_THAT(load_edited(28, std::string("\x00\x00\x00\x40", 4)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k = ")));
+  // A section pointing past the end of the file.
+  EXPECT_THAT(load_edited(kSectionsAt, std::string("\x00\x00\x00\x00\x00\x01\x00\x00", 8)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside")));
+  // Unknown flags.
+  EXPECT_THAT(load_edited(24, std::string("\x80", 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("flags")));
+}
+
+TEST(ModelFileTest, RepeatedStringIdsAreAnError) {
+  TempDir dir;
+  IdMap users;
+  users.Intern("ab");
+  users.Intern("ac");
+  Model model(1, std::move(users), IdMap::Identity(1));
+  const std::string path = dir.File("m.model");
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  std::string bytes = ReadBytes(path);
+  const size_t ids_at = SectionOffset(bytes, 4);
+  ASSERT_EQ(bytes.substr(ids_at, 6), std::string("\x02" "ab" "\x02" "ac", 6));
+  bytes[ids_at + 5] = 'b';
+  Reseal(bytes);
+  const std::string edited = dir.Write("edited.model", bytes);
+  EXPECT_THAT(LoadModel(edited),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("appears twice")));
+}
+
+// Random edits behind a valid checksum: every outcome is a model or an error.
+TEST(ModelFileTest, ResealedRandomBytesNeverCrash) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  Model model = StringIdModel();
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  const std::string original = ReadBytes(path);
+  VariantWriter variants(dir, "edited.model");
+  Rng rng(2024);
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes = original;
+    const int edits = 1 + static_cast<int>(rng.Below(4));
+    for (int e = 0; e < edits; ++e) {
+      // Mostly the header and the variable-length sections, where parsing happens.
+      const size_t at = rng.Below(2) == 0 ? 8 + rng.Below(kSectionsAt + 7 * 16 - 8)
+                                          : rng.Below(bytes.size() - kTrailerSize);
+      bytes[at] = static_cast<char>(rng.Below(256));
+    }
+    Reseal(bytes);
+    const std::string edited = variants.Write(bytes);
+    absl::StatusOr<Model> loaded = LoadModel(edited);
+    if (!loaded.ok()) {
+      EXPECT_THAT(std::string(loaded.status().message()), StartsWith(edited + ": "));
+    }
+  }
+}
+
+TEST(ModelFileTest, LoadModelRecognizesLibmfModels) {
+  TempDir dir;
+  const std::string path = dir.Write("m.libmf", "f 0\nm 1\nn 1\nk 1\nb 2\np0 T 3 \nq0 F 0 \n");
+  ModelFormat format = ModelFormat::kHogmf;
+  absl::StatusOr<Model> loaded = LoadModel(path, &format);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(format, ModelFormat::kLibmf);
+  EXPECT_EQ(loaded->user_factors().row(0)[0], 3.0f);
+  EXPECT_FALSE(loaded->item_seen(0));
+  EXPECT_EQ(loaded->mean(), 2.0f);
+  // A malformed LIBMF file reports LIBMF's errors.
+  const std::string bad = dir.Write("bad.libmf", "f 0\nm x\n");
+  EXPECT_THAT(LoadModel(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(bad + ":2:")));
+}
+
+}  // namespace
+}  // namespace hogmf

@@ -44,9 +44,9 @@ struct TrainParams {
   /// Latent factors per row: 1 .. 4096.
   int k = 32;
   /// Learning rate alpha of the seed's step: > 0 and finite.
-  float learning_rate = 0.005f;
+  float learning_rate = 0.01f;
   /// L2 weight beta of the seed's loss: >= 0 and finite.
-  float l2 = 0.05f;
+  float l2 = 0.1f;
   /// Epoch limit: >= 1.
   int max_epochs = 20;
   /// Seed of every random draw (initial factors, epoch orders).

@@ -109,6 +109,9 @@ class Ratings {
   double Mean() const;
   // True when the entries are owned (Add is allowed).
   bool owns_entries() const { return keep_alive_ == nullptr; }
+  // Moves the entries out: the owned vector as it is, or a copy of a view
+  // (whose storage is then released). Leaves this set empty; the maps stay.
+  std::vector<Rating> ReleaseEntries();
 
  private:
   void SyncView() { view_ = std::span<const Rating>(owned_.data(), owned_.size()); }

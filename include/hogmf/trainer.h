@@ -96,10 +96,16 @@ struct TrainResult {
   TrainReport report;
 };
 
+// Trains on a working copy of `train`'s entries, which the engine reorders.
 // Fails with kInvalidArgument for invalid params, an unknown kernel or empty
 // training data, and kAborted when the factors diverge (NaN/Inf or an
 // exploding loss; the message suggests a smaller learning rate).
 absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
+                                  const TrainOptions& options = {});
+// The same, consuming `train`: the engine reorders its entries in place
+// instead of copying them, so the peak memory is one set of ratings plus the
+// factors. `train` is left empty.
+absl::StatusOr<TrainResult> Train(Ratings&& train, const TrainParams& params,
                                   const TrainOptions& options = {});
 
 }  // namespace hogmf

@@ -104,8 +104,10 @@ absl::Status Diverged(int epoch, double loss, float learning_rate) {
 
 }  // namespace
 
-absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
-                                  const TrainOptions& options) {
+namespace {
+
+absl::Status CheckInputs(const Ratings& train, const TrainParams& params,
+                         const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(params.Validate());
   if (train.empty()) return absl::InvalidArgumentError("no training ratings");
   if (train.size() > 0xFFFFFFFFull) {
@@ -115,21 +117,30 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
   if (params.early_stop > 0 && options.validation == nullptr) {
     return absl::InvalidArgumentError("early stopping (--early-stop) needs a validation set");
   }
+  return kernels::SelectKernel(params.isa).status();
+}
+
+// Trains on `working`, the training entries, which the shuffler reorders.
+absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, IdMap items,
+                                    const TrainParams& params, const TrainOptions& options) {
   HOGMF_ASSIGN_OR_RETURN(const kernels::Kernel kernel, kernels::SelectKernel(params.isa));
   const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
+  const std::span<const Rating> entries(working);
 
   TrainResult result;
   TrainReport& report = result.report;
   report.kernel = kernel.name;
   report.threads = threads;
   Model& model = result.model;
-  model = Model(params.k, train.users(), train.items());
-  const double mean = train.Mean();
-  model.set_mean(static_cast<float>(mean));
-  for (const Rating& r : train.entries()) {
+  model = Model(params.k, std::move(users), std::move(items));
+  double sum = 0.0;
+  for (const Rating& r : entries) {
+    sum += r.value;
     model.set_user_seen(r.user, true);
     model.set_item_seen(r.item, true);
   }
+  const double mean = sum / static_cast<double>(entries.size());
+  model.set_mean(static_cast<float>(mean));
   Rng init_rng(params.seed, /*stream=*/1);
   const float scale = InitScale(params, mean);
   InitFactors(model.user_factors(), scale, init_rng);
@@ -142,18 +153,13 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
     report.validation_unknown = unknown;
   }
 
-  // The shuffler arranges a working copy; the full-permutation order reads the
-  // caller's ratings in place.
-  std::vector<Rating> working;
-  std::span<Rating> arranged;
-  if (params.order == RatingOrder::kShuffle) {
-    arranged = std::span<Rating>(const_cast<Rating*>(train.entries().data()), train.size());
-  } else {
-    working.assign(train.entries().begin(), train.entries().end());
-    arranged = std::span<Rating>(working);
-  }
-  engine::Shuffler shuffler(arranged, params.order, static_cast<size_t>(params.chunk_size),
-                            params.seed);
+  // The monitor's sample and the rated items come from the entries in their
+  // original order, before the shuffler arranges them.
+  std::vector<Rating> sample =
+      DrawSample(entries, static_cast<size_t>(params.monitor_sample), params.seed);
+  if (options.keep_rated_items) model.SetRatedItems(entries);
+  engine::Shuffler shuffler(std::span<Rating>(working), params.order,
+                            static_cast<size_t>(params.chunk_size), params.seed);
   engine::WorkerPool pool(threads);
 
   kernels::SgdArgs args;
@@ -171,7 +177,7 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
   config.stop_rmse = params.stop_rmse;
   config.time_limit = params.time_limit_seconds;
   config.l2 = params.l2;
-  config.num_ratings = train.size();
+  config.num_ratings = entries.size();
   config.cancel = options.cancel;
   std::function<void(const ProgressSample&)> on_sample;
   if (options.observer != nullptr) {
@@ -180,10 +186,8 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
       options.observer->OnSample(sample);
     };
   }
-  engine::Monitor monitor(model.user_factors(), model.item_factors(),
-                          DrawSample(train.entries(), static_cast<size_t>(params.monitor_sample),
-                                     params.seed),
-                          config, stop, std::move(on_sample));
+  engine::Monitor monitor(model.user_factors(), model.item_factors(), std::move(sample), config,
+                          stop, std::move(on_sample));
 
   std::optional<Model> best;
   double best_validation = INFINITY;
@@ -205,7 +209,7 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
     stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
     stats.learning_rate = args.learning_rate;
     const engine::Fit fit = pool.Execute([&] {
-      return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), train.entries(),
+      return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), entries,
                                         params.l2, kernel.dot);
     });
     stats.loss = fit.loss;
@@ -262,8 +266,24 @@ absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& param
   }
   report.updates_per_second =
       report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;
-  if (options.keep_rated_items) model.SetRatedItems(train.entries());
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
+                                  const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(CheckInputs(train, params, options));
+  return TrainOn(std::vector<Rating>(train.entries().begin(), train.entries().end()),
+                 train.users(), train.items(), params, options);
+}
+
+absl::StatusOr<TrainResult> Train(Ratings&& train, const TrainParams& params,
+                                  const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(CheckInputs(train, params, options));
+  std::vector<Rating> working = train.ReleaseEntries();
+  return TrainOn(std::move(working), std::move(train.mutable_users()),
+                 std::move(train.mutable_items()), params, options);
 }
 
 }  // namespace hogmf

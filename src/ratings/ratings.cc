@@ -88,6 +88,19 @@ void Ratings::Reserve(size_t n) {
   SyncView();
 }
 
+std::vector<Rating> Ratings::ReleaseEntries() {
+  std::vector<Rating> entries;
+  if (owns_entries()) {
+    entries = std::move(owned_);
+  } else {
+    entries.assign(view_.begin(), view_.end());
+    keep_alive_.reset();
+  }
+  owned_.clear();
+  SyncView();
+  return entries;
+}
+
 double Ratings::Mean() const {
   if (view_.empty()) return 0.0;
   double sum = 0.0;

@@ -1,5 +1,6 @@
 // hogmf train: reads ratings, trains, prints progress, saves the model and the
 // run's JSON report.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,9 @@ class ProgressPrinter : public TrainObserver {
         print_(print), live_(isatty(fileno(stderr)) != 0) {}
 
   void OnEpoch(const EpochStats& s) override {
+    training_seconds_ += s.seconds;
+    epochs_.push_back(s);
+    epoch_seconds_.push_back(training_seconds_);
     if (!print_) return;
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
@@ -57,10 +61,20 @@ class ProgressPrinter : public TrainObserver {
   }
 
   absl::Status WriteLog(const std::string& path) const {
-    std::string csv = "seconds,epoch,updates,loss_estimate,rmse_estimate\n";
+    // "sample" rows are the monitor's estimates while training runs; "epoch"
+    // rows are the exact figures at each epoch end (seconds: SGD time so far).
+    std::string csv = "kind,seconds,epoch,updates,loss,train_rmse,validation_rmse\n";
     for (const ProgressSample& s : samples_) {
-      absl::StrAppendFormat(&csv, "%.4f,%d,%d,%.9g,%.9g\n", s.seconds, s.epoch, s.updates,
+      absl::StrAppendFormat(&csv, "sample,%.4f,%d,%d,%.9g,%.9g,\n", s.seconds, s.epoch, s.updates,
                             s.loss_estimate, s.rmse_estimate);
+    }
+    uint64_t updates = 0;
+    for (size_t i = 0; i < epochs_.size(); ++i) {
+      const EpochStats& e = epochs_[i];
+      updates += e.updates;
+      absl::StrAppendFormat(&csv, "epoch,%.4f,%d,%d,%.9g,%.9g,%s\n", epoch_seconds_[i], e.epoch,
+                            updates, e.loss, e.train_rmse,
+                            e.validation_rmse >= 0 ? absl::StrFormat("%.9g", e.validation_rmse) : "");
     }
     absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
     if (!writer.ok()) return writer.status();
@@ -77,6 +91,9 @@ class ProgressPrinter : public TrainObserver {
   double last_plain_ = 0;
   uint64_t last_updates_ = 0;
   std::vector<ProgressSample> samples_;
+  std::vector<EpochStats> epochs_;
+  std::vector<double> epoch_seconds_;
+  double training_seconds_ = 0;
 };
 
 std::string JsonNumber(double value) {
@@ -96,7 +113,10 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
                         r.validation_rmse >= 0 ? JsonNumber(r.validation_rmse) : "null");
   absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n", std::string(StopReasonName(r.stop_reason)));
   absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
-  absl::StrAppendFormat(&json, "  \"kernel\": \"%s\"\n", r.kernel);
+  absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n", static_cast<int64_t>(usage.ru_maxrss) * 1024);
   json += "}\n";
   absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
   if (!writer.ok()) return writer.status();
@@ -131,7 +151,7 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.AddDouble("stop-rmse", &params.stop_rmse, "stop when train RMSE is at or under this; 0 = off");
   flags.AddFloat("init-scale", &params.init_scale,
                  "initial factors uniform in [0, scale); 0 = 2 sqrt(mean/k)");
-  flags.AddString("schedule", &schedule, "learning-rate schedule: constant or decay");
+  flags.AddString("lr-schedule", &schedule, "learning-rate schedule: constant or decay");
   flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
   flags.AddString("order", &order,
                   "epoch order: shuffle (fresh permutation), chunks (shuffled once, chunk order "
@@ -144,7 +164,7 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.AddInt("early-stop", &params.early_stop,
                "stop when validation RMSE has not improved for N epochs, keep the best; 0 = off");
   flags.AddString("validation", &validation_path, "held-out ratings file (same formats)");
-  flags.AddString("log", &log_path, "write every monitor sample to this CSV file");
+  flags.AddString("log", &log_path, "write every monitor sample and epoch to this CSV file");
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
   flags.AddBool("keep-rated", &keep_rated, "keep each user's rated items in the model");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
@@ -173,10 +193,10 @@ int RunTrain(const std::vector<std::string>& args) {
     options.validation = &validation->ratings;
   }
   options.keep_rated_items = keep_rated;
-  ProgressPrinter printer(params.max_epochs, train->ratings.size(), !quiet);
+  ProgressPrinter printer(params.max_epochs, train->ratings.size(), !quiet);  // before the move below
   if (!quiet || !log_path.empty()) options.observer = &printer;
 
-  absl::StatusOr<TrainResult> result = Train(train->ratings, params, options);
+  absl::StatusOr<TrainResult> result = Train(std::move(train->ratings), params, options);
   if (!log_path.empty()) {
     if (absl::Status logged = printer.WriteLog(log_path); !logged.ok()) return Fail("train", logged);
   }

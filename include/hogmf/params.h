@@ -40,6 +40,15 @@ enum class RatingOrder {
 std::string_view OrderName(RatingOrder order);
 absl::StatusOr<RatingOrder> ParseOrder(std::string_view name);
 
+// How the workers share the ratings.
+enum class Schedule {
+  kHogwild,  // chunks in `order`, handed to any worker, no coordination (the design card)
+  kBlocked,  // a grid of user bands x item bands; workers run blocks that share no band
+};
+
+std::string_view ScheduleName(Schedule schedule);
+absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name);
+
 struct TrainParams {
   /// Latent factors per row: 1 .. 4096.
   int k = 32;
@@ -62,10 +71,15 @@ struct TrainParams {
   /// Worker threads; 0 means every core. 0 .. 1024.
   int threads = 0;
   /// Learning-rate schedule over epochs.
-  LearningRateSchedule schedule = LearningRateSchedule::kConstant;
+  LearningRateSchedule lr_schedule = LearningRateSchedule::kConstant;
   /// kDecay's d: >= 0.
   float lr_decay = 0.0f;
-  /// How each epoch orders the ratings.
+  /// How the workers share the ratings.
+  Schedule schedule = Schedule::kHogwild;
+  /// kBlocked: bands per side of the grid; 0 picks max(2 threads + 2, 8).
+  /// Otherwise at least threads + 1, so a free block always exists. 0 .. 4096.
+  int grid = 0;
+  /// kHogwild: how each epoch orders the ratings.
   RatingOrder order = RatingOrder::kShuffle;
   /// Ratings per chunk handed to a worker: 1 .. 2^24.
   int chunk_size = 4096;

@@ -87,6 +87,7 @@ struct TrainReport {
   StopReason stop_reason = StopReason::kEpochLimit;
   std::string kernel;             // the SIMD kernel used ("avx512", "scalar", ...)
   int threads = 0;                // worker threads used
+  int grid = 0;                   // blocked schedule: bands per side (0 for hogwild)
   int best_epoch = 0;             // early stop: the epoch whose model is returned
   std::vector<EpochStats> history;
 };

@@ -5,30 +5,21 @@
 #include <numeric>
 #include <utility>
 
+#include "engine/arrange.h"
 #include "util/check.h"
 
 namespace hogmf::engine {
 namespace {
 
-template <typename T>
-void FisherYates(std::span<T> values, Rng& rng) {
-  for (size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[rng.Below(i)]);
-}
-
-// Sorts by user, users in a random order, each user's ratings in a random order.
+// Groups the ratings by user, users in a random order; each user's ratings
+// keep the (random) order the distribution leaves them in.
 void ArrangeByUser(std::span<Rating> ratings, Rng& rng) {
   uint32_t num_users = 0;
   for (const Rating& r : ratings) num_users = std::max(num_users, r.user + 1);
   std::vector<uint32_t> rank(num_users);
   std::iota(rank.begin(), rank.end(), 0u);
   FisherYates(std::span<uint32_t>(rank), rng);
-  // Counting sort by the users' random rank.
-  std::vector<size_t> start(static_cast<size_t>(num_users) + 1, 0);
-  for (const Rating& r : ratings) ++start[rank[r.user] + 1];
-  for (size_t u = 0; u < num_users; ++u) start[u + 1] += start[u];
-  std::vector<Rating> sorted(ratings.size());
-  for (const Rating& r : ratings) sorted[start[rank[r.user]]++] = r;
-  std::copy(sorted.begin(), sorted.end(), ratings.begin());
+  DistributeInPlace(ratings, num_users, [&rank](const Rating& r) { return rank[r.user]; });
 }
 
 }  // namespace
@@ -46,7 +37,7 @@ Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_si
       permutation_.resize(num_chunks());
       break;
     case RatingOrder::kUserChunks:
-      FisherYates(ratings_, rng_);  // random order within each user, kept by the stable sort
+      FisherYates(ratings_, rng_);  // a random order within each user
       ArrangeByUser(ratings_, rng_);
       permutation_.resize(num_chunks());
       break;

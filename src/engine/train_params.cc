@@ -24,6 +24,23 @@ absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
       absl::StrCat("unknown learning-rate schedule '", ToAbsl(name), "'; expected constant or decay"));
 }
 
+std::string_view ScheduleName(Schedule schedule) {
+  switch (schedule) {
+    case Schedule::kHogwild:
+      return "hogwild";
+    case Schedule::kBlocked:
+      return "blocked";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name) {
+  if (name == "hogwild") return Schedule::kHogwild;
+  if (name == "blocked") return Schedule::kBlocked;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown schedule '", ToAbsl(name), "'; expected hogwild or blocked"));
+}
+
 std::string_view OrderName(RatingOrder order) {
   switch (order) {
     case RatingOrder::kShuffle:
@@ -82,6 +99,10 @@ absl::Status TrainParams::Validate() const {
   if (monitor_sample < 1) return Bad("monitor_sample (--monitor-sample)", monitor_sample, "an integer >= 1");
   if (!std::isfinite(time_limit_seconds) || time_limit_seconds < 0) {
     return Bad("time_limit_seconds (--time-limit)", time_limit_seconds, "a finite value >= 0 (0 = off)");
+  }
+  if (grid < 0 || grid > 4096) return Bad("grid (--grid)", grid, "0 (auto) .. 4096");
+  if (grid > 0 && threads > 0 && grid < threads + 1) {
+    return Bad("grid (--grid)", grid, "at least threads + 1 so a free block always exists");
   }
   if (early_stop < 0) return Bad("early_stop (--early-stop)", early_stop, "an integer >= 0 (0 = off)");
   return absl::OkStatus();

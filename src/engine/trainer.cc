@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/block_grid.h"
 #include "engine/fit.h"
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
@@ -61,7 +62,7 @@ void InitFactors(FactorMatrix& factors, float scale, Rng& rng) {
 }
 
 float EpochLearningRate(const TrainParams& params, int epoch_index) {
-  switch (params.schedule) {
+  switch (params.lr_schedule) {
     case LearningRateSchedule::kConstant:
       return params.learning_rate;
     case LearningRateSchedule::kDecay:
@@ -158,8 +159,21 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
   std::vector<Rating> sample =
       DrawSample(entries, static_cast<size_t>(params.monitor_sample), params.seed);
   if (options.keep_rated_items) model.SetRatedItems(entries);
-  engine::Shuffler shuffler(std::span<Rating>(working), params.order,
-                            static_cast<size_t>(params.chunk_size), params.seed);
+  std::optional<engine::Shuffler> shuffler;
+  std::optional<engine::BlockGrid> grid;
+  if (params.schedule == Schedule::kBlocked) {
+    if (params.grid > 0 && params.grid < threads + 1) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid grid (--grid) = ", params.grid,
+                                                     "; expected at least threads + 1 = ", threads + 1));
+    }
+    const int bands = params.grid > 0 ? params.grid : std::max(2 * threads + 2, 8);
+    grid.emplace(std::span<Rating>(working), model.num_users(), model.num_items(), bands,
+                 params.seed);
+    report.grid = bands;
+  } else {
+    shuffler.emplace(std::span<Rating>(working), params.order,
+                     static_cast<size_t>(params.chunk_size), params.seed);
+  }
   engine::WorkerPool pool(threads);
 
   kernels::SgdArgs args;
@@ -197,8 +211,14 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     args.learning_rate = EpochLearningRate(params, epoch);
     monitor.SetEpoch(epoch + 1);
     const auto start = std::chrono::steady_clock::now();
-    shuffler.StartEpoch();
-    const uint64_t updates = pool.RunEpoch(shuffler, kernel, args, stop, monitor.updates());
+    uint64_t updates = 0;
+    if (grid.has_value()) {
+      grid->StartEpoch();
+      updates = pool.RunBlockedEpoch(*grid, kernel, args, stop, monitor.updates());
+    } else {
+      shuffler->StartEpoch();
+      updates = pool.RunEpoch(*shuffler, kernel, args, stop, monitor.updates());
+    }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

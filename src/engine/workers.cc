@@ -1,6 +1,7 @@
 // WorkerPool: the epoch pipeline.
 #include "engine/workers.h"
 
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 
 namespace hogmf::engine {
@@ -46,6 +47,29 @@ uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
             }));
   });
   return handed_out;
+}
+
+uint64_t WorkerPool::RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
+                                     const kernels::SgdArgs& args, const StopState& stop,
+                                     std::atomic<uint64_t>& updates) {
+  std::atomic<uint64_t> ran{0};
+  auto worker = [&] {
+    for (int block = grid.Acquire(stop); block >= 0; block = grid.Acquire(stop)) {
+      const std::span<const Rating> ratings = grid.block(static_cast<size_t>(block));
+      kernel.sgd_chunk(args, ratings.data(), nullptr, ratings.size());
+      grid.Release(block);
+      ran.fetch_add(ratings.size(), std::memory_order_relaxed);
+      updates.fetch_add(ratings.size(), std::memory_order_relaxed);
+    }
+  };
+  if (threads_ == 1) {
+    worker();
+  } else {
+    arena_.execute([&] {
+      tbb::parallel_for(0, threads_, [&](int) { worker(); }, tbb::simple_partitioner());
+    });
+  }
+  return ran.load();
 }
 
 }  // namespace hogmf::engine

@@ -3,7 +3,8 @@
 // stage (the shuffler, which also checks the stop signal before each chunk)
 // feeding a parallel stage (the kernel, on shared P and Q, no locks). With one
 // thread the chunks run in a plain loop, in order, so results are
-// reproducible bit for bit.
+// reproducible bit for bit. The blocked schedule runs one loop per thread,
+// each taking blocks from the BlockGrid.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include <tbb/task_arena.h>
 
+#include "engine/block_grid.h"
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
 #include "kernels/sgd_kernel.h"
@@ -27,6 +29,12 @@ class WorkerPool {
   // stop signal. Adds the ratings handed out to `updates`; returns them.
   uint64_t RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel, const kernels::SgdArgs& args,
                     const StopState& stop, std::atomic<uint64_t>& updates);
+
+  // Runs the grid's current epoch: each worker takes free blocks until none
+  // is left or a stop signal. Returns the ratings run.
+  uint64_t RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
+                           const kernels::SgdArgs& args, const StopState& stop,
+                           std::atomic<uint64_t>& updates);
 
   // Runs `f` inside the pool's arena (so TBB algorithms in it use these threads).
   template <typename F>

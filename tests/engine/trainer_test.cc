@@ -157,7 +157,7 @@ TEST(TrainerTest, DivergenceIsAnErrorThatSuggestsASmallerRate) {
 TEST(TrainerTest, DecayScheduleLowersTheRatePerEpoch) {
   TrainParams params = SeedParams(1);
   params.max_epochs = 4;
-  params.schedule = LearningRateSchedule::kDecay;
+  params.lr_schedule = LearningRateSchedule::kDecay;
   params.lr_decay = 0.5f;
   absl::StatusOr<TrainResult> result = Train(SeedRatings(), params);
   ASSERT_THAT(result, IsOk());
@@ -258,6 +258,27 @@ TEST(TrainerTest, EveryOrderConvergesToTheNoiseFloor) {
     ASSERT_THAT(result, IsOk());
     EXPECT_LE(Evaluate(result->model, data.test).rmse, 1.10 * 0.5) << OrderName(order);
   }
+}
+
+TEST(TrainerTest, BlockedScheduleConvergesAndIsReproducibleOnOneThread) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.schedule = Schedule::kBlocked;
+  params.threads = 2;
+  absl::StatusOr<TrainResult> two = Train(data.train, params);
+  ASSERT_THAT(two, IsOk());
+  EXPECT_EQ(two->report.grid, 8);
+  EXPECT_LE(Evaluate(two->model, data.test).rmse, 1.05 * 0.5);
+  params.threads = 1;
+  params.max_epochs = 2;
+  absl::StatusOr<TrainResult> a = Train(data.train, params);
+  absl::StatusOr<TrainResult> b = Train(data.train, params);
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_TRUE(SameBits(a->model.user_factors(), b->model.user_factors()));
+  params.grid = 1;
+  params.threads = 2;
+  EXPECT_THAT(Train(data.train, params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("grid")));
 }
 
 TEST(TrainerTest, EarlyStopReturnsTheBestEpochsModel) {

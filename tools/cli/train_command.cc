@@ -114,6 +114,7 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n", std::string(StopReasonName(r.stop_reason)));
   absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
   absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
+  absl::StrAppendFormat(&json, "  \"grid\": %d,\n", r.grid);
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n", static_cast<int64_t>(usage.ru_maxrss) * 1024);
@@ -133,6 +134,7 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string report_path;
   std::string schedule = "constant";
   std::string order = "shuffle";
+  std::string parallel_schedule = "hogwild";
   std::string log_path;
   bool quiet = false;
   bool keep_rated = true;
@@ -153,6 +155,10 @@ int RunTrain(const std::vector<std::string>& args) {
                  "initial factors uniform in [0, scale); 0 = 2 sqrt(mean/k)");
   flags.AddString("lr-schedule", &schedule, "learning-rate schedule: constant or decay");
   flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
+  flags.AddString("schedule", &parallel_schedule,
+                  "how workers share the ratings: hogwild (chunks, no coordination) or blocked "
+                  "(a grid of user x item bands; concurrent blocks share no row)");
+  flags.AddInt("grid", &params.grid, "blocked: bands per side; 0 = max(2 threads + 2, 8)");
   flags.AddString("order", &order,
                   "epoch order: shuffle (fresh permutation), chunks (shuffled once, chunk order "
                   "fresh each epoch) or user-chunks (user-sorted chunks)");
@@ -177,7 +183,10 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   absl::StatusOr<LearningRateSchedule> parsed_schedule = ParseSchedule(schedule);
   if (!parsed_schedule.ok()) return Fail("train", parsed_schedule.status());
-  params.schedule = *parsed_schedule;
+  params.lr_schedule = *parsed_schedule;
+  absl::StatusOr<Schedule> parsed_parallel = ParseParallelSchedule(parallel_schedule);
+  if (!parsed_parallel.ok()) return Fail("train", parsed_parallel.status());
+  params.schedule = *parsed_parallel;
   absl::StatusOr<RatingOrder> parsed_order = ParseOrder(order);
   if (!parsed_order.ok()) return Fail("train", parsed_order.status());
   params.order = *parsed_order;

@@ -1,0 +1,64 @@
+// BlockGrid: the blocked schedule. Users are cut into `bands` random bands and
+// items likewise, which cuts the ratings into bands x bands blocks; ratings
+// are arranged block by block, each block sorted by user so a worker reuses
+// each P row while it is in cache. In an epoch every block runs once, and a
+// worker only takes a block that shares no user band and no item band with
+// the blocks in flight, so no two workers ever touch the same row (the
+// schedule of Chin et al.'s FPSGD). The hand-out is a short critical section
+// per block (a block is thousands of ratings or more), so it does not cap
+// scaling; workers wait only when every block left conflicts with one in
+// flight, which `bands` >= threads + 1 keeps rare.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "engine/monitor.h"
+#include "hogmf/ratings.h"
+#include "util/random.h"
+
+namespace hogmf::engine {
+
+class BlockGrid {
+ public:
+  // Arranges `ratings` in place. bands >= 1.
+  BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num_items, int bands,
+            uint64_t seed);
+
+  int bands() const { return bands_; }
+  size_t num_blocks() const { return bounds_.size() - 1; }
+  std::span<const Rating> block(size_t index) const {
+    return std::span<const Rating>(ratings_.data() + bounds_[index], bounds_[index + 1] - bounds_[index]);
+  }
+
+  // Marks every block as not yet run this epoch.
+  void StartEpoch();
+  // A block that is not yet run and shares no band with a block in flight,
+  // chosen at random among those; waits while all remaining blocks conflict.
+  // Returns -1 when the epoch has no block left to hand out or `stop` is raised.
+  int Acquire(const StopState& stop);
+  // Marks a block acquired earlier as done, freeing its bands.
+  void Release(int block);
+
+  // Seconds workers spent waiting in Acquire this epoch (all workers).
+  double wait_seconds() const;
+
+ private:
+  std::span<Rating> ratings_;
+  int bands_;
+  std::vector<size_t> bounds_;
+  Rng rng_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<uint32_t> pending_;     // blocks not yet handed out this epoch
+  std::vector<uint8_t> user_band_busy_;
+  std::vector<uint8_t> item_band_busy_;
+  double wait_seconds_ = 0;
+};
+
+}  // namespace hogmf::engine

@@ -81,8 +81,11 @@ class Ratings {
   // Owned entries with the given maps. Every entry must index inside the maps.
   Ratings(std::vector<Rating> entries, IdMap users, IdMap items);
   // Entries that live in memory owned by `keep_alive` (for example a mapping).
+  // `file_backed`: the memory is a read-only private mapping of a file, whose
+  // pages may be dropped and read again from the file; ReleaseEntries then
+  // frees them as it copies, so the copy does not double the peak memory.
   static Ratings View(std::span<const Rating> entries, std::shared_ptr<const void> keep_alive,
-                      IdMap users, IdMap items);
+                      IdMap users, IdMap items, bool file_backed = false);
 
   Ratings(Ratings&&) noexcept = default;
   Ratings& operator=(Ratings&&) noexcept = default;
@@ -118,6 +121,7 @@ class Ratings {
 
   std::vector<Rating> owned_;
   std::shared_ptr<const void> keep_alive_;
+  bool file_backed_ = false;
   std::span<const Rating> view_;
   IdMap users_;
   IdMap items_;

@@ -315,7 +315,8 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
   const std::span<const Rating> ratings(
       std::launder(reinterpret_cast<const Rating*>(base + h.ratings_offset)), h.count);
   HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, ratings));
-  return Ratings::View(ratings, std::move(file), std::move(users), std::move(items));
+  return Ratings::View(ratings, std::move(file), std::move(users), std::move(items),
+                       /*file_backed=*/true);
 }
 
 }  // namespace input

@@ -2,6 +2,7 @@
 // The reader is hogmf's fastest text path (a single pointer scan over the
 // mapping, no allocation per line); the writer emits shortest round-trip
 // values so a file reads back bit-exactly.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -131,11 +132,21 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
   const std::string_view text = SkipByteOrderMark(file.view());
   Parsed parsed;
   parsed.entries.reserve(CountNewlines(text) + 1);
+  file.Discard(text.data(), text.data() + text.size());
   // The bulk runs through the last '\n'; the rest, a last line without one,
-  // is parsed from a copy with '\n' appended.
+  // is parsed from a copy with '\n' appended. The bulk is parsed in regions
+  // ending at a '\n', each dropped from memory once parsed, so the file and
+  // the ratings are never resident in full at the same time.
   size_t bulk = text.size();
   while (bulk > 0 && text[bulk - 1] != '\n') --bulk;
-  HOGMF_RETURN_IF_ERROR(ParseRegion(file.path(), text.data(), text.data() + bulk, &parsed));
+  constexpr size_t kRegion = size_t{32} << 20;
+  for (size_t begin = 0; begin < bulk;) {
+    size_t end = std::min(bulk, begin + kRegion);
+    while (text[end - 1] != '\n') ++end;  // text[bulk - 1] is a '\n'
+    HOGMF_RETURN_IF_ERROR(ParseRegion(file.path(), text.data() + begin, text.data() + end, &parsed));
+    file.Discard(text.data() + begin, text.data() + end);
+    begin = end;
+  }
   if (bulk < text.size()) {
     std::string last(text.substr(bulk));
     last += '\n';

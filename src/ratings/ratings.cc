@@ -1,6 +1,10 @@
 // IdMap and Ratings: the container every stage after input works on.
 #include "hogmf/ratings.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -67,9 +71,10 @@ Ratings::Ratings(std::vector<Rating> entries, IdMap users, IdMap items)
 }
 
 Ratings Ratings::View(std::span<const Rating> entries, std::shared_ptr<const void> keep_alive,
-                      IdMap users, IdMap items) {
+                      IdMap users, IdMap items, bool file_backed) {
   Ratings ratings;
   ratings.keep_alive_ = std::move(keep_alive);
+  ratings.file_backed_ = file_backed;
   ratings.view_ = entries;
   ratings.users_ = std::move(users);
   ratings.items_ = std::move(items);
@@ -92,10 +97,28 @@ std::vector<Rating> Ratings::ReleaseEntries() {
   std::vector<Rating> entries;
   if (owns_entries()) {
     entries = std::move(owned_);
-  } else {
+  } else if (!file_backed_) {
     entries.assign(view_.begin(), view_.end());
     keep_alive_.reset();
+  } else {
+    // Copy slice by slice, dropping each copied slice's file pages at once.
+    constexpr size_t kSlice = (size_t{64} << 20) / sizeof(Rating);
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    entries.reserve(view_.size());
+    for (size_t begin = 0; begin < view_.size(); begin += kSlice) {
+      const size_t end = std::min(view_.size(), begin + kSlice);
+      entries.insert(entries.end(), view_.begin() + static_cast<std::ptrdiff_t>(begin),
+                     view_.begin() + static_cast<std::ptrdiff_t>(end));
+      // Whole pages inside the copied slice only.
+      const auto first = reinterpret_cast<uintptr_t>(view_.data() + begin);
+      const auto last = reinterpret_cast<uintptr_t>(view_.data() + end);
+      const uintptr_t from = (first + page - 1) / page * page;
+      const uintptr_t to = last / page * page;
+      if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+    }
+    keep_alive_.reset();
   }
+  file_backed_ = false;
   owned_.clear();
   SyncView();
   return entries;

@@ -29,6 +29,11 @@ class MappedFile {
   std::string_view view() const { return std::string_view(data_, size_); }
   const std::string& path() const { return path_; }
 
+  // Drops the resident pages wholly inside [begin, end) (a range of this
+  // mapping) from memory; reading them again loads them from the file. Lets a
+  // reader that streams through a large file keep its resident size small.
+  void Discard(const char* begin, const char* end) const;
+
  private:
   MappedFile() = default;
   std::string path_;

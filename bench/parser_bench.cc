@@ -59,7 +59,8 @@ class BenchFiles {
  private:
   static void Append(std::string* out, uint64_t value) {
     char buffer[24];
-    out->append(buffer, std::to_chars(buffer, buffer + sizeof(buffer), value).ptr);
+    const char* end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+    out->append(buffer, static_cast<size_t>(end - buffer));
   }
 
   static void Flush(std::string* text, std::FILE* file) {

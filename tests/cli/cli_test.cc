@@ -51,10 +51,16 @@ class CliTest : public ::testing::Test {
     const char* cli = std::getenv("HOGMF_CLI");
     EXPECT_NE(cli, nullptr) << "HOGMF_CLI must name the hogmf binary";
     std::string command = Quote(cli ? cli : "hogmf");
-    for (const std::string& arg : args) command += " " + Quote(arg);
+    for (const std::string& arg : args) {
+      command += ' ';
+      command += Quote(arg);
+    }
     const std::string out_path = dir_.File("stdout.txt");
     const std::string err_path = dir_.File("stderr.txt");
-    command += " >" + Quote(out_path) + " 2>" + Quote(err_path);
+    command += " >";
+    command += Quote(out_path);
+    command += " 2>";
+    command += Quote(err_path);
     const int status = std::system(command.c_str());
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

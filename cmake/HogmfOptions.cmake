@@ -14,3 +14,12 @@ if(HOGMF_SANITIZE_ADDRESS)
                          -fno-sanitize-recover=undefined -g -fno-omit-frame-pointer)
   target_link_options(hogmf_options INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Sanitizer run-time options (cmake/sanitizer_defaults.cc), linked into the test
+# executables and the hogmf binary (which the CLI tests run) of a sanitizer build.
+add_library(hogmf_sanitizer_defaults INTERFACE)
+if(HOGMF_SANITIZE_THREAD OR HOGMF_SANITIZE_ADDRESS)
+  target_sources(hogmf_sanitizer_defaults INTERFACE ${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cc)
+  target_compile_definitions(hogmf_sanitizer_defaults INTERFACE
+                             HOGMF_TSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tools/tsan.supp")
+endif()

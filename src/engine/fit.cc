@@ -7,6 +7,8 @@
 #include <tbb/parallel_reduce.h>
 #include <tbb/partitioner.h>
 
+#include "util/tbb_edges.h"
+
 namespace hogmf::engine {
 namespace {
 
@@ -55,21 +57,25 @@ Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
   const Eigen::VectorXf p_norms = p.AsEigen().rowwise().squaredNorm();
   const Eigen::VectorXf q_norms = q.AsEigen().rowwise().squaredNorm();
   constexpr size_t kGrain = 1 << 16;
+  const auto accumulate = [&](const tbb::blocked_range<size_t>& range, Sums partial) {
+    TbbEdges::Body edge;
+    const Sums block = Accumulate(p, q, p_norms.data(), q_norms.data(),
+                                  entries.data() + range.begin(), entries.data() + range.end(), dot);
+    partial.squared += block.squared;
+    partial.norms += block.norms;
+    return partial;
+  };
+  const auto combine = [&](Sums a, const Sums& b) {
+    TbbEdges::Body edge;
+    a.squared += b.squared;
+    a.norms += b.norms;
+    return a;
+  };
+  TbbEdges::Fork(accumulate, combine);
   const Sums sums = tbb::parallel_deterministic_reduce(
-      tbb::blocked_range<size_t>(0, entries.size(), kGrain), Sums{},
-      [&](const tbb::blocked_range<size_t>& range, Sums partial) {
-        const Sums block = Accumulate(p, q, p_norms.data(), q_norms.data(),
-                                      entries.data() + range.begin(), entries.data() + range.end(), dot);
-        partial.squared += block.squared;
-        partial.norms += block.norms;
-        return partial;
-      },
-      [](Sums a, const Sums& b) {
-        a.squared += b.squared;
-        a.norms += b.norms;
-        return a;
-      },
+      tbb::blocked_range<size_t>(0, entries.size(), kGrain), Sums{}, accumulate, combine,
       tbb::simple_partitioner());
+  TbbEdges::Join();
   return Finish(sums, entries.size(), l2);
 }
 

@@ -4,6 +4,8 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 
+#include "util/tbb_edges.h"
+
 namespace hogmf::engine {
 namespace {
 
@@ -27,25 +29,30 @@ uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
     }
     return handed_out;
   }
-  arena_.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<size_t>(threads_) * kTokensPerThread,
-        tbb::make_filter<void, Chunk>(tbb::filter_mode::serial_in_order,
-                                      [&](tbb::flow_control& control) {
-                                        Chunk chunk;
-                                        if (!stop.stopped()) chunk = shuffler.Next();
-                                        if (chunk.count == 0) {
-                                          control.stop();
-                                          return chunk;
-                                        }
-                                        handed_out += chunk.count;
-                                        updates.fetch_add(chunk.count, std::memory_order_relaxed);
+  const tbb::filter<void, void> stages =
+      tbb::make_filter<void, Chunk>(tbb::filter_mode::serial_in_order,
+                                    [&](tbb::flow_control& control) {
+                                      TbbEdges::Body edge;
+                                      Chunk chunk;
+                                      if (!stop.stopped()) chunk = shuffler.Next();
+                                      if (chunk.count == 0) {
+                                        control.stop();
                                         return chunk;
-                                      }) &
-            tbb::make_filter<Chunk, void>(tbb::filter_mode::parallel, [&](const Chunk& chunk) {
-              kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
-            }));
-  });
+                                      }
+                                      handed_out += chunk.count;
+                                      updates.fetch_add(chunk.count, std::memory_order_relaxed);
+                                      return chunk;
+                                    }) &
+      tbb::make_filter<Chunk, void>(tbb::filter_mode::parallel, [&](const Chunk& chunk) {
+        TbbEdges::Body edge;
+        kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
+      });
+  const auto run = [&] {
+    tbb::parallel_pipeline(static_cast<size_t>(threads_) * kTokensPerThread, stages);
+  };
+  TbbEdges::Fork(stages, run);
+  arena_.execute(run);
+  TbbEdges::Join();
   return handed_out;
 }
 
@@ -65,9 +72,14 @@ uint64_t WorkerPool::RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& ker
   if (threads_ == 1) {
     worker();
   } else {
-    arena_.execute([&] {
-      tbb::parallel_for(0, threads_, [&](int) { worker(); }, tbb::simple_partitioner());
-    });
+    const auto body = [&](int) {
+      TbbEdges::Body edge;
+      worker();
+    };
+    const auto run = [&] { tbb::parallel_for(0, threads_, body, tbb::simple_partitioner()); };
+    TbbEdges::Fork(body, run);
+    arena_.execute(run);
+    TbbEdges::Join();
   }
   return ran.load();
 }

@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/check.h"
 #include "util/random.h"
+#include "util/tbb_edges.h"
 
 namespace hogmf {
 namespace {
@@ -317,11 +318,14 @@ std::vector<uint64_t> Offsets(std::span<const uint64_t> count) {
 // Runs body(user, scratch) for every user in parallel.
 template <typename Body>
 void ForEachUser(uint32_t users, uint32_t items, const Body& body) {
-  tbb::parallel_for(tbb::blocked_range<uint32_t>(0, users, 256),
-                    [&](const tbb::blocked_range<uint32_t>& range) {
-                      ItemScratch scratch(items);
-                      for (uint32_t u = range.begin(); u != range.end(); ++u) body(u, scratch);
-                    });
+  const auto run = [&](const tbb::blocked_range<uint32_t>& range) {
+    TbbEdges::Body edge;
+    ItemScratch scratch(items);
+    for (uint32_t u = range.begin(); u != range.end(); ++u) body(u, scratch);
+  };
+  TbbEdges::Fork(run);
+  tbb::parallel_for(tbb::blocked_range<uint32_t>(0, users, 256), run);
+  TbbEdges::Join();
 }
 
 // ---------------------------------------------------------------------------

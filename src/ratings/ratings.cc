@@ -1,15 +1,13 @@
 // IdMap and Ratings: the container every stage after input works on.
 #include "hogmf/ratings.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <utility>
 
 #include "util/absl_compat.h"
 #include "util/check.h"
+#include "util/file.h"
 
 namespace hogmf {
 
@@ -103,18 +101,12 @@ std::vector<Rating> Ratings::ReleaseEntries() {
   } else {
     // Copy slice by slice, dropping each copied slice's file pages at once.
     constexpr size_t kSlice = (size_t{64} << 20) / sizeof(Rating);
-    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     entries.reserve(view_.size());
     for (size_t begin = 0; begin < view_.size(); begin += kSlice) {
       const size_t end = std::min(view_.size(), begin + kSlice);
       entries.insert(entries.end(), view_.begin() + static_cast<std::ptrdiff_t>(begin),
                      view_.begin() + static_cast<std::ptrdiff_t>(end));
-      // Whole pages inside the copied slice only.
-      const auto first = reinterpret_cast<uintptr_t>(view_.data() + begin);
-      const auto last = reinterpret_cast<uintptr_t>(view_.data() + end);
-      const uintptr_t from = (first + page - 1) / page * page;
-      const uintptr_t to = last / page * page;
-      if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+      DiscardFilePages(view_.data() + begin, view_.data() + end);
     }
     keep_alive_.reset();
   }

@@ -49,12 +49,15 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
   return std::shared_ptr<const MappedFile>(std::move(file));
 }
 
-void MappedFile::Discard(const char* begin, const char* end) const {
-  if (!mapped_ || begin >= end) return;
+void DiscardFilePages(const void* begin, const void* end) {
   const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const uintptr_t from = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
   const uintptr_t to = reinterpret_cast<uintptr_t>(end) / page * page;
   if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
+void MappedFile::Discard(const char* begin, const char* end) const {
+  if (mapped_ && begin < end) DiscardFilePages(begin, end);
 }
 
 MappedFile::~MappedFile() {

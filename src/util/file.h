@@ -15,6 +15,11 @@
 
 namespace hogmf {
 
+// Drops the resident pages wholly inside [begin, end) of a read-only private
+// file mapping; reading them again loads them from the file. Never use it on
+// anonymous or written memory (its pages would read back as zeros).
+void DiscardFilePages(const void* begin, const void* end);
+
 class MappedFile {
  public:
   // kNotFound for a missing file, kInvalidArgument for a directory, kInternal

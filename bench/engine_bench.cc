@@ -2,6 +2,8 @@
 //   Shuffler/<order>        chunks per second the serial shuffler stage hands
 //                           out, the between-epoch reshuffle included (it must
 //                           never be the bottleneck)
+//   Arrange/<order>         arranging the working array once before the first
+//                           epoch (shuffle once, or group by user): ratings/s
 //   BareLoop/<order>/k      one thread applying the best kernel to the
 //                           shuffler's chunks in a plain loop, reshuffle
 //                           included: the ceiling
@@ -57,6 +59,23 @@ void BM_Shuffler(benchmark::State& state) {
   state.counters["chunks/s"] = benchmark::Counter(static_cast<double>(chunks), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Shuffler)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+
+void BM_Arrange(benchmark::State& state) {
+  const RatingOrder order = kOrders[state.range(0)];
+  std::vector<Rating> working;
+  int64_t ratings = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    working.assign(Data().entries().begin(), Data().entries().end());
+    state.ResumeTiming();
+    engine::Shuffler shuffler(std::span<Rating>(working), order, 4096, 1);
+    benchmark::DoNotOptimize(working.data());
+    ratings += static_cast<int64_t>(working.size());
+  }
+  state.SetLabel(std::string(OrderName(order)));
+  state.counters["ratings/s"] = benchmark::Counter(static_cast<double>(ratings), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Arrange)->DenseRange(1, 2)->Unit(benchmark::kMillisecond);
 
 void BM_ShufflerStartEpoch(benchmark::State& state) {
   std::vector<Rating> working(Data().entries().begin(), Data().entries().end());

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <numeric>
 
-#include "engine/arrange.h"
+#include "ratings/arrange.h"
 #include "util/check.h"
 
 namespace hogmf::engine {
@@ -34,7 +34,7 @@ BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num
   const std::vector<uint32_t> user_band = RandomBands(num_users, bands, rng_);
   const std::vector<uint32_t> item_band = RandomBands(num_items, bands, rng_);
   const uint32_t b = static_cast<uint32_t>(bands);
-  bounds_ = DistributeInPlace(ratings_, static_cast<size_t>(bands) * bands, [&](const Rating& r) {
+  bounds_ = DistributeInPlace(ratings_, static_cast<size_t>(bands) * bands, [&](const Rating& r) -> size_t {
     return user_band[r.user] * b + item_band[r.item];
   });
   // Inside a block, by user (the items of a user in the order distribution left them).

@@ -5,21 +5,16 @@
 #include <numeric>
 #include <utility>
 
-#include "engine/arrange.h"
+#include "ratings/arrange.h"
 #include "util/check.h"
 
 namespace hogmf::engine {
 namespace {
 
-// Groups the ratings by user, users in a random order; each user's ratings
-// keep the (random) order the distribution leaves them in.
-void ArrangeByUser(std::span<Rating> ratings, Rng& rng) {
+uint32_t NumUsers(std::span<const Rating> ratings) {
   uint32_t num_users = 0;
   for (const Rating& r : ratings) num_users = std::max(num_users, r.user + 1);
-  std::vector<uint32_t> rank(num_users);
-  std::iota(rank.begin(), rank.end(), 0u);
-  FisherYates(std::span<uint32_t>(rank), rng);
-  DistributeInPlace(ratings, num_users, [&rank](const Rating& r) { return rank[r.user]; });
+  return num_users;
 }
 
 }  // namespace
@@ -37,8 +32,7 @@ Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_si
       permutation_.resize(num_chunks());
       break;
     case RatingOrder::kUserChunks:
-      FisherYates(ratings_, rng_);  // a random order within each user
-      ArrangeByUser(ratings_, rng_);
+      GroupByUser(ratings_, NumUsers(ratings_), rng_);
       permutation_.resize(num_chunks());
       break;
   }

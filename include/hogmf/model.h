@@ -10,10 +10,10 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <vector>
 
 #include "hogmf/factor_matrix.h"
+#include "hogmf/rated_items.h"
 #include "hogmf/ratings.h"
 
 namespace hogmf {
@@ -49,15 +49,12 @@ class Model {
   // p_user . q_item, or mean() when either index is unknown, out of range or unseen.
   float Predict(uint32_t user, uint32_t item) const;
 
-  // Items each user rated in training (CSR), or empty when not kept.
-  bool has_rated_items() const { return !rated_offsets_.empty(); }
-  std::span<const uint32_t> RatedItems(uint32_t user) const;
-  // Records each user's rated items (sorted, distinct) from training entries.
-  void SetRatedItems(std::span<const Rating> training);
-  // Sets the CSR arrays directly (offsets has num_users()+1 entries).
-  void SetRatedItemsCsr(std::vector<uint64_t> offsets, std::vector<uint32_t> items);
-  const std::vector<uint64_t>& rated_offsets() const { return rated_offsets_; }
-  const std::vector<uint32_t>& rated_items() const { return rated_items_; }
+  // Items each user rated in training, or none (an index of no users) when
+  // they were not kept.
+  bool has_rated_items() const { return has_rated_items_; }
+  const RatedItems& rated_items() const { return rated_items_; }
+  // Keeps `rated` (an index of num_users() users) as the rated items.
+  void set_rated_items(RatedItems rated);
 
  private:
   FactorMatrix p_;
@@ -67,8 +64,8 @@ class Model {
   float mean_ = 0.0f;
   std::vector<uint8_t> user_seen_;
   std::vector<uint8_t> item_seen_;
-  std::vector<uint64_t> rated_offsets_;
-  std::vector<uint32_t> rated_items_;
+  RatedItems rated_items_;
+  bool has_rated_items_ = false;
 };
 
 }  // namespace hogmf

@@ -32,10 +32,20 @@ absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name);
 
 // The order in which an epoch visits the ratings (docs/design.md compares them).
 enum class RatingOrder {
+  kAuto,        // kShuffle below kAutoOrderMinRatings ratings, kUserChunks from there
   kShuffle,     // a fresh full permutation every epoch (the seed's SGD exactly)
   kChunks,      // shuffled once into chunks; the chunk order is fresh every epoch
   kUserChunks,  // sorted by user (random user and item order) into chunks; fresh chunk order
 };
+
+// At and above this many training ratings, RatingOrder::kAuto means
+// kUserChunks (fast, and on par with or better than a full shuffle per
+// epoch); below, kShuffle (the seed's SGD exactly, and a fresh order even when
+// the ratings fill only a few chunks).
+inline constexpr uint64_t kAutoOrderMinRatings = uint64_t{1} << 20;
+
+// The order that `order` stands for on `num_ratings` training ratings.
+RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings);
 
 std::string_view OrderName(RatingOrder order);
 absl::StatusOr<RatingOrder> ParseOrder(std::string_view name);
@@ -65,6 +75,9 @@ struct TrainParams {
   double stop_loss = 0.0;
   /// Stop once the train RMSE is at or under this; 0 disables. >= 0.
   double stop_rmse = 0.0;
+  /// Stop at the end of the first epoch whose validation RMSE is at or under
+  /// this; 0 disables. >= 0; needs a validation set.
+  double stop_validation_rmse = 0.0;
   /// Initial factors are uniform in [0, init_scale). 0 picks
   /// 2 sqrt(mean / k), so that p.q starts near the mean rating. >= 0.
   float init_scale = 0.0f;
@@ -80,7 +93,7 @@ struct TrainParams {
   /// Otherwise at least threads + 1, so a free block always exists. 0 .. 4096.
   int grid = 0;
   /// kHogwild: how each epoch orders the ratings.
-  RatingOrder order = RatingOrder::kShuffle;
+  RatingOrder order = RatingOrder::kAuto;
   /// Ratings per chunk handed to a worker: 1 .. 2^24.
   int chunk_size = 4096;
   /// SIMD kernel: "auto" (the best this CPU runs, or $HOGMF_ISA), "scalar",

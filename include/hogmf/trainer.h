@@ -28,6 +28,7 @@ enum class StopReason {
   kRmseThreshold,  // train RMSE <= stop_rmse (exact, or the monitor's estimate)
   kTimeLimit,      // time_limit_seconds of training reached
   kEarlyStop,      // validation RMSE stopped improving; the best model is returned
+  kValidationRmseThreshold,  // validation RMSE <= stop_validation_rmse at an epoch end
   kCancelled,      // TrainOptions::cancel was set
 };
 std::string_view StopReasonName(StopReason reason);
@@ -88,7 +89,9 @@ struct TrainReport {
   std::string kernel;             // the SIMD kernel used ("avx512", "scalar", ...)
   int threads = 0;                // worker threads used
   int grid = 0;                   // blocked schedule: bands per side (0 for hogwild)
+  RatingOrder order = RatingOrder::kShuffle;  // hogwild: the order used (kAuto resolved)
   int best_epoch = 0;             // early stop: the epoch whose model is returned
+  double rated_items_seconds = 0;  // time to index the rated items after training
   std::vector<EpochStats> history;
 };
 

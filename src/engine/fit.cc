@@ -1,4 +1,6 @@
-// MeasureFit: passes over the ratings, row norms computed once per row.
+// MeasureFit: passes over the ratings. The serial pass computes row norms
+// once per row; the parallel pass runs the kernel's squared-error loop over
+// blocks of ratings and weighs each row's norm by its rating count.
 #include "engine/fit.h"
 
 #include <cmath>
@@ -7,10 +9,17 @@
 #include <tbb/parallel_reduce.h>
 #include <tbb/partitioner.h>
 
+#include "util/check.h"
 #include "util/tbb_edges.h"
 
 namespace hogmf::engine {
 namespace {
+
+// Ratings per leaf block of the parallel pass: large enough that the
+// kernel's loop and its prefetch run long, small enough to balance threads.
+constexpr size_t kEntryGrain = 1 << 16;
+// Rows per leaf block of the norm pass.
+constexpr size_t kRowGrain = 1 << 12;
 
 struct Sums {
   double squared = 0;
@@ -40,7 +49,47 @@ Fit Finish(const Sums& sums, uint64_t count, float l2) {
   return fit;
 }
 
+// Sum over the rows of m of counts[row] |row|^2, in a fixed order.
+double WeightedSquaredNorms(const FactorMatrix& m, const std::vector<uint32_t>& counts,
+                            kernels::DotFn dot) {
+  const size_t stride = m.stride();
+  const int k = m.k();
+  const auto accumulate = [&](const tbb::blocked_range<size_t>& range, double partial) {
+    TbbEdges::Body edge;
+    double block = 0.0;
+    for (size_t row = range.begin(); row != range.end(); ++row) {
+      if (counts[row] == 0) continue;
+      const float* r = m.row(static_cast<uint32_t>(row));
+      block += static_cast<double>(counts[row]) * static_cast<double>(dot(r, r, stride, k));
+    }
+    return partial + block;
+  };
+  const auto combine = [](double a, double b) {
+    TbbEdges::Body edge;
+    return a + b;
+  };
+  TbbEdges::Fork(accumulate, combine);
+  const double sum = tbb::parallel_deterministic_reduce(
+      tbb::blocked_range<size_t>(0, counts.size(), kRowGrain), 0.0, accumulate, combine,
+      tbb::simple_partitioner());
+  TbbEdges::Join();
+  return sum;
+}
+
 }  // namespace
+
+FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items) {
+  HOGMF_CHECK(entries.size() <= 0xFFFFFFFFull);
+  FitCounts counts;
+  counts.users.assign(num_users, 0);
+  counts.items.assign(num_items, 0);
+  for (const Rating& r : entries) {
+    ++counts.users[r.user];
+    ++counts.items[r.item];
+  }
+  counts.entries = entries.size();
+  return counts;
+}
 
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
                float l2, kernels::DotFn dot) {
@@ -53,29 +102,36 @@ Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rat
 }
 
 Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
-                       std::span<const Rating> entries, float l2, kernels::DotFn dot) {
-  const Eigen::VectorXf p_norms = p.AsEigen().rowwise().squaredNorm();
-  const Eigen::VectorXf q_norms = q.AsEigen().rowwise().squaredNorm();
-  constexpr size_t kGrain = 1 << 16;
-  const auto accumulate = [&](const tbb::blocked_range<size_t>& range, Sums partial) {
+                       std::span<const Rating> entries, const FitCounts& counts, float l2,
+                       const kernels::Kernel& kernel) {
+  HOGMF_CHECK(p.k() == q.k() && p.stride() == q.stride());
+  HOGMF_CHECK(counts.entries == entries.size());
+  HOGMF_CHECK(counts.users.size() == p.rows() && counts.items.size() == q.rows());
+  const kernels::SquaredErrorFn squared_error =
+      kernel.squared_error != nullptr ? kernel.squared_error : &kernels::SquaredErrorScalar;
+  const kernels::DotFn dot = kernel.dot != nullptr ? kernel.dot : &kernels::DotScalar;
+  const float* const p_data = p.data();
+  const float* const q_data = q.data();
+  const size_t stride = p.stride();
+  const int k = p.k();
+
+  const auto accumulate = [&](const tbb::blocked_range<size_t>& range, double partial) {
     TbbEdges::Body edge;
-    const Sums block = Accumulate(p, q, p_norms.data(), q_norms.data(),
-                                  entries.data() + range.begin(), entries.data() + range.end(), dot);
-    partial.squared += block.squared;
-    partial.norms += block.norms;
-    return partial;
+    return partial + squared_error(p_data, q_data, stride, k, entries.data() + range.begin(),
+                                   range.size());
   };
-  const auto combine = [&](Sums a, const Sums& b) {
+  const auto combine = [](double a, double b) {
     TbbEdges::Body edge;
-    a.squared += b.squared;
-    a.norms += b.norms;
-    return a;
+    return a + b;
   };
   TbbEdges::Fork(accumulate, combine);
-  const Sums sums = tbb::parallel_deterministic_reduce(
-      tbb::blocked_range<size_t>(0, entries.size(), kGrain), Sums{}, accumulate, combine,
+  Sums sums;
+  sums.squared = tbb::parallel_deterministic_reduce(
+      tbb::blocked_range<size_t>(0, entries.size(), kEntryGrain), 0.0, accumulate, combine,
       tbb::simple_partitioner());
   TbbEdges::Join();
+  sums.norms =
+      WeightedSquaredNorms(p, counts.users, dot) + WeightedSquaredNorms(q, counts.items, dot);
   return Finish(sums, entries.size(), l2);
 }
 

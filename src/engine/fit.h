@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "hogmf/factor_matrix.h"
 #include "hogmf/ratings.h"
@@ -19,13 +20,33 @@ struct Fit {
   uint64_t count = 0;
 };
 
+// How many entries of one set name each user and each item. With them the
+// L2 term, the sum over entries of |p_u|^2 + |q_i|^2, is
+// sum_u users[u] |p_u|^2 + sum_i items[i] |q_i|^2: a pass over the rows in
+// sequence instead of two random reads per entry. Count once per set of
+// entries (the order of the entries does not matter).
+struct FitCounts {
+  std::vector<uint32_t> users;  // users[u]: entries with user u
+  std::vector<uint32_t> items;  // items[i]: entries with item i
+  uint64_t entries = 0;         // the size of the set counted
+};
+
+// Every entry must index a user below num_users and an item below num_items;
+// at most 2^32 - 1 entries.
+FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items);
+
 // Every entry must index a row of p and q. `dot` defaults to the scalar one.
+// For samples: computes every row's norm, then reads two per entry.
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
                float l2, kernels::DotFn dot = nullptr);
 
-// The same with TBB over blocks of entries, summed in a fixed order so the
-// result does not depend on the thread count. Call inside the pool's arena.
+// The exact pass over a whole set: TBB over blocks of entries, each block
+// through kernel.squared_error, and the L2 term from `counts` (made by
+// CountEntries from the same entries, in any order; its rows match p and q).
+// Sums are reduced in a fixed order over blocks of a fixed size, so the result
+// does not depend on the thread count. Call inside the pool's arena.
 Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
-                       std::span<const Rating> entries, float l2, kernels::DotFn dot);
+                       std::span<const Rating> entries, const FitCounts& counts, float l2,
+                       const kernels::Kernel& kernel);
 
 }  // namespace hogmf::engine

@@ -20,10 +20,11 @@ uint32_t NumUsers(std::span<const Rating> ratings) {
 }  // namespace
 
 Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_size, uint64_t seed)
-    : ratings_(ratings), order_(order), chunk_size_(chunk_size), rng_(seed, /*stream=*/0x5348554646ull) {
+    : ratings_(ratings), order_(ResolveOrder(order, ratings.size())), chunk_size_(chunk_size), rng_(seed, /*stream=*/0x5348554646ull) {
   HOGMF_CHECK(chunk_size > 0);
   HOGMF_CHECK(ratings.size() <= 0xFFFFFFFFull);
   switch (order_) {
+    case RatingOrder::kAuto:  // resolved above
     case RatingOrder::kShuffle:
       permutation_.resize(ratings.size());
       break;

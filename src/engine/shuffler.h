@@ -36,7 +36,8 @@ struct Chunk {
 
 class Shuffler {
  public:
-  // Arranges `ratings` in place for `order` (kShuffle leaves them as they are).
+  // Arranges `ratings` in place for `order` (kShuffle leaves them as they are;
+  // kAuto stands for ResolveOrder(kAuto, ratings.size())).
   Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_size, uint64_t seed);
 
   // Draws the next epoch's order and rewinds to its first chunk.
@@ -44,6 +45,7 @@ class Shuffler {
   // The next chunk; count == 0 at the end of the epoch.
   Chunk Next();
   size_t num_chunks() const;
+  RatingOrder order() const { return order_; }
 
  private:
   std::span<Rating> ratings_;

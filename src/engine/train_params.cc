@@ -41,8 +41,15 @@ absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name) {
       absl::StrCat("unknown schedule '", ToAbsl(name), "'; expected hogwild or blocked"));
 }
 
+RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings) {
+  if (order != RatingOrder::kAuto) return order;
+  return num_ratings >= kAutoOrderMinRatings ? RatingOrder::kUserChunks : RatingOrder::kShuffle;
+}
+
 std::string_view OrderName(RatingOrder order) {
   switch (order) {
+    case RatingOrder::kAuto:
+      return "auto";
     case RatingOrder::kShuffle:
       return "shuffle";
     case RatingOrder::kChunks:
@@ -54,11 +61,12 @@ std::string_view OrderName(RatingOrder order) {
 }
 
 absl::StatusOr<RatingOrder> ParseOrder(std::string_view name) {
-  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+  for (RatingOrder order : {RatingOrder::kAuto, RatingOrder::kShuffle, RatingOrder::kChunks,
+                            RatingOrder::kUserChunks}) {
     if (name == OrderName(order)) return order;
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", ToAbsl(name),
-                                                 "'; expected shuffle, chunks or user-chunks"));
+                                                 "'; expected auto, shuffle, chunks or user-chunks"));
 }
 
 namespace {
@@ -82,6 +90,10 @@ absl::Status TrainParams::Validate() const {
   }
   if (!std::isfinite(stop_rmse) || stop_rmse < 0) {
     return Bad("stop_rmse (--stop-rmse)", stop_rmse, "a finite value >= 0 (0 = off)");
+  }
+  if (!std::isfinite(stop_validation_rmse) || stop_validation_rmse < 0) {
+    return Bad("stop_validation_rmse (--stop-validation-rmse)", stop_validation_rmse,
+               "a finite value >= 0 (0 = off)");
   }
   if (!std::isfinite(init_scale) || init_scale < 0) {
     return Bad("init_scale (--init-scale)", init_scale, "a finite value >= 0 (0 = auto)");

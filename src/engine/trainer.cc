@@ -39,6 +39,8 @@ std::string_view StopReasonName(StopReason reason) {
       return "time_limit";
     case StopReason::kEarlyStop:
       return "early_stop";
+    case StopReason::kValidationRmseThreshold:
+      return "validation_rmse_threshold";
     case StopReason::kCancelled:
       return "cancelled";
   }
@@ -118,6 +120,10 @@ absl::Status CheckInputs(const Ratings& train, const TrainParams& params,
   if (params.early_stop > 0 && options.validation == nullptr) {
     return absl::InvalidArgumentError("early stopping (--early-stop) needs a validation set");
   }
+  if (params.stop_validation_rmse > 0 && options.validation == nullptr) {
+    return absl::InvalidArgumentError(
+        "stopping at a validation RMSE (--stop-validation-rmse) needs a validation set");
+  }
   return kernels::SelectKernel(params.isa).status();
 }
 
@@ -154,11 +160,10 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     report.validation_unknown = unknown;
   }
 
-  // The monitor's sample and the rated items come from the entries in their
-  // original order, before the shuffler arranges them.
+  // The monitor's sample comes from the entries in their original order,
+  // before the shuffler arranges them.
   std::vector<Rating> sample =
       DrawSample(entries, static_cast<size_t>(params.monitor_sample), params.seed);
-  if (options.keep_rated_items) model.SetRatedItems(entries);
   std::optional<engine::Shuffler> shuffler;
   std::optional<engine::BlockGrid> grid;
   if (params.schedule == Schedule::kBlocked) {
@@ -173,6 +178,7 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
   } else {
     shuffler.emplace(std::span<Rating>(working), params.order,
                      static_cast<size_t>(params.chunk_size), params.seed);
+    report.order = shuffler->order();
   }
   engine::WorkerPool pool(threads);
 
@@ -203,6 +209,8 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
   engine::Monitor monitor(model.user_factors(), model.item_factors(), std::move(sample), config,
                           stop, std::move(on_sample));
 
+  const engine::FitCounts fit_counts =
+      engine::CountEntries(entries, model.num_users(), model.num_items());
   std::optional<Model> best;
   double best_validation = INFINITY;
   int epochs_without_gain = 0;
@@ -230,7 +238,7 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     stats.learning_rate = args.learning_rate;
     const engine::Fit fit = pool.Execute([&] {
       return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), entries,
-                                        params.l2, kernel.dot);
+                                        fit_counts, params.l2, kernel);
     });
     stats.loss = fit.loss;
     stats.train_rmse = fit.rmse;
@@ -264,6 +272,10 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
       report.stop_reason = StopReason::kRmseThreshold;
       break;
     }
+    if (params.stop_validation_rmse > 0 && stats.validation_rmse <= params.stop_validation_rmse) {
+      report.stop_reason = StopReason::kValidationRmseThreshold;
+      break;
+    }
     if (params.early_stop > 0) {
       if (stats.validation_rmse < best_validation) {
         best_validation = stats.validation_rmse;
@@ -283,6 +295,19 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     report.loss = kept.loss;
     report.train_rmse = kept.train_rmse;
     report.validation_rmse = kept.validation_rmse;
+  }
+  if (options.keep_rated_items) {
+    // Built after training, in the memory of the working array, which training
+    // no longer needs, and after the arrangement's own arrays are gone: the
+    // build needs no memory per rating of its own.
+    shuffler.reset();
+    grid.reset();
+    const auto start = std::chrono::steady_clock::now();
+    model.set_rated_items(pool.Execute([&] {
+      return RatedItems::BuildConsuming(std::span<Rating>(working), model.num_users());
+    }));
+    report.rated_items_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   report.updates_per_second =
       report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;

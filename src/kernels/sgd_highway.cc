@@ -1,9 +1,10 @@
-// The SGD chunk loop and the padded-row dot product, written once with Google
-// Highway and compiled for every target this build enables (foreach_target
-// re-includes this file once per target, each copy in its own N_<TARGET>
-// namespace). Same update as SgdChunkScalar, from the row values before the
-// step; only the dot product's summation order differs (lane-wise partial
-// sums, then a horizontal sum).
+// The SGD chunk loop, the padded-row dot product and the squared-error pass
+// over a chunk, written once with Google Highway and compiled for every target
+// this build enables (foreach_target re-includes this file once per target,
+// each copy in its own N_<TARGET> namespace). Same update as SgdChunkScalar,
+// from the row values before the step, and the same sum as
+// SquaredErrorScalar; only the dot product's summation order differs
+// (lane-wise partial sums, then a horizontal sum).
 //
 // Loops run over whole vectors of the padded row, ceil(k / lanes) of them,
 // never over the vectors that are padding only. In the last vector the lanes
@@ -21,6 +22,11 @@
 // count fixed at compile time, which keeps both rows in registers between the
 // dot product and the update; rows of k <= 4 or k <= 8 use vectors of that
 // many lanes. Other k take the loop with a runtime vector count.
+//
+// The squared-error pass reads ratings in sequence and prefetches the rows
+// `prefetch_distance` ratings ahead (kHighwayErrorPrefetchDistance for the
+// engine's entry point). Its fixed-count loops compute the dot product
+// exactly as the step's do (the same partial sums in the same order).
 //
 // Kernels are re-entrant: they write nothing but the P and Q rows they update.
 
@@ -116,6 +122,31 @@ HWY_INLINE void StepRuntime(D d, float* p, float* q, float value, size_t nvec,
             hn::IfThenElseZero(c.tail, e2), c);
 }
 
+// Loads the first kVecs vectors of rows p and q.
+template <size_t kVecs, class D, class V = hn::Vec<D>>
+HWY_INLINE void LoadRows(D d, const float* HWY_RESTRICT p, const float* HWY_RESTRICT q, V* pv,
+                         V* qv) {
+  const size_t n = hn::Lanes(d);
+  for (size_t v = 0; v < kVecs; ++v) {
+    pv[v] = hn::Load(d, p + v * n);
+    qv[v] = hn::Load(d, q + v * n);
+  }
+}
+
+// Sum of pv[v] * qv[v] over kVecs vectors with up to four partial sums,
+// added pairwise, then a horizontal sum.
+template <size_t kVecs, class D, class V = hn::Vec<D>>
+HWY_INLINE float DotRegs(D d, const V* pv, const V* qv) {
+  constexpr size_t kAcc = kVecs < 4 ? kVecs : 4;
+  V acc[kAcc];
+  for (size_t v = 0; v < kAcc; ++v) acc[v] = hn::Mul(pv[v], qv[v]);
+  for (size_t v = kAcc; v < kVecs; ++v) acc[v % kAcc] = hn::MulAdd(pv[v], qv[v], acc[v % kAcc]);
+  for (size_t step = 1; step < kAcc; step *= 2) {
+    for (size_t v = 0; v + step < kAcc; v += 2 * step) acc[v] = hn::Add(acc[v], acc[v + step]);
+  }
+  return hn::GetLane(hn::SumOfLanes(d, acc[0]));
+}
+
 // One step on rows of kVecs vectors: both rows stay in registers from the
 // loads to the stores.
 template <size_t kVecs, class D>
@@ -124,18 +155,8 @@ HWY_INLINE void StepFixed(D d, float* p, float* q, float value, const StepConsts
   const size_t n = hn::Lanes(d);
   V pv[kVecs];
   V qv[kVecs];
-  for (size_t v = 0; v < kVecs; ++v) {
-    pv[v] = hn::Load(d, p + v * n);
-    qv[v] = hn::Load(d, q + v * n);
-  }
-  constexpr size_t kAcc = kVecs < 4 ? kVecs : 4;
-  V acc[kAcc];
-  for (size_t v = 0; v < kAcc; ++v) acc[v] = hn::Mul(pv[v], qv[v]);
-  for (size_t v = kAcc; v < kVecs; ++v) acc[v % kAcc] = hn::MulAdd(pv[v], qv[v], acc[v % kAcc]);
-  for (size_t step = 1; step < kAcc; step *= 2) {
-    for (size_t v = 0; v + step < kAcc; v += 2 * step) acc[v] = hn::Add(acc[v], acc[v + step]);
-  }
-  const float dot = hn::GetLane(hn::SumOfLanes(d, acc[0]));
+  LoadRows<kVecs>(d, p, q, pv, qv);
+  const float dot = DotRegs<kVecs>(d, pv, qv);
   const V e2 = hn::Set(d, 2.0f * (value - dot));
   for (size_t v = 0; v + 1 < kVecs; ++v) UpdateVec(d, p + v * n, q + v * n, pv[v], qv[v], e2, c);
   UpdateVec(d, p + (kVecs - 1) * n, q + (kVecs - 1) * n, pv[kVecs - 1], qv[kVecs - 1],
@@ -232,6 +253,97 @@ float Dot(const float* a, const float* b, size_t stride, int k) {
   return DotVecs(d, a, b, VecsFor(d, k));
 }
 
+// The squared-error loop with vectors of tag D; kVecs = 0 means the vector
+// count is nvec, known at run time.
+template <class D, size_t kVecs>
+HWY_NOINLINE double ErrorLoop(const float* p_base, const float* q_base, size_t stride,
+                              const Rating* ratings, size_t count, size_t nvec, size_t distance) {
+  using V = hn::Vec<D>;
+  const D d;
+  const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * hn::Lanes(d);
+  // The loop range where prefetches stay inside the chunk.
+  const size_t rows_end = distance != 0 && count > distance ? count - distance : 0;
+  double sum = 0.0;
+  for (size_t j = 0; j < count; ++j) {
+    if (j < rows_end) {
+      const Rating& ahead = ratings[j + distance];
+      PrefetchRow(p_base + static_cast<size_t>(ahead.user) * stride, row_floats);
+      PrefetchRow(q_base + static_cast<size_t>(ahead.item) * stride, row_floats);
+    }
+    const Rating& r = ratings[j];
+    const float* p = p_base + static_cast<size_t>(r.user) * stride;
+    const float* q = q_base + static_cast<size_t>(r.item) * stride;
+    float dot;
+    if constexpr (kVecs == 0) {
+      dot = DotVecs(d, p, q, nvec);
+    } else {
+      V pv[kVecs];
+      V qv[kVecs];
+      LoadRows<kVecs>(d, p, q, pv, qv);
+      dot = DotRegs<kVecs>(d, pv, qv);
+    }
+    const double error = static_cast<double>(r.value) - static_cast<double>(dot);
+    sum += error * error;
+  }
+  return sum;
+}
+
+// Runs the squared-error loop with vectors of tag D: the fixed-count loop
+// for rows of 1, 2, 4 or 8 such vectors (up to kMaxFixedVecs) when
+// `specialise`, else the runtime loop.
+template <class D>
+double SquaredErrorWith(D d, const float* p, const float* q, size_t stride, int k,
+                        const Rating* ratings, size_t count, size_t distance, bool specialise) {
+  const size_t nvec = VecsFor(d, k);
+  if (specialise) {
+    if constexpr (kMaxFixedVecs >= 1) {
+      if (nvec == 1) return ErrorLoop<D, 1>(p, q, stride, ratings, count, nvec, distance);
+    }
+    if constexpr (kMaxFixedVecs >= 2) {
+      if (nvec == 2) return ErrorLoop<D, 2>(p, q, stride, ratings, count, nvec, distance);
+    }
+    if constexpr (kMaxFixedVecs >= 4) {
+      if (nvec == 4) return ErrorLoop<D, 4>(p, q, stride, ratings, count, nvec, distance);
+    }
+    if constexpr (kMaxFixedVecs >= 8) {
+      if (nvec == 8) return ErrorLoop<D, 8>(p, q, stride, ratings, count, nvec, distance);
+    }
+  }
+  return ErrorLoop<D, 0>(p, q, stride, ratings, count, nvec, distance);
+}
+
+double SquaredErrorVariant(const float* p, const float* q, size_t stride, int k,
+                           const Rating* ratings, size_t count, size_t prefetch_distance,
+                           bool specialise) {
+  if (k <= 0) {  // every prediction is 0
+    double sum = 0.0;
+    for (size_t j = 0; j < count; ++j) {
+      const double error = ratings[j].value;
+      sum += error * error;
+    }
+    return sum;
+  }
+  if (count == 0) return 0.0;
+  if constexpr (kMaxFixedVecs >= 1) {
+    if (specialise && k <= 4) {
+      return SquaredErrorWith(hn::CappedTag<float, 4>(), p, q, stride, k, ratings, count,
+                              prefetch_distance, true);
+    }
+    if (specialise && k <= 8) {
+      return SquaredErrorWith(hn::CappedTag<float, 8>(), p, q, stride, k, ratings, count,
+                              prefetch_distance, true);
+    }
+  }
+  return SquaredErrorWith(DFull(), p, q, stride, k, ratings, count, prefetch_distance,
+                          specialise);
+}
+
+double SquaredError(const float* p, const float* q, size_t stride, int k, const Rating* ratings,
+                    size_t count) {
+  return SquaredErrorVariant(p, q, stride, k, ratings, count, kHighwayErrorPrefetchDistance,
+                             /*specialise=*/true);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace hogmf::kernels
 HWY_AFTER_NAMESPACE();
@@ -242,6 +354,8 @@ namespace hogmf::kernels {
 HWY_EXPORT(SgdChunk);
 HWY_EXPORT(SgdChunkVariant);
 HWY_EXPORT(Dot);
+HWY_EXPORT(SquaredError);
+HWY_EXPORT(SquaredErrorVariant);
 
 namespace {
 
@@ -269,11 +383,15 @@ std::vector<HighwayKernel> CompiledHighwayKernels() {
   for (int64_t targets = HWY_TARGETS; targets != 0; targets &= targets - 1) {
     const int64_t target = targets & -targets;
     const size_t index = ExportIndex(target);
-    HighwayKernel kernel{target, HWY_DISPATCH_TABLE(SgdChunk)[index],
+    HighwayKernel kernel{target,
+                         HWY_DISPATCH_TABLE(SgdChunk)[index],
                          HWY_DISPATCH_TABLE(Dot)[index],
-                         HWY_DISPATCH_TABLE(SgdChunkVariant)[index]};
+                         HWY_DISPATCH_TABLE(SgdChunkVariant)[index],
+                         HWY_DISPATCH_TABLE(SquaredError)[index],
+                         HWY_DISPATCH_TABLE(SquaredErrorVariant)[index]};
     if (kernel.sgd_chunk != nullptr && kernel.dot != nullptr &&
-        kernel.sgd_chunk_variant != nullptr) {
+        kernel.sgd_chunk_variant != nullptr && kernel.squared_error != nullptr &&
+        kernel.squared_error_variant != nullptr) {
       kernels.push_back(kernel);
     }
   }

@@ -13,7 +13,8 @@
 //
 // Kernels are chosen once (by name or as the best the CPU runs) and called per
 // chunk of ratings, never per rating; the loop over the chunk, including
-// prefetch of upcoming rows, lives inside the kernel.
+// prefetch of upcoming rows, lives inside the kernel. The same holds for the
+// read-only pass that measures the fit (SquaredErrorFn).
 #pragma once
 
 #include <cstddef>
@@ -44,16 +45,25 @@ using SgdChunkFn = void (*)(const SgdArgs& args, const Rating* ratings, const ui
                             size_t count);
 // Dot product of two padded rows (k floats; the padding is zero).
 using DotFn = float (*)(const float* a, const float* b, size_t stride, int k);
+// Sum over ratings[0 .. count) of (r - p_u.q_i)^2, where p_u is the row at
+// p + u * stride and q_i the row at q + i * stride (padded as in SgdArgs).
+// Each dot product is summed in float, the errors and their squares across
+// ratings in double. Reads the rows and writes nothing.
+using SquaredErrorFn = double (*)(const float* p, const float* q, size_t stride, int k,
+                                  const Rating* ratings, size_t count);
 
 struct Kernel {
   std::string name;  // "scalar", or the instruction set: "avx512", "avx2", "sse4", "neon", ...
   SgdChunkFn sgd_chunk = nullptr;
   DotFn dot = nullptr;
+  SquaredErrorFn squared_error = nullptr;
 };
 
 // The scalar reference: the executable spec every other kernel is tested against.
 void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count);
 float DotScalar(const float* a, const float* b, size_t stride, int k);
+double SquaredErrorScalar(const float* p, const float* q, size_t stride, int k,
+                          const Rating* ratings, size_t count);
 Kernel ScalarKernel();
 
 }  // namespace hogmf::kernels

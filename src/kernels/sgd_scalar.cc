@@ -1,4 +1,5 @@
-// The scalar SGD step: a plain loop that states the seed's update exactly.
+// The scalar SGD step and fit pass: plain loops that state the seed's update
+// and squared error exactly.
 #include "kernels/sgd_kernel.h"
 
 namespace hogmf::kernels {
@@ -29,6 +30,21 @@ float DotScalar(const float* a, const float* b, size_t stride, int k) {
   return dot;
 }
 
-Kernel ScalarKernel() { return Kernel{"scalar", &SgdChunkScalar, &DotScalar}; }
+double SquaredErrorScalar(const float* p, const float* q, size_t stride, int k,
+                          const Rating* ratings, size_t count) {
+  double sum = 0.0;
+  for (size_t j = 0; j < count; ++j) {
+    const Rating& r = ratings[j];
+    const float dot = DotScalar(p + static_cast<size_t>(r.user) * stride,
+                                q + static_cast<size_t>(r.item) * stride, stride, k);
+    const double error = static_cast<double>(r.value) - static_cast<double>(dot);
+    sum += error * error;
+  }
+  return sum;
+}
+
+Kernel ScalarKernel() {
+  return Kernel{"scalar", &SgdChunkScalar, &DotScalar, &SquaredErrorScalar};
+}
 
 }  // namespace hogmf::kernels

@@ -188,22 +188,28 @@ uint64_t IdTableBytes(const IdMap& ids) {
   return bytes;
 }
 
-// Size of the rated items section; fails when the lists are not sorted,
-// distinct indices inside the item map.
+// Size of the rated items section; fails when an item is not an index inside
+// the item map.
 absl::StatusOr<uint64_t> RatedItemsBytes(const Model& model, const std::string& path) {
   if (!model.has_rated_items()) return 0;
-  uint64_t bytes = VarintSize(model.rated_items().size());
+  const RatedItems& rated = model.rated_items();
+  uint64_t bytes = VarintSize(rated.num_entries());
   for (uint32_t u = 0; u < model.num_users(); ++u) {
-    std::span<const uint32_t> items = model.RatedItems(u);
-    bytes += VarintSize(items.size());
-    for (size_t j = 0; j < items.size(); ++j) {
-      if (items[j] >= model.num_items() || (j > 0 && items[j] <= items[j - 1])) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": cannot save: the rated items of user ", u,
-            " are not sorted, distinct item indices below ", model.num_items()));
-      }
-      bytes += VarintSize(j == 0 ? items[j] : items[j] - items[j - 1]);
+    uint64_t count = 0;
+    uint32_t previous = 0;
+    uint32_t out_of_range = 0;
+    rated.ForEachItem(u, [&](uint32_t item) {
+      bytes += VarintSize(item - previous);
+      if (item >= model.num_items()) ++out_of_range;
+      previous = item;
+      ++count;
+    });
+    if (out_of_range > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: the rated items of user ",
+                                                     u, " are not item indices below ",
+                                                     model.num_items()));
     }
+    bytes += VarintSize(count);
   }
   return bytes;
 }
@@ -236,9 +242,11 @@ void WriteIdTable(const IdMap& ids, ChecksummedWriter& out) {
 
 void WriteRatedItems(const Model& model, ChecksummedWriter& out) {
   if (!model.has_rated_items()) return;
-  out.WriteVarint(model.rated_items().size());
+  const RatedItems& rated = model.rated_items();
+  out.WriteVarint(rated.num_entries());
+  std::vector<uint32_t> items;
   for (uint32_t u = 0; u < model.num_users(); ++u) {
-    std::span<const uint32_t> items = model.RatedItems(u);
+    rated.Decode(u, &items);
     out.WriteVarint(items.size());
     for (size_t j = 0; j < items.size(); ++j) {
       out.WriteVarint(j == 0 ? items[j] : items[j] - items[j - 1]);
@@ -447,14 +455,18 @@ absl::Status ReadRatedItems(const std::string& path, const uint8_t* data,
   }
   const uint32_t num_users = model.num_users();
   const uint32_t num_items = model.num_items();
-  std::vector<uint64_t> offsets(static_cast<size_t>(num_users) + 1, 0);
+  // The index holds the same item differences as the section, which bounds
+  // its size.
+  RatedItems rated;
+  rated.Reserve(num_users, static_cast<size_t>(reader.remaining()));
+  uint64_t listed = 0;
   std::vector<uint32_t> items;
-  items.reserve(static_cast<size_t>(total));
   for (uint32_t u = 0; u < num_users; ++u) {
     uint64_t count = 0;
-    if (!reader.ReadVarint(&count) || count > total - items.size()) {
+    if (!reader.ReadVarint(&count) || count > total - listed) {
       return Corrupt(path, absl::StrCat("rated items: bad count for user ", u));
     }
+    items.clear();
     uint64_t item = 0;
     for (uint64_t j = 0; j < count; ++j) {
       uint64_t delta = 0;
@@ -470,16 +482,17 @@ absl::Status ReadRatedItems(const std::string& path, const uint8_t* data,
       }
       items.push_back(static_cast<uint32_t>(item));
     }
-    offsets[u + 1] = items.size();
+    rated.AppendUser(items);
+    listed += count;
   }
-  if (items.size() != total) {
-    return Corrupt(path, absl::StrCat("rated items: ", items.size(), " listed, total says ", total));
+  if (listed != total) {
+    return Corrupt(path, absl::StrCat("rated items: ", listed, " listed, total says ", total));
   }
   if (reader.remaining() != 0) {
     return Corrupt(path, absl::StrCat("rated items: ", reader.remaining(),
                                       " bytes left after the last user"));
   }
-  model.SetRatedItemsCsr(std::move(offsets), std::move(items));
+  model.set_rated_items(std::move(rated));
   return absl::OkStatus();
 }
 

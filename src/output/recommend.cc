@@ -23,7 +23,9 @@ absl::StatusOr<std::vector<Recommendation>> RecommendForIndex(const Model& model
   const Eigen::VectorXf scores =
       model.item_factors().AsEigen() * model.user_factors().AsEigen().row(user).transpose();
   std::vector<uint8_t> excluded(model.num_items(), 0);
-  for (uint32_t item : model.RatedItems(user)) excluded[item] = 1;
+  model.rated_items().ForEachItem(user, [&excluded](uint32_t item) {
+    if (item < excluded.size()) excluded[item] = 1;
+  });
   std::vector<Recommendation> candidates;
   candidates.reserve(model.num_items());
   for (uint32_t i = 0; i < model.num_items(); ++i) {

@@ -56,6 +56,8 @@ void DiscardFilePages(const void* begin, const void* end) {
   if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
 }
 
+void DiscardScratchPages(void* begin, void* end) { DiscardFilePages(begin, end); }
+
 void MappedFile::Discard(const char* begin, const char* end) const {
   if (mapped_ && begin < end) DiscardFilePages(begin, end);
 }

@@ -19,6 +19,10 @@ namespace hogmf {
 // file mapping; reading them again loads them from the file. Never use it on
 // anonymous or written memory (its pages would read back as zeros).
 void DiscardFilePages(const void* begin, const void* end);
+// Drops the resident pages wholly inside [begin, end) of writable memory whose
+// contents are no longer needed (scratch space): the process's resident size
+// shrinks at once, and the pages read back as zeros.
+void DiscardScratchPages(void* begin, void* end);
 
 class MappedFile {
  public:

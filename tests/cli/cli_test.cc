@@ -141,9 +141,19 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
   EXPECT_THAT(json, Not(HasSubstr("\"validation_rmse\": null")));
   for (const char* key : {"\"epochs\": 5", "\"updates\":", "\"seconds\":", "\"updates_per_second\":",
                           "\"loss\":", "\"train_rmse\":", "\"validation_rmse\": ",
-                          "\"stop_reason\": \"epoch_limit\""}) {
+                          "\"stop_reason\": \"epoch_limit\"", "\"order\": \"shuffle\""}) {
     EXPECT_THAT(json, HasSubstr(key));
   }
+  EXPECT_THAT(train.err, HasSubstr("shuffle order"));
+  // Stopping at a held-out RMSE: a target this easy is met after the first epoch.
+  CliRun reached = Hogmf({"train", "--k=8", "--epochs=5", "--threads=1", "--order=chunks",
+                          "--validation=" + test_file, "--stop-validation-rmse=5",
+                          "--report=" + report, train_file});
+  ASSERT_EQ(reached.exit_code, 0) << reached.err;
+  const std::string reached_json = ReadFile(report);
+  EXPECT_THAT(reached_json, HasSubstr("\"stop_reason\": \"validation_rmse_threshold\""));
+  EXPECT_THAT(reached_json, HasSubstr("\"epochs\": 1,"));
+  EXPECT_THAT(reached_json, HasSubstr("\"order\": \"chunks\""));
   CliRun eval = Hogmf({"eval", model, test_file});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   double rmse = 0;
@@ -248,7 +258,8 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   }
   CliRun train_help = Hogmf({"train", "--help"});
   for (const char* flag : {"--format", "--k", "--lr", "--l2", "--epochs", "--threads", "--seed",
-                           "--stop-loss", "--stop-rmse", "--validation", "--quiet", "--report"}) {
+                           "--stop-loss", "--stop-rmse", "--stop-validation-rmse", "--order", "--validation",
+                           "--quiet", "--report"}) {
     EXPECT_THAT(train_help.out, HasSubstr(flag));
   }
   const std::string data = dir_.Write("d.txt", "0 0 1\n");

@@ -31,6 +31,7 @@ TEST(TrainParamsTest, RefusesEachBadFieldByName) {
       {[](TrainParams& p) { p.max_epochs = 0; }, "max_epochs"},
       {[](TrainParams& p) { p.stop_loss = -1; }, "stop_loss"},
       {[](TrainParams& p) { p.stop_rmse = std::nan(""); }, "stop_rmse"},
+      {[](TrainParams& p) { p.stop_validation_rmse = -0.1; }, "stop_validation_rmse"},
       {[](TrainParams& p) { p.init_scale = -0.5f; }, "init_scale"},
       {[](TrainParams& p) { p.threads = -1; }, "threads"},
       {[](TrainParams& p) { p.lr_decay = -1; }, "lr_decay"},
@@ -51,6 +52,22 @@ TEST(TrainParamsTest, ScheduleNamesRoundTrip) {
     EXPECT_EQ(*parsed, schedule);
   }
   EXPECT_THAT(ParseSchedule("adagrad"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(TrainParamsTest, OrderNamesRoundTripAndAutoResolvesBySize) {
+  for (auto order : {RatingOrder::kAuto, RatingOrder::kShuffle, RatingOrder::kChunks,
+                     RatingOrder::kUserChunks}) {
+    absl::StatusOr<RatingOrder> parsed = ParseOrder(OrderName(order));
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_EQ(*parsed, order);
+    if (order != RatingOrder::kAuto) {
+      EXPECT_EQ(ResolveOrder(order, 1), order);
+    }
+  }
+  EXPECT_THAT(ParseOrder("random"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto")));
+  EXPECT_EQ(TrainParams().order, RatingOrder::kAuto);
+  EXPECT_EQ(ResolveOrder(RatingOrder::kAuto, kAutoOrderMinRatings - 1), RatingOrder::kShuffle);
+  EXPECT_EQ(ResolveOrder(RatingOrder::kAuto, kAutoOrderMinRatings), RatingOrder::kUserChunks);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ namespace {
 
 using ::hogmf::testing::IsOk;
 using ::hogmf::testing::StatusIs;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // The seed's 5 x 4 example; 0 means missing.
@@ -302,6 +303,42 @@ TEST(TrainerTest, EarlyStopReturnsTheBestEpochsModel) {
   EXPECT_NEAR(Evaluate(result->model, data.test).rmse, best, 1e-9);
 }
 
+TEST(TrainerTest, StopsAtTheFirstEpochAtOrUnderTheValidationRmse) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.threads = 1;
+  params.max_epochs = 8;
+  TrainOptions options;
+  options.validation = &data.test;
+  absl::StatusOr<TrainResult> full = Train(data.train, params, options);
+  ASSERT_THAT(full, IsOk());
+  const std::vector<EpochStats>& history = full->report.history;
+  ASSERT_GE(history.size(), 6u);
+  // A target first reached at epoch 5 of the same (1-thread, seeded) run.
+  params.stop_validation_rmse = history[4].validation_rmse;
+  for (size_t e = 0; e < 4; ++e) ASSERT_GT(history[e].validation_rmse, params.stop_validation_rmse);
+  absl::StatusOr<TrainResult> stopped = Train(data.train, params, options);
+  ASSERT_THAT(stopped, IsOk());
+  EXPECT_EQ(stopped->report.stop_reason, StopReason::kValidationRmseThreshold);
+  EXPECT_EQ(stopped->report.epochs, 5);
+  EXPECT_EQ(StopReasonName(stopped->report.stop_reason), "validation_rmse_threshold");
+  params.stop_validation_rmse = 0.5;
+  EXPECT_THAT(Train(data.train, params), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                  HasSubstr("validation set")));
+}
+
+TEST(TrainerTest, ReportsTheOrderAutoStandsFor) {
+  TrainParams params = SeedParams(1);
+  params.max_epochs = 1;
+  absl::StatusOr<TrainResult> small = Train(SeedRatings(), params);
+  ASSERT_THAT(small, IsOk());
+  EXPECT_EQ(small->report.order, RatingOrder::kShuffle);
+  params.order = RatingOrder::kChunks;
+  absl::StatusOr<TrainResult> chunks = Train(SeedRatings(), params);
+  ASSERT_THAT(chunks, IsOk());
+  EXPECT_EQ(chunks->report.order, RatingOrder::kChunks);
+}
+
 TEST(TrainerTest, EarlyStopNeedsValidation) {
   TrainParams params = SeedParams(1);
   params.early_stop = 2;
@@ -335,11 +372,74 @@ TEST(TrainerTest, UnknownKernelIsRefused) {
 TEST(TrainerTest, KeepsEachUsersRatedItems) {
   absl::StatusOr<TrainResult> result = Train(SeedRatings(), SeedParams(1));
   ASSERT_THAT(result, IsOk());
-  std::span<const uint32_t> rated = result->model.RatedItems(4);
-  ASSERT_EQ(rated.size(), 3u);
-  EXPECT_EQ(rated[0], 1u);
-  EXPECT_EQ(rated[1], 2u);
-  EXPECT_EQ(rated[2], 3u);
+  ASSERT_TRUE(result->model.has_rated_items());
+  EXPECT_THAT(result->model.rated_items().Decode(4), ElementsAre(1u, 2u, 3u));
+  EXPECT_THAT(result->model.rated_items().Decode(1), ElementsAre(0u, 3u));
+  EXPECT_GT(result->report.rated_items_seconds, 0.0);
+  TrainOptions options;
+  options.keep_rated_items = false;
+  result = Train(SeedRatings(), SeedParams(1), options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_FALSE(result->model.has_rated_items());
+  EXPECT_EQ(result->report.rated_items_seconds, 0.0);
+}
+
+// The index is built from the working array after training, whatever order
+// the engine left it in, and it is the index of the returned model when early
+// stopping returns an earlier epoch's. Users without ratings (ids that only
+// the validation set uses) and repeated pairs are kept as they were.
+TEST(TrainerTest, RatedItemsAreEachUsersDistinctItemsOnEveryOrderAndSchedule) {
+  LowRankSplit data = MakeLowRank(0.5);
+  std::vector<Rating> entries(data.train.entries().begin(), data.train.entries().end());
+  entries.push_back(entries.front());  // a repeated pair
+  const uint32_t num_users = data.train.users().size() + 1;  // the last one has no ratings
+  const uint32_t num_items = data.train.items().size();
+  const Ratings train(entries, IdMap::Identity(num_users), IdMap::Identity(num_items));
+  std::vector<std::vector<uint32_t>> expected(num_users);
+  for (const Rating& r : entries) expected[r.user].push_back(r.item);
+  for (std::vector<uint32_t>& items : expected) {
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+  }
+  auto expect_rated = [&](const Model& model, const std::string& what) {
+    ASSERT_TRUE(model.has_rated_items()) << what;
+    ASSERT_EQ(model.rated_items().num_users(), num_users) << what;
+    for (uint32_t u = 0; u < num_users; ++u) {
+      ASSERT_EQ(model.rated_items().Decode(u), expected[u]) << what << ", user " << u;
+    }
+  };
+  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+    TrainParams params = LowRankParams();
+    params.order = order;
+    params.max_epochs = 2;
+    params.threads = 2;
+    absl::StatusOr<TrainResult> result = Train(train, params);
+    ASSERT_THAT(result, IsOk());
+    expect_rated(result->model, std::string(OrderName(order)));
+  }
+  TrainParams params = LowRankParams();
+  params.schedule = Schedule::kBlocked;
+  params.max_epochs = 2;
+  params.threads = 2;
+  absl::StatusOr<TrainResult> blocked = Train(train, params);
+  ASSERT_THAT(blocked, IsOk());
+  expect_rated(blocked->model, "blocked");
+  // Train(Ratings&&) too, with early stopping returning an earlier epoch.
+  params = LowRankParams();
+  params.l2 = 0.0f;
+  params.k = 40;
+  params.learning_rate = 0.02f;
+  params.max_epochs = 200;
+  params.early_stop = 2;
+  params.threads = 1;
+  TrainOptions options;
+  options.validation = &data.test;
+  absl::StatusOr<TrainResult> early =
+      Train(Ratings(entries, IdMap::Identity(num_users), IdMap::Identity(num_items)), params, options);
+  ASSERT_THAT(early, IsOk());
+  ASSERT_EQ(early->report.stop_reason, StopReason::kEarlyStop);
+  ASSERT_LT(early->report.best_epoch, early->report.epochs);
+  expect_rated(early->model, "early stop");
 }
 
 }  // namespace

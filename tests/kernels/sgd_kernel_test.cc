@@ -1,6 +1,7 @@
 // Tests of the SGD kernels and their registry: every kernel this CPU runs
-// against the scalar reference (SgdChunkScalar, DotScalar), a step worked out
-// by hand, the padding invariant, and selection by name and by HOGMF_ISA.
+// against the scalar reference (SgdChunkScalar, DotScalar, SquaredErrorScalar),
+// a step and a squared error worked out by hand, the padding invariant, and
+// selection by name and by HOGMF_ISA.
 #include "kernels/sgd_kernel.h"
 
 #include <gmock/gmock.h>
@@ -239,6 +240,112 @@ TEST(SgdKernelTest, EveryKernelDotMatchesScalarDot) {
   }
 }
 
+// Tolerance of a kernel's squared-error sum against the reference's.
+//
+// Both sum the squared errors across ratings in double in the same order, so
+// they differ only through the dot products, summed in float in another order
+// (lane-wise partial sums). Each order is within gamma_k sum_d |p_d q_d| of
+// the exact dot (gamma_k = k u / (1 - k u), u = 2^-24), so the two dots of a
+// rating differ by at most delta = 2 gamma_k sum_d |p_d q_d|, and its squared
+// errors by at most delta (2 |e| + delta). The bound is that summed over the
+// ratings (computed here in double from the rows), plus 1e-12 of the sum for
+// the double roundings. At k = 256 and the rows below a wrong dot product (a
+// dropped lane, the wrong row) moves a rating's squared error by 1e-3 or more,
+// the bound by about 5e-5 per rating.
+double SquaredErrorTolerance(const FactorMatrix& p, const FactorMatrix& q,
+                             const std::vector<Rating>& ratings, size_t count, double ref) {
+  const int k = p.k();
+  const double gamma = k * kU / (1.0 - k * kU);
+  double bound = 0.0;
+  for (size_t j = 0; j < count; ++j) {
+    const Rating& r = ratings[j];
+    double dot = 0.0;
+    double abs_sum = 0.0;
+    for (int d = 0; d < k; ++d) {
+      const double term = static_cast<double>(p.row(r.user)[d]) * q.row(r.item)[d];
+      dot += term;
+      abs_sum += std::fabs(term);
+    }
+    const double delta = 2.0 * gamma * abs_sum;
+    bound += delta * (2.0 * std::fabs(r.value - dot) + 2.0 * delta);
+  }
+  return bound + 1e-12 * std::fabs(ref);
+}
+
+using SquaredErrorFnObject =
+    std::function<double(const float*, const float*, size_t, int, const Rating*, size_t)>;
+
+// Runs `squared_error` and the reference over chunks of several lengths
+// (shorter and longer than any prefetch distance) of the same ratings.
+void ExpectSquaredErrorMatchesReference(const std::string& name,
+                                        const SquaredErrorFnObject& squared_error, int k) {
+  SCOPED_TRACE(::testing::Message() << name << " k=" << k);
+  Rng rng(4321 + k);
+  constexpr uint32_t kUsers = 37;
+  constexpr uint32_t kItems = 23;
+  FactorMatrix p(kUsers, k);
+  FactorMatrix q(kItems, k);
+  FillRandom(p, rng);
+  FillRandom(q, rng);
+  const std::vector<Rating> ratings = MakeChunk(rng, kUsers, kItems, 400);
+  for (size_t count : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{17},
+                       size_t{400}}) {
+    const double want =
+        SquaredErrorScalar(p.data(), q.data(), p.stride(), k, ratings.data(), count);
+    const double got = squared_error(p.data(), q.data(), p.stride(), k, ratings.data(), count);
+    EXPECT_LE(std::fabs(got - want), SquaredErrorTolerance(p, q, ratings, count, want))
+        << "count=" << count << ": " << got << ", reference " << want;
+  }
+}
+
+TEST(SgdKernelTest, EveryKernelSquaredErrorMatchesScalarReference) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    for (int k : kDims) ExpectSquaredErrorMatchesReference(kernel.name, kernel.squared_error, k);
+  }
+}
+
+// The squared-error pass with its tuning knobs: no prefetch, prefetch further
+// ahead than the chunk is long, and the runtime-k loop for every k.
+TEST(SgdKernelTest, HighwaySquaredErrorVariantsMatchScalarReference) {
+  const int64_t supported = hwy::SupportedTargets();
+  for (const HighwayKernel& hk : CompiledHighwayKernels()) {
+    if ((supported & hk.target) == 0) continue;
+    for (const auto& [distance, specialise] : std::vector<std::pair<size_t, bool>>{
+             {0, true}, {1, true}, {3, false}, {1000, true}, {kHighwayErrorPrefetchDistance, false}}) {
+      const std::string name = HighwayTargetKernelName(hk.target) +
+                               " distance=" + std::to_string(distance) +
+                               (specialise ? "" : " generic");
+      const SquaredErrorFnObject fn = [&hk, distance = distance, specialise = specialise](
+                                          const float* p, const float* q, size_t stride, int k,
+                                          const Rating* r, size_t n) {
+        return hk.squared_error_variant(p, q, stride, k, r, n, distance, specialise);
+      };
+      for (int k : kDims) ExpectSquaredErrorMatchesReference(name, fn, k);
+    }
+  }
+}
+
+// Two ratings with k = 2, every number exact in binary so that every kernel
+// gives exactly this sum:
+//   p = (0.5, 1.0), q = (2.0, 0.5): p.q = 1.5
+//   r = 3.5: e = 2, e^2 = 4;  r = 1.0: e = -0.5, e^2 = 0.25;  sum 4.25
+// and the rows of an unrated user and item (holding 1e30) are never read.
+TEST(SgdKernelTest, SquaredErrorMatchesHandComputedValue) {
+  for (const Kernel& kernel : AvailableKernels()) {
+    SCOPED_TRACE(kernel.name);
+    FactorMatrix p(2, 2);
+    FactorMatrix q(2, 2);
+    p.row(1)[0] = 0.5f;
+    p.row(1)[1] = 1.0f;
+    q.row(0)[0] = 2.0f;
+    q.row(0)[1] = 0.5f;
+    p.row(0)[0] = p.row(0)[1] = q.row(1)[0] = q.row(1)[1] = 1e30f;
+    const Rating ratings[] = {{1, 0, 3.5f}, {1, 0, 1.0f}};
+    EXPECT_EQ(kernel.squared_error(p.data(), q.data(), p.stride(), 2, ratings, 2), 4.25);
+    EXPECT_EQ(kernel.squared_error(p.data(), q.data(), p.stride(), 2, ratings, 0), 0.0);
+  }
+}
+
 // One step with k = 2, every number exact in binary so that every kernel,
 // fused multiply-adds or not, gives exactly these values:
 //   p = (0.5, 1.0), q = (2.0, 0.5), r = 3.5, lr = 0.125, l2 = 0.5
@@ -338,6 +445,7 @@ TEST(KernelRegistryTest, AvailableKernelsAreUniqueAndEndWithScalar) {
   for (const Kernel& kernel : kernels) {
     EXPECT_NE(kernel.sgd_chunk, nullptr) << kernel.name;
     EXPECT_NE(kernel.dot, nullptr) << kernel.name;
+    EXPECT_NE(kernel.squared_error, nullptr) << kernel.name;
     names.push_back(kernel.name);
   }
   std::sort(names.begin(), names.end());
@@ -385,6 +493,7 @@ TEST(KernelRegistryTest, EveryAvailableKernelIsSelectableByName) {
     EXPECT_EQ(kernel->name, available.name);
     EXPECT_EQ(kernel->sgd_chunk, available.sgd_chunk);
     EXPECT_EQ(kernel->dot, available.dot);
+    EXPECT_EQ(kernel->squared_error, available.squared_error);
   }
   std::string upper = AvailableKernels().front().name;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

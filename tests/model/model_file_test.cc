@@ -81,6 +81,10 @@ uint64_t SectionOffset(const std::string& bytes, int section) {
   return offset;
 }
 
+RatedItems RatedItemsOf(std::vector<Rating> training, uint32_t num_users) {
+  return RatedItems::Build(training, num_users);
+}
+
 // String ids (an empty and a non-ASCII one among them), k not a multiple of
 // the padding, row counts not multiples of 8, odd float values, rated items
 // with large indices.
@@ -114,7 +118,7 @@ Model StringIdModel() {
     }
   }
   training.push_back({0, 299, 1.0f});
-  model.SetRatedItems(training);
+  model.set_rated_items(RatedItems::Build(training, model.num_users()));
   return model;
 }
 
@@ -159,7 +163,6 @@ void ExpectSameModel(const Model& a, const Model& b) {
   for (uint32_t u = 0; u < a.num_users(); ++u) EXPECT_EQ(a.user_seen(u), b.user_seen(u)) << u;
   for (uint32_t i = 0; i < a.num_items(); ++i) EXPECT_EQ(a.item_seen(i), b.item_seen(i)) << i;
   EXPECT_EQ(a.has_rated_items(), b.has_rated_items());
-  EXPECT_EQ(a.rated_offsets(), b.rated_offsets());
   EXPECT_EQ(a.rated_items(), b.rated_items());
 }
 
@@ -184,13 +187,52 @@ TEST(ModelFileTest, RoundTripWithStringIdsIsExact) {
   ExpectSameModel(model, *loaded);
   EXPECT_EQ(loaded->users().Find("Zoë \xF0\x9F\x8E\xAC"), 12u);
   EXPECT_EQ(loaded->users().Find(""), 11u);
-  EXPECT_THAT(loaded->RatedItems(4), ::testing::IsEmpty());
-  EXPECT_EQ(loaded->RatedItems(0).back(), 299u);
+  EXPECT_THAT(loaded->rated_items().Decode(4), ::testing::IsEmpty());
+  EXPECT_EQ(loaded->rated_items().Decode(0).back(), 299u);
   for (uint32_t u = 1; u < model.num_users(); ++u) {
     for (uint32_t i = 0; i < model.num_items(); i += 13) {
       EXPECT_EQ(model.Predict(u, i), loaded->Predict(u, i));
     }
   }
+}
+
+// A model whose file the format's first writer (a CSR of rated items in
+// memory) saved as 2679 bytes with the checksum below: saving it now must give
+// the same bytes, so files written before load as they did.
+TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
+  IdMap users;
+  for (const char* name : {"ann", "bob", "cy", "dee"}) users.Intern(name);
+  Model model(3, std::move(users), IdMap::Identity(200));
+  for (uint32_t u = 0; u < model.num_users(); ++u) {
+    for (int d = 0; d < 3; ++d) model.user_factors().row(u)[d] = 0.25f * (u + 1) - 0.5f * d;
+    model.set_user_seen(u, u != 2);
+  }
+  for (uint32_t i = 0; i < model.num_items(); ++i) {
+    for (int d = 0; d < 3; ++d) model.item_factors().row(i)[d] = 0.01f * i + d;
+    model.set_item_seen(i, i % 5 != 0);
+  }
+  model.set_mean(3.25f);
+  model.set_rated_items(RatedItemsOf({{0, 199, 1}, {0, 0, 2}, {0, 130, 3}, {0, 0, 4},
+                                      {1, 5, 5}, {3, 1, 1}, {3, 150, 2}, {3, 2, 3}},
+                                     4));
+  TempDir dir;
+  const std::string path = dir.File("golden.model");
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  const std::string bytes = ReadBytes(path);
+  ASSERT_EQ(bytes.size(), 2679u);
+  Checksum64 checksum;
+  checksum.Update(bytes.data(), bytes.size());
+  EXPECT_EQ(checksum.value(), 0x375f70d257e68ae1u);
+  // Total 7; user 0: 3 items 0, +130, +69; user 1: 5; user 2: none; user 3: 1, +1, +148.
+  EXPECT_EQ(bytes.substr(SectionOffset(bytes, 6)),
+            std::string("\x07\x03\x00\x82\x01\x45\x01\x05\x00\x03\x01\x01\x94\x01", 14) +
+                bytes.substr(bytes.size() - kTrailerSize));
+  absl::StatusOr<Model> loaded = LoadModel(path);
+  ASSERT_THAT(loaded, IsOk());
+  ExpectSameModel(model, *loaded);
+  EXPECT_THAT(loaded->rated_items().Decode(0), ::testing::ElementsAre(0u, 130u, 199u));
+  EXPECT_THAT(loaded->rated_items().Decode(2), ::testing::IsEmpty());
+  EXPECT_THAT(loaded->rated_items().Decode(3), ::testing::ElementsAre(1u, 2u, 150u));
 }
 
 TEST(ModelFileTest, RoundTripWithIdentityIdsAndNoRatedItems) {
@@ -209,7 +251,7 @@ TEST(ModelFileTest, RoundTripWithIdentityIdsAndNoRatedItems) {
 TEST(ModelFileTest, RoundTripOfAnEmptyModel) {
   TempDir dir;
   Model model(3, IdMap::Identity(0), IdMap());
-  model.SetRatedItems({});
+  model.set_rated_items(RatedItems());
   const std::string path = dir.File("empty.model");
   ASSERT_THAT(SaveModel(model, path), IsOk());
   absl::StatusOr<Model> loaded = LoadModel(path);
@@ -244,15 +286,11 @@ TEST(ModelFileTest, FailedSavesLeaveNothingBehind) {
   const std::string missing_folder = dir.File("no/such/folder/m.model");
   EXPECT_THAT(SaveModel(IdentityModel(2, 2, 2), missing_folder),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(missing_folder)));
-  // Rated items that are not sorted, distinct, in-range item indices.
-  Model unsorted = IdentityModel(2, 5, 2);
-  unsorted.SetRatedItemsCsr({0, 2, 2}, {3, 1});
-  EXPECT_THAT(SaveModel(unsorted, dir.File("bad.model")),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user 0")));
-  Model out_of_range = IdentityModel(1, 5, 2);
-  out_of_range.SetRatedItemsCsr({0, 1}, {5});
+  // Rated items that are not item indices of the model.
+  Model out_of_range = IdentityModel(2, 5, 2);
+  out_of_range.set_rated_items(RatedItemsOf({{1, 2, 1.0f}, {1, 5, 1.0f}}, 2));
   EXPECT_THAT(SaveModel(out_of_range, dir.File("bad.model")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user 1")));
   EXPECT_THAT(SaveModel(Model(), dir.File("bad.model")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k = 0")));
   EXPECT_THAT(ListDir(dir.path()), ::testing::IsEmpty());
@@ -293,7 +331,7 @@ TEST(ModelFileTest, EveryFlippedByteIsDetected) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   Model model = IdentityModel(3, 10, 3);
-  model.SetRatedItems(std::vector<Rating>{{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}});
+  model.set_rated_items(RatedItemsOf({{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}}, 3));
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string original = ReadBytes(path);
   VariantWriter damaged(dir, "damaged.model");
@@ -367,7 +405,7 @@ TEST(ModelFileTest, ResealedInconsistentFilesAreErrors) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   Model model = IdentityModel(1, 2, 2);
-  model.SetRatedItems(std::vector<Rating>{{0, 0, 1.0f}, {0, 1, 1.0f}});
+  model.set_rated_items(RatedItemsOf({{0, 0, 1.0f}, {0, 1, 1.0f}}, 1));
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string original = ReadBytes(path);
   // The rated items section is varints total=2, count=2, 0, +1.

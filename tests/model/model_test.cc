@@ -44,7 +44,8 @@ TEST(ModelTest, NewModelHasZeroFactorsAndNothingSeen) {
   model.set_mean(2.5f);
   EXPECT_EQ(model.Predict(1, 3), 2.5f);
   EXPECT_FALSE(model.has_rated_items());
-  EXPECT_THAT(model.RatedItems(0), IsEmpty());
+  EXPECT_EQ(model.rated_items().num_users(), 0u);
+  EXPECT_THAT(model.rated_items().Decode(0), IsEmpty());
 }
 
 TEST(ModelTest, PredictIsTheDotProductOfSeenRows) {
@@ -66,36 +67,27 @@ TEST(ModelTest, PredictIsTheMeanForUnseenUnknownAndOutOfRangeRows) {
   EXPECT_NE(model.Predict(0, 1), 3.0f);
 }
 
-TEST(ModelTest, SetRatedItemsSortsAndDropsRepeats) {
+TEST(ModelTest, KeepsTheRatedItemsIndex) {
   Model model(1, IdMap::Identity(3), IdMap::Identity(10));
-  const std::vector<Rating> training = {
+  std::vector<Rating> training = {
       {2, 7, 1.0f}, {0, 3, 1.0f}, {2, 1, 1.0f}, {2, 7, 5.0f}, {0, 0, 1.0f}, {2, 9, 2.0f},
   };
-  model.SetRatedItems(training);
+  model.set_rated_items(RatedItems::Build(training, model.num_users()));
   ASSERT_TRUE(model.has_rated_items());
-  EXPECT_THAT(model.RatedItems(0), ElementsAre(0u, 3u));
-  EXPECT_THAT(model.RatedItems(1), IsEmpty());
-  EXPECT_THAT(model.RatedItems(2), ElementsAre(1u, 7u, 9u));
-  EXPECT_THAT(model.RatedItems(3), IsEmpty());
-  EXPECT_THAT(model.rated_offsets(), ElementsAre(0u, 2u, 2u, 5u));
-  EXPECT_EQ(model.rated_items().size(), 5u);
+  EXPECT_THAT(model.rated_items().Decode(0), ElementsAre(0u, 3u));
+  EXPECT_THAT(model.rated_items().Decode(1), IsEmpty());
+  EXPECT_THAT(model.rated_items().Decode(2), ElementsAre(1u, 7u, 9u));
+  EXPECT_THAT(model.rated_items().Decode(3), IsEmpty());
+  EXPECT_EQ(model.rated_items().num_entries(), 5u);
 }
 
-TEST(ModelTest, SetRatedItemsOfNoEntriesKeepsEmptyLists) {
+TEST(ModelTest, AnIndexOfNoRatingsIsKeptAsEmptyLists) {
   Model model(1, IdMap::Identity(2), IdMap::Identity(2));
-  model.SetRatedItems({});
+  std::vector<Rating> none;
+  model.set_rated_items(RatedItems::Build(none, 2));
   EXPECT_TRUE(model.has_rated_items());
-  EXPECT_THAT(model.RatedItems(0), IsEmpty());
-  EXPECT_THAT(model.RatedItems(1), IsEmpty());
-}
-
-TEST(ModelTest, SetRatedItemsCsrTakesTheArrays) {
-  Model model(1, IdMap::Identity(2), IdMap::Identity(4));
-  model.SetRatedItemsCsr({0, 1, 3}, {2, 0, 3});
-  EXPECT_THAT(model.RatedItems(0), ElementsAre(2u));
-  EXPECT_THAT(model.RatedItems(1), ElementsAre(0u, 3u));
-  model.SetRatedItemsCsr({}, {});
-  EXPECT_FALSE(model.has_rated_items());
+  EXPECT_THAT(model.rated_items().Decode(0), IsEmpty());
+  EXPECT_THAT(model.rated_items().Decode(1), IsEmpty());
 }
 
 TEST(ModelTest, CopiesAreIndependent) {
@@ -105,6 +97,12 @@ TEST(ModelTest, CopiesAreIndependent) {
   a.set_user_seen(1, false);
   EXPECT_FLOAT_EQ(b.Predict(0, 1), 1.0f * 1 + 0.5f * 2);
   EXPECT_TRUE(b.user_seen(1));
+  std::vector<Rating> training = {{0, 2, 1.0f}};
+  a.set_rated_items(RatedItems::Build(training, 2));
+  EXPECT_FALSE(b.has_rated_items());
+  const Model c = a;
+  EXPECT_TRUE(c.has_rated_items());
+  EXPECT_EQ(c.rated_items(), a.rated_items());
 }
 
 }  // namespace

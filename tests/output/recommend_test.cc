@@ -19,7 +19,8 @@ Model ScoredModel() {
     model.item_factors().row(i)[0] = scores[i];
     model.set_item_seen(i, i != 5);  // item 5 was never trained
   }
-  model.SetRatedItems(std::vector<Rating>{{0, 2, 4.0f}});
+  std::vector<Rating> training = {{0, 2, 4.0f}};
+  model.set_rated_items(RatedItems::Build(training, model.num_users()));
   return model;
 }
 
@@ -38,6 +39,34 @@ TEST(RecommendTest, AskingForMoreThanThereAreReturnsAll) {
   absl::StatusOr<std::vector<Recommendation>> top = Recommend(ScoredModel(), "0", 100);
   ASSERT_THAT(top, IsOk());
   EXPECT_EQ(top->size(), 4u);
+}
+
+// Scores equal to the item index; without an index of rated items nothing is
+// excluded, with one every rated item is, however far apart their indices.
+TEST(RecommendTest, ExcludesEveryItemOfALargeRatedIndex) {
+  Model model(1, IdMap::Identity(1), IdMap::Identity(400));
+  model.user_factors().row(0)[0] = 1.0f;
+  model.set_user_seen(0, true);
+  for (uint32_t i = 0; i < 400; ++i) {
+    model.item_factors().row(i)[0] = static_cast<float>(i);
+    model.set_item_seen(i, true);
+  }
+  auto items_of = [](const std::vector<Recommendation>& top) {
+    std::vector<uint32_t> items;
+    for (const Recommendation& r : top) items.push_back(r.item);
+    return items;
+  };
+  absl::StatusOr<std::vector<Recommendation>> top = RecommendForIndex(model, 0, 3);
+  ASSERT_THAT(top, IsOk());
+  EXPECT_THAT(items_of(*top), ::testing::ElementsAre(399u, 398u, 397u));
+  std::vector<Rating> training = {{0, 0, 1.0f}};
+  for (uint32_t i = 399; i >= 100; --i) {
+    if (i != 250) training.push_back({0, i, 1.0f});
+  }
+  model.set_rated_items(RatedItems::Build(training, 1));
+  top = RecommendForIndex(model, 0, 3);
+  ASSERT_THAT(top, IsOk());
+  EXPECT_THAT(items_of(*top), ::testing::ElementsAre(250u, 99u, 98u));
 }
 
 TEST(RecommendTest, Errors) {

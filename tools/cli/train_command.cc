@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
 #include "hogmf/model_io.h"
 #include "hogmf/trainer.h"
+#include "util/absl_compat.h"
 #include "util/file.h"
 
 namespace hogmf::cli {
@@ -115,6 +117,9 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
   absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
   absl::StrAppendFormat(&json, "  \"grid\": %d,\n", r.grid);
+  absl::StrAppendFormat(&json, "  \"order\": \"%s\",\n",
+                        r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
+  absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n", JsonNumber(r.rated_items_seconds));
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n", static_cast<int64_t>(usage.ru_maxrss) * 1024);
@@ -133,7 +138,7 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string validation_path;
   std::string report_path;
   std::string schedule = "constant";
-  std::string order = "shuffle";
+  std::string order = "auto";
   std::string parallel_schedule = "hogwild";
   std::string log_path;
   bool quiet = false;
@@ -160,13 +165,16 @@ int RunTrain(const std::vector<std::string>& args) {
                   "(a grid of user x item bands; concurrent blocks share no row)");
   flags.AddInt("grid", &params.grid, "blocked: bands per side; 0 = max(2 threads + 2, 8)");
   flags.AddString("order", &order,
-                  "epoch order: shuffle (fresh permutation), chunks (shuffled once, chunk order "
-                  "fresh each epoch) or user-chunks (user-sorted chunks)");
+                  "epoch order: auto (shuffle under 1M ratings, else user-chunks), shuffle (fresh "
+                  "permutation), chunks (shuffled once, chunk order fresh each epoch) or "
+                  "user-chunks (user-sorted chunks)");
   flags.AddInt("chunk-size", &params.chunk_size, "ratings per chunk handed to a worker");
   flags.AddString("isa", &params.isa, "SIMD kernel: auto (or $HOGMF_ISA), scalar, avx512, avx2, sse4, ...");
   flags.AddInt("monitor-ms", &params.monitor_ms, "monitor sampling period in milliseconds");
   flags.AddInt("monitor-sample", &params.monitor_sample, "training ratings the monitor samples");
   flags.AddDouble("time-limit", &params.time_limit_seconds, "stop after this many seconds; 0 = off");
+  flags.AddDouble("stop-validation-rmse", &params.stop_validation_rmse,
+                  "stop after the first epoch whose validation RMSE is at or under this; 0 = off");
   flags.AddInt("early-stop", &params.early_stop,
                "stop when validation RMSE has not improved for N epochs, keep the best; 0 = off");
   flags.AddString("validation", &validation_path, "held-out ratings file (same formats)");
@@ -214,9 +222,11 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!quiet) {
     absl::FPrintF(stderr,
                   "stopped after %d epochs (%s): %d updates in %.2f s, %.2f M updates/s "
-                  "(%d threads, %s kernel)\n",
+                  "(%d threads, %s kernel, %s)\n",
                   report.epochs, std::string(StopReasonName(report.stop_reason)), report.updates,
-                  report.seconds, report.updates_per_second / 1e6, report.threads, report.kernel);
+                  report.seconds, report.updates_per_second / 1e6, report.threads, report.kernel,
+                  report.grid > 0 ? absl::StrCat("blocked ", report.grid, "x", report.grid)
+                                  : absl::StrCat(ToAbsl(OrderName(report.order)), " order"));
     if (report.best_epoch > 0 && report.stop_reason == StopReason::kEarlyStop) {
       absl::FPrintF(stderr, "kept the model of epoch %d (best validation RMSE %.4f)\n",
                     report.best_epoch, report.validation_rmse);

@@ -26,16 +26,20 @@ struct Sums {
   double norms = 0;
 };
 
-Sums Accumulate(const FactorMatrix& p, const FactorMatrix& q, const float* p_norms,
-                const float* q_norms, const Rating* begin, const Rating* end, kernels::DotFn dot) {
+// Squared errors and row norms of the entries, the norms computed per entry
+// from the rows it reads: for a sample this touches only the sampled rows,
+// never the whole of P and Q.
+Sums Accumulate(const FactorMatrix& p, const FactorMatrix& q, const Rating* begin,
+                const Rating* end, kernels::DotFn dot) {
   Sums sums;
   const size_t stride = p.stride();
   const int k = p.k();
   for (const Rating* r = begin; r != end; ++r) {
-    const double error =
-        static_cast<double>(r->value) - dot(p.row(r->user), q.row(r->item), stride, k);
+    const float* pu = p.row(r->user);
+    const float* qi = q.row(r->item);
+    const double error = static_cast<double>(r->value) - dot(pu, qi, stride, k);
     sums.squared += error * error;
-    sums.norms += static_cast<double>(p_norms[r->user]) + q_norms[r->item];
+    sums.norms += static_cast<double>(dot(pu, pu, stride, k)) + dot(qi, qi, stride, k);
   }
   return sums;
 }
@@ -94,10 +98,7 @@ FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
                float l2, kernels::DotFn dot) {
   if (dot == nullptr) dot = &kernels::DotScalar;
-  const Eigen::VectorXf p_norms = p.AsEigen().rowwise().squaredNorm();
-  const Eigen::VectorXf q_norms = q.AsEigen().rowwise().squaredNorm();
-  const Sums sums = Accumulate(p, q, p_norms.data(), q_norms.data(), entries.data(),
-                               entries.data() + entries.size(), dot);
+  const Sums sums = Accumulate(p, q, entries.data(), entries.data() + entries.size(), dot);
   return Finish(sums, entries.size(), l2);
 }
 

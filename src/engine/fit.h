@@ -36,7 +36,8 @@ struct FitCounts {
 FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items);
 
 // Every entry must index a row of p and q. `dot` defaults to the scalar one.
-// For samples: computes every row's norm, then reads two per entry.
+// For samples: reads only the rows of the entries (norms included), so the
+// monitor's estimate costs O(sample), whatever the size of P and Q.
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
                float l2, kernels::DotFn dot = nullptr);
 

@@ -10,9 +10,11 @@
 //  - kChunks: the ratings are shuffled once into a working array cut into
 //    chunks; every epoch visits the chunks in a fresh random order. The kernel
 //    streams each chunk contiguously.
-//  - kUserChunks: like kChunks, but the working array is sorted by user (users
-//    in a random order, each user's ratings in a random order), so a chunk
-//    touches few P rows and they stay in cache.
+//  - kUserChunks: like kChunks, but the working array is grouped by user
+//    (users in a random order, each user's ratings in a random order), so a
+//    chunk touches few P rows and they stay in cache. Inside each chunk the
+//    ratings are interleaved from 4 runs of the grouped array, so consecutive
+//    steps update different users' rows and do not wait on one another.
 #pragma once
 
 #include <cstddef>

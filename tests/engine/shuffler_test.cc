@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace hogmf::engine {
@@ -71,19 +72,37 @@ INSTANTIATE_TEST_SUITE_P(AllOrders, ShufflerOrderTest,
                                            RatingOrder::kUserChunks));
 
 TEST(ShufflerTest, UserChunksKeepEachUsersRatingsTogether) {
-  std::vector<Rating> ratings = Numbered(2000, 50);  // 40 ratings per user
-  Shuffler shuffler(std::span<Rating>(ratings), RatingOrder::kUserChunks, 40, 5);
+  std::vector<Rating> ratings = Numbered(4000, 50);  // 80 ratings per user
+  Shuffler shuffler(std::span<Rating>(ratings), RatingOrder::kUserChunks, 80, 5);
   std::vector<std::vector<uint32_t>> chunk_users;
-  Epoch(shuffler, 40, &chunk_users);
-  // The working array is grouped by user: every user's 40 ratings form a run.
-  std::map<uint32_t, int> runs;
-  for (size_t i = 0; i < ratings.size(); ++i) {
-    if (i == 0 || ratings[i].user != ratings[i - 1].user) ++runs[ratings[i].user];
+  Epoch(shuffler, 80, &chunk_users);
+  // Each user's 80 ratings lie in at most two chunks, and a chunk of 80 holds
+  // at most two users: the grouping survives the interleaving.
+  std::map<uint32_t, std::set<size_t>> chunks_of_user;
+  for (size_t c = 0; c < chunk_users.size(); ++c) {
+    const std::set<uint32_t> users(chunk_users[c].begin(), chunk_users[c].end());
+    EXPECT_LE(users.size(), 2u) << "chunk " << c;
+    for (uint32_t u : users) chunks_of_user[u].insert(c);
   }
-  EXPECT_EQ(runs.size(), 50u);
-  for (const auto& [user, count] : runs) EXPECT_EQ(count, 1) << "user " << user;
+  EXPECT_EQ(chunks_of_user.size(), 50u);
+  for (const auto& [user, chunks] : chunks_of_user) EXPECT_LE(chunks.size(), 2u) << "user " << user;
   // Users are not in index order.
-  EXPECT_NE(ratings.front().user, 0u) ;
+  EXPECT_NE(ratings.front().user, 0u);
+}
+
+TEST(ShufflerTest, UserChunksInterleaveUsersInsideAChunk) {
+  std::vector<Rating> ratings = Numbered(8000, 200);  // 40 ratings per user
+  Shuffler shuffler(std::span<Rating>(ratings), RatingOrder::kUserChunks, 800, 6);
+  std::vector<std::vector<uint32_t>> chunk_users;
+  Epoch(shuffler, 800, &chunk_users);
+  // A chunk of 800 holds 20 users; cut into 4 runs of 200 and interleaved, the
+  // next step is almost never the same user's (grouped, it would be 39 times
+  // in 40).
+  size_t same_as_previous = 0, steps = 0;
+  for (const std::vector<uint32_t>& users : chunk_users) {
+    for (size_t j = 1; j < users.size(); ++j, ++steps) same_as_previous += users[j] == users[j - 1];
+  }
+  EXPECT_LT(same_as_previous, steps / 100);
 }
 
 }  // namespace

@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_data.h"
 #include "bf16_sgd.h"
 #include "hogmf/factor_matrix.h"
 #include "hogmf/ratings.h"
@@ -67,34 +68,12 @@ const char* OrderName(Order order) {
   return "?";
 }
 
-// Samples indices in [0, n) with weight 1 / (rank + offset), each rank mapped
-// to a random id.
-class ZipfLike {
- public:
-  ZipfLike(uint32_t n, double offset, Rng& rng) : cdf_(n), id_of_rank_(n) {
-    double sum = 0;
-    for (uint32_t rank = 0; rank < n; ++rank) {
-      sum += 1.0 / (rank + offset);
-      cdf_[rank] = sum;
-    }
-    for (double& c : cdf_) c /= sum;
-    for (uint32_t i = 0; i < n; ++i) id_of_rank_[i] = i;
-    Shuffle(id_of_rank_, rng);
-  }
-  uint32_t Sample(Rng& rng) const {
-    const auto it = std::upper_bound(cdf_.begin(), cdf_.end(), rng.UniformDouble());
-    return id_of_rank_[std::min<size_t>(it - cdf_.begin(), cdf_.size() - 1)];
-  }
+using bench::ZipfLike;
 
-  template <typename T>
-  static void Shuffle(std::vector<T>& v, Rng& rng) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.Below(i)]);
-  }
-
- private:
-  std::vector<double> cdf_;
-  std::vector<uint32_t> id_of_rank_;
-};
+template <typename T>
+void Shuffle(std::vector<T>& v, Rng& rng) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.Below(i)]);
+}
 
 // The ratings of one order and how to visit them: chunk c covers positions
 // [c * kChunk, ...) of `ratings` (through `index` when it is not empty);
@@ -127,16 +106,16 @@ Workload MakeWorkload(Order order) {
     case Order::kShuffle:
       w.index.resize(n);
       for (uint32_t j = 0; j < n; ++j) w.index[j] = j;
-      ZipfLike::Shuffle(w.index, rng);
+      Shuffle(w.index, rng);
       break;
     case Order::kChunks:
-      ZipfLike::Shuffle(w.ratings, rng);
+      Shuffle(w.ratings, rng);
       break;
     case Order::kUsers: {
-      ZipfLike::Shuffle(w.ratings, rng);  // each user's ratings in random order
+      Shuffle(w.ratings, rng);  // each user's ratings in random order
       std::vector<uint32_t> rank(kUsers);
       for (uint32_t u = 0; u < kUsers; ++u) rank[u] = u;
-      ZipfLike::Shuffle(rank, rng);  // users in random order
+      Shuffle(rank, rng);  // users in random order
       std::stable_sort(w.ratings.begin(), w.ratings.end(), [&](const Rating& a, const Rating& b) {
         return rank[a.user] < rank[b.user];
       });
@@ -145,7 +124,7 @@ Workload MakeWorkload(Order order) {
   }
   w.chunks.resize((n + kChunk - 1) / kChunk);
   for (uint32_t c = 0; c < w.chunks.size(); ++c) w.chunks[c] = c;
-  if (order == Order::kUsers) ZipfLike::Shuffle(w.chunks, rng);
+  if (order == Order::kUsers) Shuffle(w.chunks, rng);
   return w;
 }
 

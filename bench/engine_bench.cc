@@ -22,24 +22,14 @@
 #include <vector>
 
 #include "engine/shuffler.h"
-#include "hogmf/synthetic.h"
+#include "bench_data.h"
 #include "hogmf/trainer.h"
 #include "kernels/kernel_registry.h"
 
 namespace hogmf {
 namespace {
 
-const Ratings& Data() {
-  static const Ratings* data = [] {
-    SyntheticSpec spec;
-    spec.shape = Shape::kNetflix;
-    spec.seed = 7;
-    const char* env = std::getenv("HOGMF_BENCH_RATINGS");
-    spec.ratings = env != nullptr ? std::strtoull(env, nullptr, 10) : 5'000'000;
-    return new Ratings(std::move(Generate(spec)).value());
-  }();
-  return *data;
-}
+const Ratings& Data() { return bench::NetflixShapedRatings(); }
 
 const RatingOrder kOrders[] = {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks};
 

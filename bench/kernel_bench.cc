@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_data.h"
 #include "hogmf/factor_matrix.h"
 #include "hogmf/ratings.h"
 #include "hwy/targets.h"
@@ -56,30 +57,7 @@ namespace {
 constexpr size_t kChunk = 4096;
 constexpr int kDims[] = {8, 16, 32, 64, 128};
 
-// Samples indices in [0, n) with weight 1 / (rank + offset), each rank mapped
-// to a random id.
-class ZipfLike {
- public:
-  ZipfLike(uint32_t n, double offset, Rng& rng) : cdf_(n), id_of_rank_(n) {
-    double sum = 0;
-    for (uint32_t rank = 0; rank < n; ++rank) {
-      sum += 1.0 / (rank + offset);
-      cdf_[rank] = sum;
-    }
-    for (double& c : cdf_) c /= sum;
-    for (uint32_t i = 0; i < n; ++i) id_of_rank_[i] = i;
-    for (uint32_t i = n - 1; i > 0; --i) std::swap(id_of_rank_[i], id_of_rank_[rng.Below(i + 1)]);
-  }
-  uint32_t Sample(Rng& rng) const {
-    const auto it = std::upper_bound(cdf_.begin(), cdf_.end(), rng.UniformDouble());
-    const size_t rank = std::min<size_t>(it - cdf_.begin(), cdf_.size() - 1);
-    return id_of_rank_[rank];
-  }
-
- private:
-  std::vector<double> cdf_;
-  std::vector<uint32_t> id_of_rank_;
-};
+using bench::ZipfLike;
 
 enum class Workload { kNetflix, kNetflixHugePages, kInCache };
 

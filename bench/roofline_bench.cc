@@ -22,7 +22,7 @@
 
 #include "engine/shuffler.h"
 #include "hogmf/factor_matrix.h"
-#include "hogmf/synthetic.h"
+#include "bench_data.h"
 #include "hwy/cache_control.h"
 #include "kernels/kernel_registry.h"
 
@@ -32,17 +32,7 @@ namespace {
 constexpr RatingOrder kOrders[] = {RatingOrder::kChunks, RatingOrder::kUserChunks};
 constexpr size_t kPrefetchAhead = 8;
 
-const Ratings& Data() {
-  static const Ratings* data = [] {
-    SyntheticSpec spec;
-    spec.shape = Shape::kNetflix;
-    spec.seed = 7;
-    const char* env = std::getenv("HOGMF_BENCH_RATINGS");
-    spec.ratings = env != nullptr ? std::strtoull(env, nullptr, 10) : 5'000'000;
-    return new Ratings(std::move(Generate(spec)).value());
-  }();
-  return *data;
-}
+const Ratings& Data() { return bench::NetflixShapedRatings(); }
 
 // The ratings arranged as `order` arranges them (built once per order).
 const std::vector<Rating>& Arranged(RatingOrder order) {

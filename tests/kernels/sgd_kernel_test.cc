@@ -183,25 +183,36 @@ TEST(SgdKernelTest, EveryKernelMatchesScalarReference) {
 // The Highway kernels' tuning knobs (used by the benchmark) keep the step
 // exact: no prefetch, prefetch further ahead than the chunk is long, and the
 // runtime-k loop for every k.
-TEST(SgdKernelTest, HighwayVariantsMatchScalarReference) {
+// Calls check(kernel, distance, specialise, name) for every Highway target
+// this CPU runs and every tuning-knob setting the variant tests cover; the
+// default prefetch distance is tested with the runtime-k loop.
+template <typename Check>
+void ForEachHighwayVariant(size_t default_distance, const Check& check) {
   const int64_t supported = hwy::SupportedTargets();
   for (const HighwayKernel& hk : CompiledHighwayKernels()) {
     if ((supported & hk.target) == 0) continue;
     for (const auto& [distance, specialise] : std::vector<std::pair<size_t, bool>>{
-             {0, true}, {1, true}, {3, false}, {1000, true}, {kHighwayPrefetchDistance, false}}) {
+             {0, true}, {1, true}, {3, false}, {1000, true}, {default_distance, false}}) {
       const std::string name = HighwayTargetKernelName(hk.target) +
                                " distance=" + std::to_string(distance) +
                                (specialise ? "" : " generic");
-      const ChunkFn fn = [&hk, distance = distance, specialise = specialise](
-                             const SgdArgs& a, const Rating* r, const uint32_t* o, size_t n) {
-        hk.sgd_chunk_variant(a, r, o, n, distance, specialise);
-      };
-      for (int k : {1, 5, 8, 16, 32, 33, 64, 128, 129}) {
-        ExpectMatchesReference(name, fn, k, /*with_order=*/false);
-        ExpectMatchesReference(name, fn, k, /*with_order=*/true);
-      }
+      check(hk, distance, specialise, name);
     }
   }
+}
+
+TEST(SgdKernelTest, HighwayVariantsMatchScalarReference) {
+  ForEachHighwayVariant(kHighwayPrefetchDistance, [](const HighwayKernel& hk, size_t distance,
+                                                     bool specialise, const std::string& name) {
+    const ChunkFn fn = [&hk, distance, specialise](const SgdArgs& a, const Rating* r,
+                                                   const uint32_t* o, size_t n) {
+      hk.sgd_chunk_variant(a, r, o, n, distance, specialise);
+    };
+    for (int k : {1, 5, 8, 16, 32, 33, 64, 128, 129}) {
+      ExpectMatchesReference(name, fn, k, /*with_order=*/false);
+      ExpectMatchesReference(name, fn, k, /*with_order=*/true);
+    }
+  });
 }
 
 TEST(SgdKernelTest, EveryCompiledHighwayTargetIsListedOnce) {
@@ -307,22 +318,15 @@ TEST(SgdKernelTest, EveryKernelSquaredErrorMatchesScalarReference) {
 // The squared-error pass with its tuning knobs: no prefetch, prefetch further
 // ahead than the chunk is long, and the runtime-k loop for every k.
 TEST(SgdKernelTest, HighwaySquaredErrorVariantsMatchScalarReference) {
-  const int64_t supported = hwy::SupportedTargets();
-  for (const HighwayKernel& hk : CompiledHighwayKernels()) {
-    if ((supported & hk.target) == 0) continue;
-    for (const auto& [distance, specialise] : std::vector<std::pair<size_t, bool>>{
-             {0, true}, {1, true}, {3, false}, {1000, true}, {kHighwayErrorPrefetchDistance, false}}) {
-      const std::string name = HighwayTargetKernelName(hk.target) +
-                               " distance=" + std::to_string(distance) +
-                               (specialise ? "" : " generic");
-      const SquaredErrorFnObject fn = [&hk, distance = distance, specialise = specialise](
-                                          const float* p, const float* q, size_t stride, int k,
-                                          const Rating* r, size_t n) {
-        return hk.squared_error_variant(p, q, stride, k, r, n, distance, specialise);
-      };
-      for (int k : kDims) ExpectSquaredErrorMatchesReference(name, fn, k);
-    }
-  }
+  ForEachHighwayVariant(kHighwayErrorPrefetchDistance, [](const HighwayKernel& hk, size_t distance,
+                                                          bool specialise, const std::string& name) {
+    const SquaredErrorFnObject fn = [&hk, distance, specialise](const float* p, const float* q,
+                                                                size_t stride, int k,
+                                                                const Rating* r, size_t n) {
+      return hk.squared_error_variant(p, q, stride, k, r, n, distance, specialise);
+    };
+    for (int k : kDims) ExpectSquaredErrorMatchesReference(name, fn, k);
+  });
 }
 
 // Two ratings with k = 2, every number exact in binary so that every kernel

@@ -1,13 +1,14 @@
-// BlockGrid: the blocked schedule. Users are cut into `bands` random bands and
-// items likewise, which cuts the ratings into bands x bands blocks; ratings
-// are arranged block by block, each block sorted by user so a worker reuses
-// each P row while it is in cache. In an epoch every block runs once, and a
+// BlockGrid: the blocked schedule. Users are cut into `user_bands` bands of
+// consecutive ids with about equal rating counts, and items into `item_bands`
+// likewise, which cuts the ratings into user_bands x item_bands blocks; ratings are arranged block by block, each block sorted by
+// user (so a worker reuses each P row while it is in cache) and interleaved
+// (so consecutive steps update different users). In an epoch every block runs once, and a
 // worker only takes a block that shares no user band and no item band with
 // the blocks in flight, so no two workers ever touch the same row (the
 // schedule of Chin et al.'s FPSGD). The hand-out is a short critical section
 // per block (a block is thousands of ratings or more), so it does not cap
 // scaling; workers wait only when every block left conflicts with one in
-// flight, which `bands` >= threads + 1 keeps rare.
+// flight, which both band counts >= threads + 1 keep rare.
 #pragma once
 
 #include <condition_variable>
@@ -25,11 +26,14 @@ namespace hogmf::engine {
 
 class BlockGrid {
  public:
-  // Arranges `ratings` in place. bands >= 1.
-  BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num_items, int bands,
-            uint64_t seed);
+  // Arranges `ratings` in place, the blocks in parallel with TBB (construct it
+  // inside the pool's arena). Both band counts >= 1. Block b covers user band
+  // b / item_bands and item band b % item_bands.
+  BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num_items, int user_bands,
+            int item_bands, uint64_t seed);
 
-  int bands() const { return bands_; }
+  int user_bands() const { return user_bands_; }
+  int item_bands() const { return item_bands_; }
   size_t num_blocks() const { return bounds_.size() - 1; }
   std::span<const Rating> block(size_t index) const {
     return std::span<const Rating>(ratings_.data() + bounds_[index], bounds_[index + 1] - bounds_[index]);
@@ -49,7 +53,8 @@ class BlockGrid {
 
  private:
   std::span<Rating> ratings_;
-  int bands_;
+  int user_bands_;
+  int item_bands_;
   std::vector<size_t> bounds_;
   Rng rng_;
 

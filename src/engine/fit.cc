@@ -102,20 +102,15 @@ Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rat
   return Finish(sums, entries.size(), l2);
 }
 
-Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
-                       std::span<const Rating> entries, const FitCounts& counts, float l2,
-                       const kernels::Kernel& kernel) {
+double SumSquaredErrors(const FactorMatrix& p, const FactorMatrix& q,
+                        std::span<const Rating> entries, const kernels::Kernel& kernel) {
   HOGMF_CHECK(p.k() == q.k() && p.stride() == q.stride());
-  HOGMF_CHECK(counts.entries == entries.size());
-  HOGMF_CHECK(counts.users.size() == p.rows() && counts.items.size() == q.rows());
   const kernels::SquaredErrorFn squared_error =
       kernel.squared_error != nullptr ? kernel.squared_error : &kernels::SquaredErrorScalar;
-  const kernels::DotFn dot = kernel.dot != nullptr ? kernel.dot : &kernels::DotScalar;
   const float* const p_data = p.data();
   const float* const q_data = q.data();
   const size_t stride = p.stride();
   const int k = p.k();
-
   const auto accumulate = [&](const tbb::blocked_range<size_t>& range, double partial) {
     TbbEdges::Body edge;
     return partial + squared_error(p_data, q_data, stride, k, entries.data() + range.begin(),
@@ -126,11 +121,21 @@ Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
     return a + b;
   };
   TbbEdges::Fork(accumulate, combine);
-  Sums sums;
-  sums.squared = tbb::parallel_deterministic_reduce(
+  const double sum = tbb::parallel_deterministic_reduce(
       tbb::blocked_range<size_t>(0, entries.size(), kEntryGrain), 0.0, accumulate, combine,
       tbb::simple_partitioner());
   TbbEdges::Join();
+  return sum;
+}
+
+Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
+                       std::span<const Rating> entries, const FitCounts& counts, float l2,
+                       const kernels::Kernel& kernel) {
+  HOGMF_CHECK(counts.entries == entries.size());
+  HOGMF_CHECK(counts.users.size() == p.rows() && counts.items.size() == q.rows());
+  const kernels::DotFn dot = kernel.dot != nullptr ? kernel.dot : &kernels::DotScalar;
+  Sums sums;
+  sums.squared = SumSquaredErrors(p, q, entries, kernel);
   sums.norms =
       WeightedSquaredNorms(p, counts.users, dot) + WeightedSquaredNorms(q, counts.items, dot);
   return Finish(sums, entries.size(), l2);

@@ -41,6 +41,13 @@ FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint
 Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
                float l2, kernels::DotFn dot = nullptr);
 
+// The sum of (r - p.q)^2 over a whole set: TBB over blocks of entries, each
+// block through kernel.squared_error, reduced in a fixed order over blocks of
+// a fixed size (the result does not depend on the thread count). Call inside
+// the pool's arena.
+double SumSquaredErrors(const FactorMatrix& p, const FactorMatrix& q,
+                        std::span<const Rating> entries, const kernels::Kernel& kernel);
+
 // The exact pass over a whole set: TBB over blocks of entries, each block
 // through kernel.squared_error, and the L2 term from `counts` (made by
 // CountEntries from the same entries, in any order; its rows match p and q).

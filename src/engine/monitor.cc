@@ -20,7 +20,7 @@ Monitor::Monitor(const FactorMatrix& p, const FactorMatrix& q, std::vector<Ratin
 Monitor::~Monitor() { Finish(); }
 
 Fit Monitor::Estimate() const {
-  Fit fit = MeasureFit(p_, q_, sample_, config_.l2);
+  Fit fit = MeasureFit(p_, q_, sample_, config_.l2, config_.dot);
   if (fit.count > 0) {
     const double scale = static_cast<double>(config_.num_ratings) / static_cast<double>(fit.count);
     fit.loss *= scale;

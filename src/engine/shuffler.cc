@@ -17,32 +17,11 @@ uint32_t NumUsers(std::span<const Rating> ratings) {
   return num_users;
 }
 
-// kUserChunks: runs interleaved per chunk. 4 ways took one thread from 41 to
-// 76 M updates/s at k = 32 on 25M Netflix-shaped ratings (docs/performance.md),
-// with the same RMSE per epoch.
-constexpr size_t kInterleaveWays = 4;
-
-// Interleaves each chunk of a user-grouped array `ways` ways: the chunk is
-// cut into `ways` equal runs and the output takes one rating from each run in
-// turn. A chunk still touches the same few users, but consecutive ratings
-// belong to different users, so one step does not wait for the previous
-// step's update of the same P row.
+// Interleaves each chunk of a user-grouped array (InterleaveRuns per chunk).
 void InterleaveChunks(std::span<Rating> ratings, size_t chunk_size, size_t ways) {
-  std::vector<Rating> scratch(std::min(chunk_size, ratings.size()));
-  std::vector<size_t> cursor(ways), end(ways);
+  std::vector<Rating> scratch;
   for (size_t begin = 0; begin < ratings.size(); begin += chunk_size) {
-    const size_t n = std::min(chunk_size, ratings.size() - begin);
-    std::copy_n(ratings.begin() + static_cast<std::ptrdiff_t>(begin), n, scratch.begin());
-    for (size_t w = 0; w < ways; ++w) {
-      cursor[w] = w * n / ways;
-      end[w] = (w + 1) * n / ways;
-    }
-    size_t out = begin;
-    while (out < begin + n) {
-      for (size_t w = 0; w < ways; ++w) {
-        if (cursor[w] < end[w]) ratings[out++] = scratch[cursor[w]++];
-      }
-    }
+    InterleaveRuns(ratings.subspan(begin, std::min(chunk_size, ratings.size() - begin)), ways, scratch);
   }
 }
 

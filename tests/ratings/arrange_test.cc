@@ -1,5 +1,5 @@
 // Tests of the in-place arrangements: DistributeInPlace in one and two passes,
-// GroupByUser, FisherYates.
+// GroupByUser, FisherYates, InterleaveRuns.
 #include "ratings/arrange.h"
 
 #include <algorithm>
@@ -133,6 +133,57 @@ TEST(FisherYatesTest, PermutesAndDependsOnSeed) {
   EXPECT_NE(a, b);
   std::sort(a.begin(), a.end());
   EXPECT_EQ(a, values);
+}
+
+std::vector<Rating> Numbered(size_t count) {
+  std::vector<Rating> ratings(count);
+  for (size_t j = 0; j < count; ++j) ratings[j] = Rating{static_cast<uint32_t>(j), 0, 0.0f};
+  return ratings;
+}
+
+std::vector<uint32_t> Users(const std::vector<Rating>& ratings) {
+  std::vector<uint32_t> users;
+  for (const Rating& r : ratings) users.push_back(r.user);
+  return users;
+}
+
+TEST(InterleaveRunsTest, TakesOneFromEachRunInTurn) {
+  std::vector<Rating> ratings = Numbered(12);
+  std::vector<Rating> scratch;
+  InterleaveRuns(std::span<Rating>(ratings), 4, scratch);
+  EXPECT_EQ(Users(ratings), (std::vector<uint32_t>{0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11}));
+}
+
+TEST(InterleaveRunsTest, UnequalRunsEndInTurnToo) {
+  // 10 in 4 runs: [0,2) [2,5) [5,7) [7,10); the longer runs finish last.
+  std::vector<Rating> ratings = Numbered(10);
+  std::vector<Rating> scratch;
+  InterleaveRuns(std::span<Rating>(ratings), 4, scratch);
+  EXPECT_EQ(Users(ratings), (std::vector<uint32_t>{0, 2, 5, 7, 1, 3, 6, 8, 4, 9}));
+}
+
+TEST(InterleaveRunsTest, FewerRatingsThanWaysAndOneWayKeepTheOrder) {
+  std::vector<Rating> scratch;
+  for (size_t count : {0, 1, 3}) {
+    std::vector<Rating> ratings = Numbered(count);
+    InterleaveRuns(std::span<Rating>(ratings), 4, scratch);
+    EXPECT_EQ(Users(ratings), Users(Numbered(count))) << count;
+  }
+  std::vector<Rating> ratings = Numbered(9);
+  InterleaveRuns(std::span<Rating>(ratings), 1, scratch);
+  EXPECT_EQ(Users(ratings), Users(Numbered(9)));
+}
+
+TEST(InterleaveRunsTest, IsAPermutationForManyShapes) {
+  std::vector<Rating> scratch;
+  for (size_t count : {5, 64, 1000, 4097}) {
+    for (size_t ways : {2, 3, 4, 7}) {
+      const std::vector<Rating> original = RandomRatings(count, 50, 50, count * ways);
+      std::vector<Rating> ratings = original;
+      InterleaveRuns(std::span<Rating>(ratings), ways, scratch);
+      EXPECT_TRUE(SameMultiset(original, ratings)) << count << " ratings, " << ways << " ways";
+    }
+  }
 }
 
 }  // namespace

@@ -89,6 +89,7 @@ struct TrainReport {
   std::string kernel;             // the SIMD kernel used ("avx512", "scalar", ...)
   int threads = 0;                // worker threads used
   int grid = 0;                   // blocked schedule: bands per side (0 for hogwild)
+  double block_idle_seconds = 0;  // blocked: worker-seconds outside blocks (waits, epoch tails)
   RatingOrder order = RatingOrder::kShuffle;  // hogwild: the order used (kAuto resolved)
   int best_epoch = 0;             // early stop: the epoch whose model is returned
   double rated_items_seconds = 0;  // time to index the rated items after training

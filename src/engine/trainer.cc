@@ -260,7 +260,10 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     uint64_t updates = 0;
     if (grid.has_value()) {
       grid->StartEpoch();
-      updates = pool.RunBlockedEpoch(*grid, kernel, args, stop, monitor.updates());
+      const engine::WorkerPool::BlockedEpoch run =
+          pool.RunBlockedEpoch(*grid, kernel, args, stop, monitor.updates());
+      updates = run.ratings;
+      report.block_idle_seconds += run.idle_seconds;
     } else {
       shuffler->StartEpoch();
       updates = pool.RunEpoch(*shuffler, kernel, args, stop, monitor.updates());

@@ -1,6 +1,9 @@
 // WorkerPool: the epoch pipeline.
 #include "engine/workers.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 
@@ -56,15 +59,24 @@ uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
   return handed_out;
 }
 
-uint64_t WorkerPool::RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
-                                     const kernels::SgdArgs& args, const StopState& stop,
-                                     std::atomic<uint64_t>& updates) {
+WorkerPool::BlockedEpoch WorkerPool::RunBlockedEpoch(BlockGrid& grid,
+                                                     const kernels::Kernel& kernel,
+                                                     const kernels::SgdArgs& args,
+                                                     const StopState& stop,
+                                                     std::atomic<uint64_t>& updates) {
+  using Clock = std::chrono::steady_clock;
   std::atomic<uint64_t> ran{0};
+  std::atomic<int64_t> busy_nanoseconds{0};
+  const Clock::time_point start = Clock::now();
   auto worker = [&] {
     for (int block = grid.Acquire(stop); block >= 0; block = grid.Acquire(stop)) {
+      const Clock::time_point block_start = Clock::now();
       const std::span<const Rating> ratings = grid.block(static_cast<size_t>(block));
       kernel.sgd_chunk(args, ratings.data(), nullptr, ratings.size());
       grid.Release(block);
+      busy_nanoseconds.fetch_add(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - block_start).count(),
+          std::memory_order_relaxed);
       ran.fetch_add(ratings.size(), std::memory_order_relaxed);
       updates.fetch_add(ratings.size(), std::memory_order_relaxed);
     }
@@ -81,7 +93,11 @@ uint64_t WorkerPool::RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& ker
     arena_.execute(run);
     TbbEdges::Join();
   }
-  return ran.load();
+  BlockedEpoch epoch;
+  epoch.ratings = ran.load();
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  epoch.idle_seconds = std::max(0.0, wall * threads_ - 1e-9 * static_cast<double>(busy_nanoseconds.load()));
+  return epoch;
 }
 
 }  // namespace hogmf::engine

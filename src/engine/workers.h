@@ -31,10 +31,16 @@ class WorkerPool {
                     const StopState& stop, std::atomic<uint64_t>& updates);
 
   // Runs the grid's current epoch: each worker takes free blocks until none
-  // is left or a stop signal. Returns the ratings run.
-  uint64_t RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
-                           const kernels::SgdArgs& args, const StopState& stop,
-                           std::atomic<uint64_t>& updates);
+  // is left or a stop signal. Returns the ratings run and the worker-seconds
+  // not spent in a block: waiting for a free one, or idle while the epoch's
+  // last blocks finish on other workers.
+  struct BlockedEpoch {
+    uint64_t ratings = 0;
+    double idle_seconds = 0;
+  };
+  BlockedEpoch RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
+                               const kernels::SgdArgs& args, const StopState& stop,
+                               std::atomic<uint64_t>& updates);
 
   // Runs `f` inside the pool's arena (so TBB algorithms in it use these threads).
   template <typename F>

@@ -271,6 +271,9 @@ TEST(TrainerTest, BlockedScheduleConvergesAndIsReproducibleOnOneThread) {
   ASSERT_THAT(two, IsOk());
   EXPECT_EQ(two->report.grid, 8);
   EXPECT_LE(Evaluate(two->model, data.test).rmse, 1.05 * 0.5);
+  // Idle worker time is part of the two workers' time in the epochs.
+  EXPECT_GE(two->report.block_idle_seconds, 0.0);
+  EXPECT_LE(two->report.block_idle_seconds, 2 * two->report.seconds);
   params.threads = 1;
   params.max_epochs = 2;
   absl::StatusOr<TrainResult> a = Train(data.train, params);

@@ -117,6 +117,7 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
   absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
   absl::StrAppendFormat(&json, "  \"grid\": %d,\n", r.grid);
+  absl::StrAppendFormat(&json, "  \"block_idle_seconds\": %s,\n", JsonNumber(r.block_idle_seconds));
   absl::StrAppendFormat(&json, "  \"order\": \"%s\",\n",
                         r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
   absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n", JsonNumber(r.rated_items_seconds));

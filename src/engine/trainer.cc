@@ -214,8 +214,10 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     });
     report.grid = bands;
   } else {
-    shuffler.emplace(std::span<Rating>(working), params.order,
-                     static_cast<size_t>(params.chunk_size), params.seed);
+    pool.Execute([&] {
+      shuffler.emplace(std::span<Rating>(working), params.order,
+                       static_cast<size_t>(params.chunk_size), params.seed);
+    });
     report.order = shuffler->order();
   }
 

@@ -14,9 +14,25 @@ std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, R
   FisherYates(std::span<uint32_t>(rank), rng);
   std::vector<size_t> bounds = DistributeInPlace(
       ratings, std::max<size_t>(num_users, 1), [&rank](const Rating& r) -> size_t { return rank[r.user]; });
-  for (size_t j = 0; j + 1 < bounds.size(); ++j) {
-    FisherYates(ratings.subspan(bounds[j], bounds[j + 1] - bounds[j]), rng);
-  }
+  // Each run of kGroupsPerStream groups shuffles with its own stream of one
+  // draw from `rng`, so the runs can go in parallel.
+  constexpr size_t kGroupsPerStream = 4096;
+  const uint64_t stream_seed = rng.Next();
+  const size_t groups = bounds.size() - 1;
+  const auto shuffle = [&](const tbb::blocked_range<size_t>& range) {
+    TbbEdges::Body edge;
+    for (size_t run = range.begin(); run != range.end(); ++run) {
+      Rng run_rng(stream_seed, run);
+      const size_t end = std::min(groups, (run + 1) * kGroupsPerStream);
+      for (size_t j = run * kGroupsPerStream; j < end; ++j) {
+        FisherYates(ratings.subspan(bounds[j], bounds[j + 1] - bounds[j]), run_rng);
+      }
+    }
+  };
+  TbbEdges::Fork(shuffle);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, (groups + kGroupsPerStream - 1) / kGroupsPerStream, 1),
+                    shuffle);
+  TbbEdges::Join();
   return bounds;
 }
 

@@ -16,9 +16,13 @@
 #include <utility>
 #include <vector>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "hogmf/ratings.h"
 #include "util/check.h"
 #include "util/random.h"
+#include "util/tbb_edges.h"
 
 namespace hogmf {
 
@@ -66,7 +70,9 @@ inline constexpr size_t kMaxBucketsPerPass = 1024;
 // bucket boundaries. Deterministic; not stable. With many buckets it runs in
 // two passes — first by the high part of the bucket number, then inside each
 // of those ranges (which fit in cache) by the low part — so that every step of
-// the in-place cycles touches memory the caches hold.
+// the in-place cycles touches memory the caches hold. The second pass runs the
+// ranges in parallel with TBB (in the caller's arena); the result is the same
+// for any thread count.
 template <typename BucketOf>
 std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buckets,
                                       BucketOf bucket_of) {
@@ -95,23 +101,31 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
   }
   CycleIntoBuckets(ratings, coarse_bounds,
                    [&bucket_of, shift](const Rating& r) { return bucket_of(r) >> shift; });
-  std::vector<size_t> fine_bounds;
-  for (size_t c = 0; c < coarse_buckets; ++c) {
-    const size_t first = c * fine_size;
-    const size_t last = std::min(first + fine_size, num_buckets);
-    const size_t base = bounds[first];
-    fine_bounds.assign(bounds.begin() + static_cast<std::ptrdiff_t>(first),
-                       bounds.begin() + static_cast<std::ptrdiff_t>(last) + 1);
-    for (size_t& bound : fine_bounds) bound -= base;
-    CycleIntoBuckets(ratings.subspan(base, bounds[last] - base), fine_bounds,
-                     [&bucket_of, first](const Rating& r) { return bucket_of(r) - first; });
-  }
+  // The coarse ranges are independent: TBB distributes them in parallel.
+  const auto fine_pass = [&](const tbb::blocked_range<size_t>& range) {
+    TbbEdges::Body edge;
+    std::vector<size_t> fine_bounds;
+    for (size_t c = range.begin(); c != range.end(); ++c) {
+      const size_t first = c * fine_size;
+      const size_t last = std::min(first + fine_size, num_buckets);
+      const size_t base = bounds[first];
+      fine_bounds.assign(bounds.begin() + static_cast<std::ptrdiff_t>(first),
+                         bounds.begin() + static_cast<std::ptrdiff_t>(last) + 1);
+      for (size_t& bound : fine_bounds) bound -= base;
+      CycleIntoBuckets(ratings.subspan(base, bounds[last] - base), fine_bounds,
+                       [&bucket_of, first](const Rating& r) { return bucket_of(r) - first; });
+    }
+  };
+  TbbEdges::Fork(fine_pass);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, coarse_buckets, 16), fine_pass);
+  TbbEdges::Join();
   return bounds;
 }
 
 // Groups the ratings by user, the users in a random order and each user's
 // ratings in a random order (every r.user < num_users). Returns the bounds of
 // the groups in that order: ratings[bounds[j] .. bounds[j + 1]) is one user's.
+// Parallel with TBB where it can be; the result depends on `rng` only.
 std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, Rng& rng);
 
 // Cuts `ratings` into `ways` runs of (almost) equal length and rewrites it

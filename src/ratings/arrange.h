@@ -40,7 +40,7 @@ namespace arrange_internal {
 // How far ahead of a bucket's next free slot a distribution pass prefetches
 // (for writing): each bucket's slots are a stream that no hardware
 // prefetcher follows among hundreds. At 16 ratings (three cache lines),
-// grouping 25M ratings by user took 1.0-1.1 s against 1.5-1.9 s without
+// grouping 25M ratings by user took 0.96-1.20 s against 1.49-1.89 s without
 // (engine_bench Arrange/2, docs/performance.md); 8 and 32 were no better.
 inline constexpr size_t kPrefetchAhead = 16;
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -120,6 +121,21 @@ TEST(GroupByUserTest, SeededOrderOfUsersAndWithinUsers) {
   };
   EXPECT_FALSE(increasing_within_users(a));
   EXPECT_FALSE(increasing_within_users(b));
+}
+
+// The drawn-ahead, prefetching loop gives exactly the permutation of the
+// textbook loop with the same generator, for sizes around the look-ahead.
+TEST(FisherYatesTest, SameAsTheTextbookLoop) {
+  for (size_t n : {0, 1, 2, 3, 7, 8, 9, 16, 17, 1000, 65537}) {
+    std::vector<uint32_t> fast(n), plain(n);
+    std::iota(fast.begin(), fast.end(), 0u);
+    std::iota(plain.begin(), plain.end(), 0u);
+    Rng fast_rng(n, 3), plain_rng(n, 3);
+    FisherYates(std::span<uint32_t>(fast), fast_rng);
+    for (size_t i = n; i > 1; --i) std::swap(plain[i - 1], plain[plain_rng.Below(i)]);
+    EXPECT_EQ(fast, plain) << n << " values";
+    EXPECT_EQ(fast_rng.Next(), plain_rng.Next()) << "the same number of draws, " << n << " values";
+  }
 }
 
 TEST(FisherYatesTest, PermutesAndDependsOnSeed) {

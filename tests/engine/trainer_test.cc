@@ -170,7 +170,10 @@ TEST(TrainerTest, DecayScheduleLowersTheRatePerEpoch) {
 
 class RecordingObserver : public TrainObserver {
  public:
-  void OnEpoch(const EpochStats& stats) override { epochs.push_back(stats); }
+  ProgressAction OnEpoch(const EpochStats& stats) override {
+    epochs.push_back(stats);
+    return ProgressAction::kContinue;
+  }
   std::vector<EpochStats> epochs;
 };
 

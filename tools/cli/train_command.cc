@@ -29,21 +29,22 @@ class ProgressPrinter : public TrainObserver {
       : max_epochs_(max_epochs), total_updates_(static_cast<double>(max_epochs) * num_ratings),
         print_(print), live_(isatty(fileno(stderr)) != 0) {}
 
-  void OnEpoch(const EpochStats& s) override {
+  ProgressAction OnEpoch(const EpochStats& s) override {
     training_seconds_ += s.seconds;
     epochs_.push_back(s);
     epoch_seconds_.push_back(training_seconds_);
-    if (!print_) return;
+    if (!print_) return ProgressAction::kContinue;
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
     absl::FPrintF(stderr, "%sepoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
                   live_ ? "\r\033[K" : "", s.epoch, max_epochs_, s.loss, s.train_rmse, validation,
                   s.seconds, s.updates_per_second / 1e6);
+    return ProgressAction::kContinue;
   }
 
-  void OnSample(const ProgressSample& s) override {
+  ProgressAction OnSample(const ProgressSample& s) override {
     samples_.push_back(s);
-    if (!print_) return;
+    if (!print_) return ProgressAction::kContinue;
     const double rate = s.seconds > last_seconds_
                             ? (s.updates - last_updates_) / (s.seconds - last_seconds_)
                             : 0.0;
@@ -60,6 +61,7 @@ class ProgressPrinter : public TrainObserver {
       last_plain_ = s.seconds;
       absl::FPrintF(stderr, "%s\n", line);
     }
+    return ProgressAction::kContinue;
   }
 
   absl::Status WriteLog(const std::string& path) const {

@@ -16,13 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include "hogmf/ratings.h"
 #include "util/check.h"
+#include "util/parallel.h"
 #include "util/random.h"
-#include "util/tbb_edges.h"
 
 namespace hogmf {
 
@@ -131,10 +128,10 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
   CycleIntoBuckets(ratings, coarse_bounds,
                    [&bucket_of, shift](const Rating& r) { return bucket_of(r) >> shift; });
   // The coarse ranges are independent: TBB distributes them in parallel.
-  const auto fine_pass = [&](const tbb::blocked_range<size_t>& range) {
-    TbbEdges::Body edge;
+  const internal::Schedule schedule = internal::Schedule::Auto(16);
+  internal::ParallelFor(coarse_buckets, schedule, [&](size_t begin, size_t end) {
     std::vector<size_t> fine_bounds;
-    for (size_t c = range.begin(); c != range.end(); ++c) {
+    for (size_t c = begin; c != end; ++c) {
       const size_t first = c * fine_size;
       const size_t last = std::min(first + fine_size, num_buckets);
       const size_t base = bounds[first];
@@ -144,10 +141,7 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
       CycleIntoBuckets(ratings.subspan(base, bounds[last] - base), fine_bounds,
                        [&bucket_of, first](const Rating& r) { return bucket_of(r) - first; });
     }
-  };
-  TbbEdges::Fork(fine_pass);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, coarse_buckets, 16), fine_pass);
-  TbbEdges::Join();
+  });
   return bounds;
 }
 

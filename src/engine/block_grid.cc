@@ -65,7 +65,7 @@ BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num
     for (size_t block = begin; block != end; ++block) {
       const std::span<Rating> ratings_of_block =
           ratings_.subspan(bounds_[block], bounds_[block + 1] - bounds_[block]);
-      Rng block_rng(seed, /*stream=*/0x424C4F43ull + 1 + block);
+      internal::Rng block_rng(seed, /*stream=*/0x424C4F43ull + 1 + block);
       FisherYates(ratings_of_block, block_rng);
       const size_t band = block / columns;
       const uint32_t first = first_user[band];

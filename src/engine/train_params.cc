@@ -21,7 +21,7 @@ absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
   if (name == "constant") return LearningRateSchedule::kConstant;
   if (name == "decay") return LearningRateSchedule::kDecay;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown learning-rate schedule '", ToAbsl(name), "'; expected constant or decay"));
+      absl::StrCat("unknown learning-rate schedule '", internal::ToAbsl(name), "'; expected constant or decay"));
 }
 
 std::string_view ScheduleName(Schedule schedule) {
@@ -38,7 +38,7 @@ absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name) {
   if (name == "hogwild") return Schedule::kHogwild;
   if (name == "blocked") return Schedule::kBlocked;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown schedule '", ToAbsl(name), "'; expected hogwild or blocked"));
+      absl::StrCat("unknown schedule '", internal::ToAbsl(name), "'; expected hogwild or blocked"));
 }
 
 RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings) {
@@ -65,7 +65,7 @@ absl::StatusOr<RatingOrder> ParseOrder(std::string_view name) {
                             RatingOrder::kUserChunks}) {
     if (name == OrderName(order)) return order;
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", ToAbsl(name),
+  return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", internal::ToAbsl(name),
                                                  "'; expected auto, shuffle, chunks or user-chunks"));
 }
 

@@ -9,7 +9,7 @@
 // the spec, never on the thread count. The output is grouped by user in
 // increasing index; within a user the items are in random order.
 //
-// Portability: all randomness comes from hogmf::Rng. Products that feed a sum
+// Portability: all randomness comes from Rng (util/random.h). Products that feed a sum
 // are either exact (float factors multiplied in double) or go through explicit
 // std::fma, so the result does not depend on whether the compiler fuses
 // multiply-adds.
@@ -31,6 +31,9 @@
 #include "util/random.h"
 
 namespace hogmf {
+
+using ::hogmf::internal::Rng;
+
 namespace {
 
 // ---------------------------------------------------------------------------

@@ -249,7 +249,7 @@ class ScratchBuild {
       if (size > 0) std::memmove(base_ + begin, from, size);
       std::vector<uint8_t>().swap(spills_[r]);
     }
-    DiscardScratchPages(base_ + offsets[num_users_], base_ + n_ * sizeof(Rating));
+    internal::DiscardScratchPages(base_ + offsets[num_users_], base_ + n_ * sizeof(Rating));
     return base_;
   }
 

@@ -7,7 +7,7 @@
 
 namespace hogmf {
 
-std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, Rng& rng) {
+std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, internal::Rng& rng) {
   for (const Rating& r : ratings) HOGMF_CHECK(r.user < num_users);
   std::vector<uint32_t> rank(num_users);
   std::iota(rank.begin(), rank.end(), 0u);
@@ -22,7 +22,7 @@ std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, R
   const size_t runs = (groups + kGroupsPerStream - 1) / kGroupsPerStream;
   internal::ParallelFor(runs, internal::Schedule::Auto(1), [&](size_t begin, size_t end) {
     for (size_t run = begin; run != end; ++run) {
-      Rng run_rng(stream_seed, run);
+      internal::Rng run_rng(stream_seed, run);
       const size_t end = std::min(groups, (run + 1) * kGroupsPerStream);
       for (size_t j = run * kGroupsPerStream; j < end; ++j) {
         FisherYates(ratings.subspan(bounds[j], bounds[j + 1] - bounds[j]), run_rng);

@@ -4,7 +4,7 @@
 // use, and the interleave of user-grouped runs that keeps the SGD kernel's
 // consecutive steps independent.
 //
-//   Rng rng(seed, stream);
+//   internal::Rng rng(seed, stream);
 //   std::vector<size_t> bounds = GroupByUser(ratings, num_users, rng);
 //   // ratings[bounds[r] .. bounds[r + 1]) are the ratings of one user.
 #pragma once
@@ -32,7 +32,7 @@ namespace hogmf {
 inline constexpr size_t kShuffleAhead = 8;
 
 template <typename T>
-void FisherYates(std::span<T> values, Rng& rng) {
+void FisherYates(std::span<T> values, internal::Rng& rng) {
   const size_t n = values.size();
   if (n < 2) return;
   const size_t swaps = n - 1;  // swap s exchanges values[n - 1 - s] and values[Below(n - s)]
@@ -149,7 +149,7 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
 // ratings in a random order (every r.user < num_users). Returns the bounds of
 // the groups in that order: ratings[bounds[j] .. bounds[j + 1]) is one user's.
 // Parallel with TBB where it can be; the result depends on `rng` only.
-std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, Rng& rng);
+std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, internal::Rng& rng);
 
 // Cuts `ratings` into `ways` runs of (almost) equal length and rewrites it
 // taking one rating from each run in turn: run 0's first, run 1's first, ...,

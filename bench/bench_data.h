@@ -18,7 +18,7 @@ namespace hogmf::bench {
 // to a random id.
 class ZipfLike {
  public:
-  ZipfLike(uint32_t n, double offset, Rng& rng) : cdf_(n), id_of_rank_(n) {
+  ZipfLike(uint32_t n, double offset, internal::Rng& rng) : cdf_(n), id_of_rank_(n) {
     double sum = 0;
     for (uint32_t rank = 0; rank < n; ++rank) {
       sum += 1.0 / (rank + offset);
@@ -28,7 +28,7 @@ class ZipfLike {
     for (uint32_t i = 0; i < n; ++i) id_of_rank_[i] = i;
     for (uint32_t i = n - 1; i > 0; --i) std::swap(id_of_rank_[i], id_of_rank_[rng.Below(i + 1)]);
   }
-  uint32_t Sample(Rng& rng) const {
+  uint32_t Sample(internal::Rng& rng) const {
     const auto it = std::upper_bound(cdf_.begin(), cdf_.end(), rng.UniformDouble());
     return id_of_rank_[std::min<size_t>(static_cast<size_t>(it - cdf_.begin()), cdf_.size() - 1)];
   }

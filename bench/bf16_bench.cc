@@ -48,6 +48,9 @@
 #include "util/random.h"
 
 namespace hogmf::bf16 {
+
+using ::hogmf::internal::Rng;
+
 namespace {
 
 constexpr size_t kChunk = 4096;

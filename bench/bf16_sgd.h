@@ -117,7 +117,7 @@ struct RoundingState {
     uint64_t s = seed;
     for (auto& stream : lanes) {
       for (uint32_t& lane : stream) {
-        do lane = static_cast<uint32_t>(SplitMix64(s)); while (lane == 0);
+        do lane = static_cast<uint32_t>(hogmf::internal::SplitMix64(s)); while (lane == 0);
       }
     }
   }

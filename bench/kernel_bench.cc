@@ -72,7 +72,7 @@ struct Data {
 Data MakeNetflixLike() {
   Data d{480189, 17770, {}, {}};
   constexpr size_t kRatings = 4'000'000;
-  Rng rng(2024);
+  internal::Rng rng(2024);
   const ZipfLike users(d.users, 1000.0, rng);
   const ZipfLike items(d.items, 100.0, rng);
   d.ratings.reserve(kRatings);
@@ -89,7 +89,7 @@ Data MakeNetflixLike() {
 Data MakeInCache() {
   Data d{1024, 512, {}, {}};
   constexpr size_t kRatings = 1'000'000;
-  Rng rng(2025);
+  internal::Rng rng(2025);
   d.ratings.reserve(kRatings);
   for (size_t j = 0; j < kRatings; ++j) {
     d.ratings.push_back(Rating{static_cast<uint32_t>(rng.Below(d.users)),
@@ -106,7 +106,7 @@ const Data& GetData(Workload workload) {
 }
 
 // Uniform in [0, 2 sqrt(3.6 / k)), so p.q starts near a mean rating of 3.6.
-void FillRows(float* data, uint32_t rows, size_t stride, int k, Rng& rng) {
+void FillRows(float* data, uint32_t rows, size_t stride, int k, internal::Rng& rng) {
   const float scale = 2.0f * std::sqrt(3.6f / k);
   for (uint32_t r = 0; r < rows; ++r) {
     for (size_t d = 0; d < stride; ++d) {
@@ -122,7 +122,7 @@ class Factors {
  public:
   Factors(uint32_t users, uint32_t items, int k, bool huge_pages)
       : k_(k), stride_(FactorMatrix::StrideFor(k)) {
-    Rng rng(7, k);
+    internal::Rng rng(7, k);
     if (huge_pages) {
       p_ = HugeRows(users, rng);
       q_ = HugeRows(items, rng);
@@ -147,7 +147,7 @@ class Factors {
   SgdArgs Args() const { return SgdArgs{p_, q_, stride_, k_, 0.002f, 0.05f}; }
 
  private:
-  float* HugeRows(uint32_t rows, Rng& rng) const {
+  float* HugeRows(uint32_t rows, internal::Rng& rng) const {
     constexpr size_t kHuge = size_t{2} << 20;
     const size_t bytes = (rows * stride_ * sizeof(float) + kHuge - 1) / kHuge * kHuge;
     auto* data = static_cast<float*>(std::aligned_alloc(kHuge, bytes));

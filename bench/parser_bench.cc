@@ -76,7 +76,7 @@ class BenchFiles {
     std::string libmf_text;
     std::string tsv_text;
     std::string csv_text = "userId,movieId,rating,timestamp\n";
-    Rng rng(2006);
+    internal::Rng rng(2006);
     uint32_t user = 0;
     size_t left_for_user = 0;
     for (size_t n = 0; n < lines; ++n) {

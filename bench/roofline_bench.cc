@@ -135,7 +135,7 @@ void BM_InCache(benchmark::State& state) {
   FactorMatrix p(kRows, k), q(kRows, k);
   Fill(p, k);
   Fill(q, k);
-  Rng rng(3, 1);
+  internal::Rng rng(3, 1);
   std::vector<Rating> ratings(1 << 20);
   for (Rating& r : ratings) {
     r = Rating{static_cast<uint32_t>(rng.Below(kRows)), static_cast<uint32_t>(rng.Below(kRows)), 3.0f};

@@ -5,13 +5,9 @@
 #include <chrono>
 #include <numeric>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
-
 #include "ratings/arrange.h"
 #include "util/check.h"
-#include "util/tbb_edges.h"
+#include "util/parallel.h"
 
 namespace hogmf::engine {
 namespace {
@@ -63,14 +59,13 @@ BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num
   // random order whatever order the input had), then interleaved back so
   // consecutive steps update different users. Blocks are independent: TBB
   // runs them in parallel, with the same result for any thread count.
-  const auto arrange = [&](const tbb::blocked_range<size_t>& range) {
-    TbbEdges::Body edge;
+  internal::ParallelFor(num_blocks(), internal::Schedule::Exact(1), [&](size_t begin, size_t end) {
     std::vector<Rating> by_user;
     std::vector<size_t> next;
-    for (size_t block = range.begin(); block != range.end(); ++block) {
+    for (size_t block = begin; block != end; ++block) {
       const std::span<Rating> ratings_of_block =
           ratings_.subspan(bounds_[block], bounds_[block + 1] - bounds_[block]);
-      Rng block_rng(seed, /*stream=*/0x424C4F43ull + 1 + block);
+      internal::Rng block_rng(seed, /*stream=*/0x424C4F43ull + 1 + block);
       FisherYates(ratings_of_block, block_rng);
       const size_t band = block / columns;
       const uint32_t first = first_user[band];
@@ -81,11 +76,7 @@ BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num
       for (const Rating& r : ratings_of_block) by_user[next[r.user - first]++] = r;
       InterleaveRunsInto(by_user, kInterleaveWays, ratings_of_block);
     }
-  };
-  TbbEdges::Fork(arrange);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, num_blocks(), 1), arrange,
-                    tbb::simple_partitioner());
-  TbbEdges::Join();
+  });
 }
 
 void BlockGrid::StartEpoch() {

@@ -56,7 +56,7 @@ class BlockGrid {
   int user_bands_;
   int item_bands_;
   std::vector<size_t> bounds_;
-  Rng rng_;
+  internal::Rng rng_;
 
   mutable std::mutex mutex_;
   std::condition_variable freed_;

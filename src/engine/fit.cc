@@ -5,12 +5,8 @@
 
 #include <cmath>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_reduce.h>
-#include <tbb/partitioner.h>
-
 #include "util/check.h"
-#include "util/tbb_edges.h"
+#include "util/parallel.h"
 
 namespace hogmf::engine {
 namespace {
@@ -53,33 +49,12 @@ Fit Finish(const Sums& sums, uint64_t count, float l2) {
   return fit;
 }
 
-// The sum of block_sum(begin, end) over [0, size) cut into blocks of `grain`,
-// with TBB, reduced in a fixed order over blocks of a fixed size: the result
-// does not depend on the thread count.
-template <typename BlockSum>
-double DeterministicSum(size_t size, size_t grain, const BlockSum& block_sum) {
-  const auto accumulate = [&](const tbb::blocked_range<size_t>& range, double partial) {
-    TbbEdges::Body edge;
-    return partial + block_sum(range.begin(), range.end());
-  };
-  const auto combine = [](double a, double b) {
-    TbbEdges::Body edge;
-    return a + b;
-  };
-  TbbEdges::Fork(accumulate, combine);
-  const double sum = tbb::parallel_deterministic_reduce(tbb::blocked_range<size_t>(0, size, grain),
-                                                        0.0, accumulate, combine,
-                                                        tbb::simple_partitioner());
-  TbbEdges::Join();
-  return sum;
-}
-
 // Sum over the rows of m of counts[row] |row|^2, in a fixed order.
 double WeightedSquaredNorms(const FactorMatrix& m, const std::vector<uint32_t>& counts,
                             kernels::DotFn dot) {
   const size_t stride = m.stride();
   const int k = m.k();
-  return DeterministicSum(counts.size(), kRowGrain, [&](size_t begin, size_t end) {
+  return internal::DeterministicSum(counts.size(), kRowGrain, [&](size_t begin, size_t end) {
     double block = 0.0;
     for (size_t row = begin; row != end; ++row) {
       if (counts[row] == 0) continue;
@@ -121,7 +96,7 @@ double SumSquaredErrors(const FactorMatrix& p, const FactorMatrix& q,
   const float* const q_data = q.data();
   const size_t stride = p.stride();
   const int k = p.k();
-  return DeterministicSum(entries.size(), kEntryGrain, [&](size_t begin, size_t end) {
+  return internal::DeterministicSum(entries.size(), kEntryGrain, [&](size_t begin, size_t end) {
     return squared_error(p_data, q_data, stride, k, entries.data() + begin, end - begin);
   });
 }

@@ -2,7 +2,6 @@
 #include "hogmf/fold_in.h"
 
 #include <tbb/info.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -15,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/model_setup.h"
 #include "hogmf/rated_items.h"
-#include "util/tbb_edges.h"
+#include "util/parallel.h"
 
 namespace hogmf {
 namespace {
@@ -117,19 +116,16 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   const size_t runs = starts.size() - 1;
   FactorMatrix& p = grown.user_factors();
   const FactorMatrix& q = grown.item_factors();
-  const auto body = [&](const tbb::blocked_range<size_t>& range) {
-    TbbEdges::Body edge;
-    for (size_t run = range.begin(); run != range.end(); ++run) {
-      const Rating* first = usable.data() + starts[run];
-      SolveRow(q, first, starts[run + 1] - starts[run], params.l2, p.row(first->user));
-    }
-  };
   const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
   tbb::task_arena arena(threads);
-  const auto run_all = [&] { tbb::parallel_for(tbb::blocked_range<size_t>(0, runs, 16), body); };
-  TbbEdges::Fork(body, run_all);
-  arena.execute(run_all);
-  TbbEdges::Join();
+  internal::ExecuteIn(arena, [&] {
+    internal::ParallelFor(runs, internal::Schedule::Auto(16), [&](size_t begin, size_t end) {
+      for (size_t run = begin; run != end; ++run) {
+        const Rating* first = usable.data() + starts[run];
+        SolveRow(q, first, starts[run + 1] - starts[run], params.l2, p.row(first->user));
+      }
+    });
+  });
 
   std::vector<uint8_t> folded(grown.num_users(), 0);
   for (size_t run = 0; run < runs; ++run) {

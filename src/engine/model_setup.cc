@@ -13,6 +13,8 @@
 namespace hogmf::engine {
 namespace {
 
+using internal::Rng;
+
 // Uniform [0, scale) in every real coordinate of rows [first, rows()); the
 // padding stays zero.
 void DrawRows(FactorMatrix& factors, uint32_t first, float scale, Rng& rng) {

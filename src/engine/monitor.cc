@@ -54,6 +54,7 @@ void Monitor::Loop() {
   while (!stopping_) {
     wake_.wait_for(lock, step);
     if (stopping_) break;
+    if (stop_.stopped()) continue;  // the epoch is ending: no more readings
     lock.unlock();
     const double now = Elapsed();
     if (const std::optional<StopReason> reason = rules_.Poll(now)) stop_.Raise(*reason);

@@ -53,7 +53,7 @@ class Shuffler {
   std::span<Rating> ratings_;
   RatingOrder order_;
   size_t chunk_size_;
-  Rng rng_;
+  internal::Rng rng_;
   std::vector<uint32_t> permutation_;  // kShuffle: rating indices; else chunk indices
   size_t cursor_ = 0;
 };

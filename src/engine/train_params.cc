@@ -21,7 +21,7 @@ absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
   if (name == "constant") return LearningRateSchedule::kConstant;
   if (name == "decay") return LearningRateSchedule::kDecay;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown learning-rate schedule '", ToAbsl(name), "'; expected constant or decay"));
+      absl::StrCat("unknown learning-rate schedule '", internal::ToAbsl(name), "'; expected constant or decay"));
 }
 
 Schedule ResolveSchedule(Schedule schedule, uint64_t num_ratings) {
@@ -46,7 +46,7 @@ absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name) {
   if (name == "hogwild") return Schedule::kHogwild;
   if (name == "blocked") return Schedule::kBlocked;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown schedule '", ToAbsl(name), "'; expected auto, hogwild or blocked"));
+      absl::StrCat("unknown schedule '", internal::ToAbsl(name), "'; expected auto, hogwild or blocked"));
 }
 
 RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings) {
@@ -73,7 +73,7 @@ absl::StatusOr<RatingOrder> ParseOrder(std::string_view name) {
                             RatingOrder::kUserChunks}) {
     if (name == OrderName(order)) return order;
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", ToAbsl(name),
+  return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", internal::ToAbsl(name),
                                                  "'; expected auto, shuffle, chunks or user-chunks"));
 }
 

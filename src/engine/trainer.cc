@@ -28,6 +28,8 @@
 
 namespace hogmf {
 
+using internal::Rng;
+
 std::string_view StopReasonName(StopReason reason) {
   switch (reason) {
     case StopReason::kEpochLimit:

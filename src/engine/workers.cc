@@ -4,10 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_pipeline.h>
-
-#include "util/tbb_edges.h"
+#include "util/parallel.h"
 
 namespace hogmf::engine {
 namespace {
@@ -32,30 +29,20 @@ uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
     }
     return handed_out;
   }
-  const tbb::filter<void, void> stages =
-      tbb::make_filter<void, Chunk>(tbb::filter_mode::serial_in_order,
-                                    [&](tbb::flow_control& control) {
-                                      TbbEdges::Body edge;
-                                      Chunk chunk;
-                                      if (!stop.stopped()) chunk = shuffler.Next();
-                                      if (chunk.count == 0) {
-                                        control.stop();
-                                        return chunk;
-                                      }
-                                      handed_out += chunk.count;
-                                      updates.fetch_add(chunk.count, std::memory_order_relaxed);
-                                      return chunk;
-                                    }) &
-      tbb::make_filter<Chunk, void>(tbb::filter_mode::parallel, [&](const Chunk& chunk) {
-        TbbEdges::Body edge;
-        kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
-      });
-  const auto run = [&] {
-    tbb::parallel_pipeline(static_cast<size_t>(threads_) * kTokensPerThread, stages);
+  const auto next_chunk = [&](Chunk& chunk) {
+    if (!stop.stopped()) chunk = shuffler.Next();
+    if (chunk.count == 0) return false;
+    handed_out += chunk.count;
+    updates.fetch_add(chunk.count, std::memory_order_relaxed);
+    return true;
   };
-  TbbEdges::Fork(stages, run);
-  arena_.execute(run);
-  TbbEdges::Join();
+  const auto run_chunk = [&](const Chunk& chunk) {
+    kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
+  };
+  internal::ExecuteIn(arena_, [&] {
+    internal::ParallelPipeline<Chunk>(static_cast<size_t>(threads_) * kTokensPerThread, next_chunk,
+                                      run_chunk);
+  });
   return handed_out;
 }
 
@@ -84,14 +71,12 @@ WorkerPool::BlockedEpoch WorkerPool::RunBlockedEpoch(BlockGrid& grid,
   if (threads_ == 1) {
     worker();
   } else {
-    const auto body = [&](int) {
-      TbbEdges::Body edge;
-      worker();
-    };
-    const auto run = [&] { tbb::parallel_for(0, threads_, body, tbb::simple_partitioner()); };
-    TbbEdges::Fork(body, run);
-    arena_.execute(run);
-    TbbEdges::Join();
+    internal::ExecuteIn(arena_, [&] {
+      internal::ParallelFor(static_cast<size_t>(threads_), internal::Schedule::Exact(1),
+                            [&](size_t begin, size_t end) {
+                              for (size_t w = begin; w != end; ++w) worker();
+                            });
+    });
   }
   BlockedEpoch epoch;
   epoch.ratings = ran.load();

@@ -16,6 +16,7 @@
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
 #include "kernels/sgd_kernel.h"
+#include "util/parallel.h"
 
 namespace hogmf::engine {
 
@@ -45,7 +46,7 @@ class WorkerPool {
   // Runs `f` inside the pool's arena (so TBB algorithms in it use these threads).
   template <typename F>
   auto Execute(F&& f) {
-    return arena_.execute(std::forward<F>(f));
+    return internal::ExecuteIn(arena_, std::forward<F>(f));
   }
 
  private:

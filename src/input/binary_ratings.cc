@@ -23,6 +23,12 @@
 #include "util/status_macros.h"
 
 namespace hogmf {
+
+using ::hogmf::internal::AtomicFileWriter;
+using ::hogmf::internal::Checksum64;
+using ::hogmf::internal::MappedFile;
+using ::hogmf::internal::ToAbsl;
+
 namespace input {
 namespace {
 

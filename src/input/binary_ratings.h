@@ -49,6 +49,6 @@ bool HasBinaryMagic(std::string_view data);
 // mapping (it keeps `file` alive). Checks the header and id-map checksums, the
 // sizes against the file size, and in one pass over the ratings that every
 // index is inside its map, every value is finite and the array checksum holds.
-absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file);
+absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const hogmf::internal::MappedFile> file);
 
 }  // namespace hogmf::input

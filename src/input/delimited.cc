@@ -19,6 +19,9 @@
 #include "util/file.h"
 
 namespace hogmf::input {
+
+using ::hogmf::internal::MappedFile;
+
 namespace {
 
 // Splits a text into records of fields, one record per line except where a

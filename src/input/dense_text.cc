@@ -13,6 +13,8 @@
 
 namespace hogmf::input {
 
+using ::hogmf::internal::MappedFile;
+
 absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file) {
   constexpr std::string_view kExpected =
       "a matrix of numbers separated by spaces or tabs, one row per line, 0 for a missing rating";

@@ -14,6 +14,9 @@
 #include "util/status_macros.h"
 
 namespace hogmf {
+
+using ::hogmf::internal::MappedFile;
+
 namespace {
 
 struct NamedFormat {

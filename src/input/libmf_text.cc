@@ -19,6 +19,11 @@
 #include "util/status_macros.h"
 
 namespace hogmf {
+
+using ::hogmf::internal::AtomicFileWriter;
+using ::hogmf::internal::MappedFile;
+using ::hogmf::internal::ToAbsl;
+
 namespace input {
 namespace {
 

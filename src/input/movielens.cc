@@ -15,6 +15,9 @@
 #include "util/file.h"
 
 namespace hogmf::input {
+
+using ::hogmf::internal::MappedFile;
+
 namespace {
 
 constexpr size_t kFields = 4;

@@ -15,6 +15,9 @@
 
 namespace hogmf {
 
+using ::hogmf::internal::MappedFile;
+using ::hogmf::internal::ToAbsl;
+
 absl::StatusOr<ReadResult> ReadRatings(const std::string& path, const ReadOptions& options) {
   HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
   if (file->size() == 0) return input::FileError(path, "the file is empty", "ratings");

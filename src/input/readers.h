@@ -11,17 +11,17 @@
 namespace hogmf::input {
 
 // "row col value" lines; identity id maps sized to the largest index + 1.
-absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file);
+absl::StatusOr<Ratings> ReadLibmfText(const hogmf::internal::MappedFile& file);
 // u.data (kMovielensTsv) or ratings.dat (kMovielensDat); string id maps.
-absl::StatusOr<Ratings> ReadMovielens(const MappedFile& file, Format format);
+absl::StatusOr<Ratings> ReadMovielens(const hogmf::internal::MappedFile& file, Format format);
 // csv (delimiter ',', quoted fields) or tsv (delimiter '\t', no quoting) with
 // a header row; columns chosen by `options`; string id maps.
-absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
+absl::StatusOr<Ratings> ReadDelimited(const hogmf::internal::MappedFile& file, char delimiter,
                                       const ReadOptions& options);
 // A whitespace-separated matrix, 0 for missing; identity id maps.
-absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file);
+absl::StatusOr<Ratings> ReadDenseText(const hogmf::internal::MappedFile& file);
 
 // The format of a mapped file: binary by its magic, text by its first line.
-absl::StatusOr<Format> SniffFormat(const MappedFile& file);
+absl::StatusOr<Format> SniffFormat(const hogmf::internal::MappedFile& file);
 
 }  // namespace hogmf::input

@@ -9,14 +9,11 @@
 // the spec, never on the thread count. The output is grouped by user in
 // increasing index; within a user the items are in random order.
 //
-// Portability: all randomness comes from hogmf::Rng. Products that feed a sum
+// Portability: all randomness comes from Rng (util/random.h). Products that feed a sum
 // are either exact (float factors multiplied in double) or go through explicit
 // std::fma, so the result does not depend on whether the compiler fuses
 // multiply-adds.
 #include "hogmf/synthetic.h"
-
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -30,10 +27,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "util/check.h"
+#include "util/parallel.h"
 #include "util/random.h"
-#include "util/tbb_edges.h"
 
 namespace hogmf {
+
+using ::hogmf::internal::Rng;
+
 namespace {
 
 // ---------------------------------------------------------------------------
@@ -318,14 +318,10 @@ std::vector<uint64_t> Offsets(std::span<const uint64_t> count) {
 // Runs body(user, scratch) for every user in parallel.
 template <typename Body>
 void ForEachUser(uint32_t users, uint32_t items, const Body& body) {
-  const auto run = [&](const tbb::blocked_range<uint32_t>& range) {
-    TbbEdges::Body edge;
+  internal::ParallelFor(users, internal::Schedule::Auto(256), [&](size_t begin, size_t end) {
     ItemScratch scratch(items);
-    for (uint32_t u = range.begin(); u != range.end(); ++u) body(u, scratch);
-  };
-  TbbEdges::Fork(run);
-  tbb::parallel_for(tbb::blocked_range<uint32_t>(0, users, 256), run);
-  TbbEdges::Join();
+    for (size_t u = begin; u != end; ++u) body(static_cast<uint32_t>(u), scratch);
+  });
 }
 
 // ---------------------------------------------------------------------------

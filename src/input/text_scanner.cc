@@ -8,6 +8,9 @@
 #include "util/absl_compat.h"
 
 namespace hogmf::input {
+
+using ::hogmf::internal::ToAbsl;
+
 namespace {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }

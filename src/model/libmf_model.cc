@@ -54,7 +54,7 @@ void AppendFloat(std::string& out, float value) {
 }
 
 void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(uint32_t) const,
-                const Model& model, AtomicFileWriter& file, std::string& buffer) {
+                const Model& model, internal::AtomicFileWriter& file, std::string& buffer) {
   const int k = factors.k();
   for (uint32_t r = 0; r < factors.rows(); ++r) {
     buffer += prefix;
@@ -338,7 +338,8 @@ absl::Status ExportLibmfModel(const Model& model, const std::string& path) {
   HOGMF_RETURN_IF_ERROR(
       CheckFinite(model.item_factors(), "item", &Model::item_seen, model, path));
 
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> file, AtomicFileWriter::Create(path));
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
+                         internal::AtomicFileWriter::Create(path));
   std::string buffer = absl::StrCat("f 0\nm ", model.num_users(), "\nn ", model.num_items(),
                                     "\nk ", model.k(), "\nb ");
   AppendFloat(buffer, model.mean());
@@ -350,7 +351,8 @@ absl::Status ExportLibmfModel(const Model& model, const std::string& path) {
 }
 
 absl::StatusOr<Model> ImportLibmfModel(const std::string& path) {
-  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
+  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const internal::MappedFile> file,
+                         internal::MappedFile::Open(path));
   if (file->size() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, not a LIBMF model"));
   }

@@ -146,7 +146,9 @@ uint64_t FactorBytes(uint32_t rows, uint32_t k) {
 // Buffers bytes, feeds them to the checksum and to the file.
 class ChecksummedWriter {
  public:
-  explicit ChecksummedWriter(AtomicFileWriter* out) : out_(out) { buffer_.reserve(kBufferSize); }
+  explicit ChecksummedWriter(internal::AtomicFileWriter* out) : out_(out) {
+    buffer_.reserve(kBufferSize);
+  }
 
   void Write(const void* data, size_t size) {
     if (size >= kBufferSize) {
@@ -176,9 +178,9 @@ class ChecksummedWriter {
 
  private:
   static constexpr size_t kBufferSize = 1 << 16;
-  AtomicFileWriter* out_;
+  internal::AtomicFileWriter* out_;
   std::string buffer_;
-  Checksum64 checksum_;
+  internal::Checksum64 checksum_;
 };
 
 uint64_t IdTableBytes(const IdMap& ids) {
@@ -344,7 +346,7 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
   if (std::memcmp(trailer + 8, kEndMagic.data(), kEndMagic.size()) != 0) {
     return Corrupt(path, "end marker missing");
   }
-  Checksum64 checksum;
+  internal::Checksum64 checksum;
   checksum.Update(data, size - kTrailerSize);
   const uint64_t stored = Get<uint64_t>(trailer);
   if (checksum.value() != stored) {
@@ -577,7 +579,8 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   }
   Put<uint64_t>(header + kFileSizeAt, offset + kTrailerSize);
 
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> file, AtomicFileWriter::Create(path));
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
+                         internal::AtomicFileWriter::Create(path));
   ChecksummedWriter out(file.get());
   out.Write(header, sizeof(header));
   WriteFactors(model.user_factors(), out);
@@ -601,7 +604,8 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
 }
 
 absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
-  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
+  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const internal::MappedFile> file,
+                         internal::MappedFile::Open(path));
   const std::string_view data = file->view();
   if (data.empty()) return FileError(path, "empty file, not a model");
   if (LooksNative(data)) {

@@ -24,8 +24,6 @@
 // are read and written with memcpy only.
 #include "hogmf/rated_items.h"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -35,7 +33,7 @@
 
 #include "util/check.h"
 #include "util/file.h"
-#include "util/tbb_edges.h"
+#include "util/parallel.h"
 
 namespace hogmf {
 namespace {
@@ -85,16 +83,12 @@ constexpr size_t kMinBlockUsers = 16;
 // Runs body(begin, end) over [0, n) cut into at most four parts per thread
 // of the calling arena (few, so that a part's scratch is made rarely).
 template <typename Body>
-void ParallelFor(size_t n, const Body& body) {
+void ForEachPart(size_t n, const Body& body) {
   const size_t parts =
       std::min(n, 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency()));
-  const auto run = [&](const tbb::blocked_range<size_t>& range) {
-    TbbEdges::Body edge;
-    for (size_t p = range.begin(); p != range.end(); ++p) body(n * p / parts, n * (p + 1) / parts);
-  };
-  TbbEdges::Fork(run);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, parts, 1), run, tbb::simple_partitioner());
-  TbbEdges::Join();
+  internal::ParallelFor(parts, internal::Schedule::Exact(1), [&](size_t begin, size_t end) {
+    for (size_t p = begin; p != end; ++p) body(n * p / parts, n * (p + 1) / parts);
+  });
 }
 
 // Sorting by marking bits: for each of `rows` users a bit per item of
@@ -191,7 +185,7 @@ class ScratchBuild {
     while (done < n_) {
       const size_t block = std::min(n_ - done, done / 2);
       largest.assign((block + kPiece - 1) / kPiece, 0);
-      ParallelFor(largest.size(), [&](size_t first, size_t last) {
+      ForEachPart(largest.size(), [&](size_t first, size_t last) {
         for (size_t p = first; p != last; ++p) {
           const size_t begin = done + p * kPiece;
           largest[p] = compact(begin, std::min(begin + kPiece, done + block));
@@ -223,7 +217,7 @@ class ScratchBuild {
     const size_t row_bytes = Marks::RowBytes(max_item_);
     const bool by_marks = kMarkBlockBytes / row_bytes >= kMinBlockUsers;
     const size_t block_users = std::min(kMarkBlockBytes / row_bytes, size_t{1} << shift_);
-    ParallelFor(num_ranges_, [&](size_t first, size_t last) {
+    ForEachPart(num_ranges_, [&](size_t first, size_t last) {
       if (by_marks) {
         Marks marks(block_users, max_item_);
         for (size_t r = first; r != last; ++r) {
@@ -255,7 +249,7 @@ class ScratchBuild {
       if (size > 0) std::memmove(base_ + begin, from, size);
       std::vector<uint8_t>().swap(spills_[r]);
     }
-    DiscardScratchPages(base_ + offsets[num_users_], base_ + n_ * sizeof(Rating));
+    internal::DiscardScratchPages(base_ + offsets[num_users_], base_ + n_ * sizeof(Rating));
     return base_;
   }
 
@@ -285,7 +279,7 @@ class ScratchBuild {
     std::vector<size_t> cursors(slices_ * num_ranges_, 0);  // [s * num_ranges + r]
     const int shift = shift_;
     const auto each_slice = [&](const auto& visit) {
-      ParallelFor(slices_, [&](size_t first, size_t last) {
+      ForEachPart(slices_, [&](size_t first, size_t last) {
         for (size_t s = first; s != last; ++s) {
           size_t* const cursor = &cursors[s * num_ranges_];
           const uint8_t* const begin = base_ + (from + SliceBegin(s)) * kPairBytes;

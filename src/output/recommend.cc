@@ -45,7 +45,8 @@ absl::StatusOr<std::vector<Recommendation>> Recommend(const Model& model, std::s
                                                       int top_n) {
   std::optional<uint32_t> user = model.users().Find(user_id);
   if (!user) {
-    return absl::NotFoundError(absl::StrCat("user '", ToAbsl(user_id), "' is not in the model"));
+    return absl::NotFoundError(
+        absl::StrCat("user '", internal::ToAbsl(user_id), "' is not in the model"));
   }
   return RecommendForIndex(model, *user, top_n);
 }

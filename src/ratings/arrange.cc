@@ -7,7 +7,7 @@
 
 namespace hogmf {
 
-std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, Rng& rng) {
+std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, internal::Rng& rng) {
   for (const Rating& r : ratings) HOGMF_CHECK(r.user < num_users);
   std::vector<uint32_t> rank(num_users);
   std::iota(rank.begin(), rank.end(), 0u);
@@ -19,20 +19,16 @@ std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, R
   constexpr size_t kGroupsPerStream = 4096;
   const uint64_t stream_seed = rng.Next();
   const size_t groups = bounds.size() - 1;
-  const auto shuffle = [&](const tbb::blocked_range<size_t>& range) {
-    TbbEdges::Body edge;
-    for (size_t run = range.begin(); run != range.end(); ++run) {
-      Rng run_rng(stream_seed, run);
+  const size_t runs = (groups + kGroupsPerStream - 1) / kGroupsPerStream;
+  internal::ParallelFor(runs, internal::Schedule::Auto(1), [&](size_t begin, size_t end) {
+    for (size_t run = begin; run != end; ++run) {
+      internal::Rng run_rng(stream_seed, run);
       const size_t end = std::min(groups, (run + 1) * kGroupsPerStream);
       for (size_t j = run * kGroupsPerStream; j < end; ++j) {
         FisherYates(ratings.subspan(bounds[j], bounds[j + 1] - bounds[j]), run_rng);
       }
     }
-  };
-  TbbEdges::Fork(shuffle);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, (groups + kGroupsPerStream - 1) / kGroupsPerStream, 1),
-                    shuffle);
-  TbbEdges::Join();
+  });
   return bounds;
 }
 

@@ -4,7 +4,7 @@
 // use, and the interleave of user-grouped runs that keeps the SGD kernel's
 // consecutive steps independent.
 //
-//   Rng rng(seed, stream);
+//   internal::Rng rng(seed, stream);
 //   std::vector<size_t> bounds = GroupByUser(ratings, num_users, rng);
 //   // ratings[bounds[r] .. bounds[r + 1]) are the ratings of one user.
 #pragma once
@@ -16,13 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include "hogmf/ratings.h"
 #include "util/check.h"
+#include "util/parallel.h"
 #include "util/random.h"
-#include "util/tbb_edges.h"
 
 namespace hogmf {
 
@@ -35,7 +32,7 @@ namespace hogmf {
 inline constexpr size_t kShuffleAhead = 8;
 
 template <typename T>
-void FisherYates(std::span<T> values, Rng& rng) {
+void FisherYates(std::span<T> values, internal::Rng& rng) {
   const size_t n = values.size();
   if (n < 2) return;
   const size_t swaps = n - 1;  // swap s exchanges values[n - 1 - s] and values[Below(n - s)]
@@ -131,10 +128,10 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
   CycleIntoBuckets(ratings, coarse_bounds,
                    [&bucket_of, shift](const Rating& r) { return bucket_of(r) >> shift; });
   // The coarse ranges are independent: TBB distributes them in parallel.
-  const auto fine_pass = [&](const tbb::blocked_range<size_t>& range) {
-    TbbEdges::Body edge;
+  const internal::Schedule schedule = internal::Schedule::Auto(16);
+  internal::ParallelFor(coarse_buckets, schedule, [&](size_t begin, size_t end) {
     std::vector<size_t> fine_bounds;
-    for (size_t c = range.begin(); c != range.end(); ++c) {
+    for (size_t c = begin; c != end; ++c) {
       const size_t first = c * fine_size;
       const size_t last = std::min(first + fine_size, num_buckets);
       const size_t base = bounds[first];
@@ -144,10 +141,7 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
       CycleIntoBuckets(ratings.subspan(base, bounds[last] - base), fine_bounds,
                        [&bucket_of, first](const Rating& r) { return bucket_of(r) - first; });
     }
-  };
-  TbbEdges::Fork(fine_pass);
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, coarse_buckets, 16), fine_pass);
-  TbbEdges::Join();
+  });
   return bounds;
 }
 
@@ -155,7 +149,7 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
 // ratings in a random order (every r.user < num_users). Returns the bounds of
 // the groups in that order: ratings[bounds[j] .. bounds[j + 1]) is one user's.
 // Parallel with TBB where it can be; the result depends on `rng` only.
-std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, Rng& rng);
+std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, internal::Rng& rng);
 
 // Cuts `ratings` into `ways` runs of (almost) equal length and rewrites it
 // taking one rating from each run in turn: run 0's first, run 1's first, ...,

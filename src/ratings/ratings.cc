@@ -20,7 +20,7 @@ IdMap IdMap::Identity(uint32_t size) {
 
 uint32_t IdMap::Intern(std::string_view id) {
   HOGMF_CHECK(!identity_);
-  auto [it, inserted] = index_.try_emplace(ToAbsl(id), size_);
+  auto [it, inserted] = index_.try_emplace(internal::ToAbsl(id), size_);
   if (inserted) {
     names_.emplace_back(id);
     ++size_;
@@ -41,7 +41,7 @@ std::optional<uint32_t> IdMap::Find(std::string_view id) const {
     if (ec != std::errc() || ptr != end || id.empty() || value >= size_) return std::nullopt;
     return static_cast<uint32_t>(value);
   }
-  auto it = index_.find(ToAbsl(id));
+  auto it = index_.find(internal::ToAbsl(id));
   if (it == index_.end()) return std::nullopt;
   return it->second;
 }
@@ -106,7 +106,7 @@ std::vector<Rating> Ratings::ReleaseEntries() {
       const size_t end = std::min(view_.size(), begin + kSlice);
       entries.insert(entries.end(), view_.begin() + static_cast<std::ptrdiff_t>(begin),
                      view_.begin() + static_cast<std::ptrdiff_t>(end));
-      DiscardFilePages(view_.data() + begin, view_.data() + end);
+      internal::DiscardFilePages(view_.data() + begin, view_.data() + end);
     }
     keep_alive_.reset();
   }

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-namespace hogmf {
+namespace hogmf::internal {
 namespace {
 
 constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
@@ -61,4 +61,4 @@ uint64_t Checksum64::value() const {
   return h;
 }
 
-}  // namespace hogmf
+}  // namespace hogmf::internal

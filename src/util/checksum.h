@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace hogmf {
+namespace hogmf::internal {
 
 class Checksum64 {
  public:
@@ -20,4 +20,4 @@ class Checksum64 {
   uint64_t total_ = 0;
 };
 
-}  // namespace hogmf
+}  // namespace hogmf::internal

@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace hogmf {
+namespace hogmf::internal {
 
 absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -113,4 +113,4 @@ absl::Status AtomicFileWriter::Commit() {
   return absl::OkStatus();
 }
 
-}  // namespace hogmf
+}  // namespace hogmf::internal

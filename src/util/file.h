@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace hogmf {
+namespace hogmf::internal {
 
 // Drops the resident pages wholly inside [begin, end) of a read-only private
 // file mapping; reading them again loads them from the file. Never use it on
@@ -77,4 +77,4 @@ class AtomicFileWriter {
   bool committed_ = false;
 };
 
-}  // namespace hogmf
+}  // namespace hogmf::internal

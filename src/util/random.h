@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-namespace hogmf {
+namespace hogmf::internal {
 
 inline uint64_t SplitMix64(uint64_t& state) {
   uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -57,4 +57,4 @@ class Rng {
   uint64_t s_[4];
 };
 
-}  // namespace hogmf
+}  // namespace hogmf::internal

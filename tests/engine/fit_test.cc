@@ -23,7 +23,7 @@ namespace hogmf::engine {
 namespace {
 
 // Rows uniform in [0, 1/sqrt(k)), so p.q stays near the ratings' scale.
-void FillRandom(FactorMatrix& m, Rng& rng) {
+void FillRandom(FactorMatrix& m, internal::Rng& rng) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(m.k()));
   for (uint32_t r = 0; r < m.rows(); ++r) {
     for (int d = 0; d < m.k(); ++d) m.row(r)[d] = scale * rng.UniformFloat();
@@ -32,7 +32,8 @@ void FillRandom(FactorMatrix& m, Rng& rng) {
 
 // More ratings than one block of the parallel pass, so it splits; every user
 // and item below the given counts but the last of each is rated.
-std::vector<Rating> RandomRatings(Rng& rng, uint32_t users, uint32_t items, size_t count) {
+std::vector<Rating> RandomRatings(internal::Rng& rng, uint32_t users, uint32_t items,
+                                  size_t count) {
   std::vector<Rating> ratings(count);
   for (Rating& r : ratings) {
     r = Rating{static_cast<uint32_t>(rng.Below(users - 1)),
@@ -94,7 +95,7 @@ TEST(FitTest, EmptySetHasZeroFit) {
 // test allows 4 gamma_k of each sum (under 2e-6 at k = 128, 3e-7 at k = 16);
 // a wrong count or a skipped block of ratings moves the sums by far more.
 TEST(FitTest, ParallelPassMatchesSerialPass) {
-  Rng rng(11);
+  internal::Rng rng(11);
   for (int k : {1, 7, 16, 32, 33, 128}) {
     SCOPED_TRACE(::testing::Message() << "k=" << k);
     FactorMatrix p(500, k);
@@ -121,7 +122,7 @@ TEST(FitTest, ParallelPassMatchesSerialPass) {
 // Blocks and their sums have a fixed shape, so any thread count gives the
 // same bits.
 TEST(FitTest, ParallelPassDoesNotDependOnTheThreadCount) {
-  Rng rng(12);
+  internal::Rng rng(12);
   FactorMatrix p(2000, 32);
   FactorMatrix q(700, 32);
   FillRandom(p, rng);

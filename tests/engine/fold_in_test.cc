@@ -29,7 +29,7 @@ constexpr uint32_t kItems = 12;
 // A model of 3 users and kItems items with random factors, every row seen.
 Model RandomModel(uint64_t seed) {
   Model model(kK, IdMap::Identity(3), IdMap::Identity(kItems));
-  Rng rng(seed);
+  internal::Rng rng(seed);
   for (uint32_t u = 0; u < 3; ++u) {
     for (int d = 0; d < kK; ++d) model.user_factors().row(u)[d] = rng.UniformFloat() - 0.5f;
     model.set_user_seen(u, true);

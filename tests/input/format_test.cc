@@ -137,7 +137,7 @@ TEST(ReadRatingsTest, FileLevelErrors) {
 
 TEST(ReadRatingsTest, GarbageNeverCrashes) {
   TempDir dir;
-  Rng rng(3);
+  internal::Rng rng(3);
   const char alphabet[] = "0123456789 \t\r\n,.:-+eE\"abcnaifHOGMFRAT\x00\xff";
   for (int trial = 0; trial < 500; ++trial) {
     std::string content;
@@ -166,7 +166,7 @@ TEST(ReadRatingsTest, GarbageNeverCrashes) {
 
 TEST(WriteLibmfTextTest, RoundTripIsBitExact) {
   TempDir dir;
-  Rng rng(11);
+  internal::Rng rng(11);
   std::vector<Rating> entries;
   for (int i = 0; i < 20000; ++i) {
     uint32_t bits = static_cast<uint32_t>(rng.Next());

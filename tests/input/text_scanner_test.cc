@@ -59,7 +59,7 @@ TEST(ScanFloatTest, HalfwayCasesRoundToEven) {
 }
 
 TEST(ScanFloatTest, ShortestFloatStringsReadBackBitExactly) {
-  Rng rng(17);
+  hogmf::internal::Rng rng(17);
   for (int i = 0; i < 200000; ++i) {
     uint32_t bits = static_cast<uint32_t>(rng.Next());
     if ((bits & 0x7F800000u) == 0x7F800000u) continue;  // skip nan and inf
@@ -72,7 +72,7 @@ TEST(ScanFloatTest, ShortestFloatStringsReadBackBitExactly) {
 }
 
 TEST(ScanFloatTest, RandomDecimalsMatchFromChars) {
-  Rng rng(5);
+  hogmf::internal::Rng rng(5);
   for (int i = 0; i < 200000; ++i) {
     std::string text;
     if (rng.Below(4) == 0) text += '-';
@@ -104,7 +104,7 @@ TEST(ScanFloatTest, ScanStopsAtTheEndOfTheNumber) {
 }
 
 TEST(ScanIndexTest, EightByteScanMatchesTheByteLoop) {
-  Rng rng(9);
+  hogmf::internal::Rng rng(9);
   const char alphabet[] = "0123456789012345678901234567890123456789 \t/:.-\x80\xb9\xba\xff";
   for (int trial = 0; trial < 100000; ++trial) {
     std::string text;

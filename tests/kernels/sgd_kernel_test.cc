@@ -68,7 +68,7 @@ class ScopedIsaEnv {
 
 // Rows uniform in [0, 1/sqrt(k)), so p.q stays near 1 for every k like the
 // engine's initialisation, and the padding zero.
-void FillRandom(FactorMatrix& m, Rng& rng) {
+void FillRandom(FactorMatrix& m, internal::Rng& rng) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(m.k()));
   for (uint32_t r = 0; r < m.rows(); ++r) {
     for (int d = 0; d < m.k(); ++d) m.row(r)[d] = scale * rng.UniformFloat();
@@ -78,7 +78,7 @@ void FillRandom(FactorMatrix& m, Rng& rng) {
 // A chunk over few users and items, so rows repeat often and the result
 // depends on the order of the steps; every third rating repeats the previous
 // user or item, so a step must see the row its predecessor just wrote.
-std::vector<Rating> MakeChunk(Rng& rng, uint32_t users, uint32_t items, size_t count) {
+std::vector<Rating> MakeChunk(internal::Rng& rng, uint32_t users, uint32_t items, size_t count) {
   std::vector<Rating> ratings;
   for (size_t j = 0; j < count; ++j) {
     Rating r{static_cast<uint32_t>(rng.Below(users)), static_cast<uint32_t>(rng.Below(items)),
@@ -131,7 +131,7 @@ void ExpectMatchesReference(const std::string& name, const ChunkFn& sgd_chunk, i
                             bool with_order) {
   SCOPED_TRACE(::testing::Message()
                << name << " k=" << k << (with_order ? " with order" : " in sequence"));
-  Rng rng(1234 + k, with_order ? 1 : 0);
+  internal::Rng rng(1234 + k, with_order ? 1 : 0);
   constexpr uint32_t kUsers = 37;
   constexpr uint32_t kItems = 23;
   FactorMatrix p(kUsers, k);
@@ -233,7 +233,7 @@ TEST(SgdKernelTest, EveryKernelDotMatchesScalarDot) {
   for (const Kernel& kernel : AvailableKernels()) {
     for (int k : kDims) {
       SCOPED_TRACE(::testing::Message() << kernel.name << " k=" << k);
-      Rng rng(99, k);
+      internal::Rng rng(99, k);
       FactorMatrix m(2, k);
       double abs_sum = 0;
       for (int d = 0; d < k; ++d) {
@@ -291,7 +291,7 @@ using SquaredErrorFnObject =
 void ExpectSquaredErrorMatchesReference(const std::string& name,
                                         const SquaredErrorFnObject& squared_error, int k) {
   SCOPED_TRACE(::testing::Message() << name << " k=" << k);
-  Rng rng(4321 + k);
+  internal::Rng rng(4321 + k);
   constexpr uint32_t kUsers = 37;
   constexpr uint32_t kItems = 23;
   FactorMatrix p(kUsers, k);
@@ -416,7 +416,7 @@ TEST(SgdKernelTest, ConcurrentCallsOnDisjointRowsMatchSequentialCalls) {
   for (const Kernel& kernel : AvailableKernels()) {
     SCOPED_TRACE(kernel.name);
     constexpr int kK = 32;
-    Rng rng(7);
+    internal::Rng rng(7);
     FactorMatrix p(40, kK);
     FactorMatrix q(40, kK);
     FillRandom(p, rng);

@@ -40,7 +40,7 @@ std::vector<std::string> ListDir(const std::string& dir) {
 
 Model RandomModel(uint32_t users, uint32_t items, int k, uint64_t seed) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
-  Rng rng(seed);
+  internal::Rng rng(seed);
   for (uint32_t u = 0; u < users; ++u) {
     for (int d = 0; d < k; ++d) model.user_factors().row(u)[d] = static_cast<float>(rng.Normal());
     model.set_user_seen(u, rng.Below(5) != 0);

@@ -69,7 +69,7 @@ class VariantWriter {
 // Recomputes the trailer checksum after a deliberate edit, so the structural
 // checks behind the checksum get exercised.
 void Reseal(std::string& bytes) {
-  Checksum64 checksum;
+  internal::Checksum64 checksum;
   checksum.Update(bytes.data(), bytes.size() - kTrailerSize);
   const uint64_t value = checksum.value();
   std::memcpy(bytes.data() + bytes.size() - kTrailerSize, &value, sizeof(value));
@@ -96,7 +96,7 @@ Model StringIdModel() {
   IdMap items;
   for (int i = 0; i < 300; ++i) items.Intern("Film #" + std::to_string(i * 7));
   Model model(5, std::move(users), std::move(items));
-  Rng rng(7);
+  internal::Rng rng(7);
   for (uint32_t u = 0; u < model.num_users(); ++u) {
     for (int d = 0; d < 5; ++d) model.user_factors().row(u)[d] = static_cast<float>(rng.Normal());
     model.set_user_seen(u, u % 3 != 1);
@@ -124,7 +124,7 @@ Model StringIdModel() {
 
 Model IdentityModel(uint32_t users, uint32_t items, int k) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
-  Rng rng(11);
+  internal::Rng rng(11);
   for (uint32_t u = 0; u < users; ++u) {
     for (int d = 0; d < k; ++d) model.user_factors().row(u)[d] = rng.UniformFloat();
     model.set_user_seen(u, true);
@@ -220,7 +220,7 @@ TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string bytes = ReadBytes(path);
   ASSERT_EQ(bytes.size(), 2679u);
-  Checksum64 checksum;
+  internal::Checksum64 checksum;
   checksum.Update(bytes.data(), bytes.size());
   EXPECT_EQ(checksum.value(), 0x375f70d257e68ae1u);
   // Total 7; user 0: 3 items 0, +130, +69; user 1: 5; user 2: none; user 3: 1, +1, +148.
@@ -465,7 +465,7 @@ TEST(ModelFileTest, ResealedRandomBytesNeverCrash) {
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string original = ReadBytes(path);
   VariantWriter variants(dir, "edited.model");
-  Rng rng(2024);
+  internal::Rng rng(2024);
   for (int round = 0; round < 300; ++round) {
     std::string bytes = original;
     const int edits = 1 + static_cast<int>(rng.Below(4));

@@ -71,7 +71,7 @@ auto Key(const Rating& r) { return std::make_tuple(r.user, r.item, r.value); }
 // Users with no ratings, repeated pairs, items at 0 and near 2^32 - 1, users
 // with one item, and one user with many; ratings in random order.
 std::vector<Rating> RandomRatings(uint32_t num_users, uint64_t seed) {
-  Rng rng(seed);
+  internal::Rng rng(seed);
   std::vector<Rating> ratings;
   for (uint32_t u = 0; u < num_users; ++u) {
     if (u % 7 == 3) continue;  // no ratings
@@ -135,7 +135,7 @@ TEST(RatedItemsTest, BuildConsumingGivesTheSameIndexAsBuild) {
 // Enough ratings for several slices per half, built on 1 and on 4 threads.
 TEST(RatedItemsTest, BuildConsumingIsTheSameOnAnyNumberOfThreads) {
   constexpr uint32_t kUsers = 3000;
-  Rng rng(3);
+  internal::Rng rng(3);
   std::vector<Rating> original;
   for (int j = 0; j < 700001; ++j) {
     original.push_back({static_cast<uint32_t>(rng.Below(kUsers)),
@@ -157,7 +157,7 @@ TEST(RatedItemsTest, BuildConsumingIsTheSameOnAnyNumberOfThreads) {
 // range, so a range takes several blocks.
 TEST(RatedItemsTest, BuildConsumingWithSeveralBlocksOfBitmapsPerRange) {
   constexpr uint32_t kUsers = 100000;
-  Rng rng(5);
+  internal::Rng rng(5);
   std::vector<Rating> original;
   for (int j = 0; j < 300000; ++j) {
     original.push_back({static_cast<uint32_t>(rng.Below(kUsers)),

@@ -14,7 +14,7 @@ namespace hogmf {
 namespace {
 
 std::vector<Rating> RandomRatings(size_t count, uint32_t users, uint32_t items, uint64_t seed) {
-  Rng rng(seed, 1);
+  internal::Rng rng(seed, 1);
   std::vector<Rating> ratings(count);
   for (size_t j = 0; j < count; ++j) {
     ratings[j] = Rating{static_cast<uint32_t>(rng.Below(users)),
@@ -76,7 +76,7 @@ TEST(DistributeInPlaceTest, EmptyBucketsAndEmptyInput) {
 TEST(GroupByUserTest, EveryUserContiguousAndOnce) {
   const std::vector<Rating> original = RandomRatings(50000, 3000, 40, 5);
   std::vector<Rating> ratings = original;
-  Rng rng(9, 2);
+  internal::Rng rng(9, 2);
   const std::vector<size_t> bounds = GroupByUser(std::span<Rating>(ratings), 3000, rng);
   ASSERT_EQ(bounds.size(), 3001u);
   std::set<uint32_t> seen;
@@ -93,7 +93,7 @@ TEST(GroupByUserTest, SeededOrderOfUsersAndWithinUsers) {
   const std::vector<Rating> original = RandomRatings(20000, 500, 1000, 6);
   const auto arrange = [&](uint64_t seed) {
     std::vector<Rating> ratings = original;
-    Rng rng(seed, 2);
+    internal::Rng rng(seed, 2);
     GroupByUser(std::span<Rating>(ratings), 500, rng);
     return ratings;
   };
@@ -130,7 +130,7 @@ TEST(FisherYatesTest, SameAsTheTextbookLoop) {
     std::vector<uint32_t> fast(n), plain(n);
     std::iota(fast.begin(), fast.end(), 0u);
     std::iota(plain.begin(), plain.end(), 0u);
-    Rng fast_rng(n, 3), plain_rng(n, 3);
+    internal::Rng fast_rng(n, 3), plain_rng(n, 3);
     FisherYates(std::span<uint32_t>(fast), fast_rng);
     for (size_t i = n; i > 1; --i) std::swap(plain[i - 1], plain[plain_rng.Below(i)]);
     EXPECT_EQ(fast, plain) << n << " values";
@@ -142,7 +142,7 @@ TEST(FisherYatesTest, PermutesAndDependsOnSeed) {
   std::vector<uint32_t> values(1000);
   for (uint32_t j = 0; j < values.size(); ++j) values[j] = j;
   std::vector<uint32_t> a = values, b = values;
-  Rng rng_a(1, 3), rng_b(2, 3);
+  internal::Rng rng_a(1, 3), rng_b(2, 3);
   FisherYates(std::span<uint32_t>(a), rng_a);
   FisherYates(std::span<uint32_t>(b), rng_b);
   EXPECT_NE(a, values);

@@ -38,7 +38,7 @@ int RunPredict(const std::vector<std::string>& args) {
   text.reserve(aligned.size() * 10);
   for (const Rating& r : aligned) absl::StrAppendFormat(&text, "%.6g\n", model->Predict(r.user, r.item));
   if (positional.size() == 3) {
-    absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(positional[2]);
+    absl::StatusOr<std::unique_ptr<internal::AtomicFileWriter>> writer = internal::AtomicFileWriter::Create(positional[2]);
     if (!writer.ok()) return Fail("predict", writer.status());
     (*writer)->Write(text);
     if (absl::Status status = (*writer)->Commit(); !status.ok()) return Fail("predict", status);

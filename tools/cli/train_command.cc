@@ -19,6 +19,10 @@
 #include "util/file.h"
 
 namespace hogmf::cli {
+
+using internal::AtomicFileWriter;
+using internal::ToAbsl;
+
 namespace {
 
 // Prints progress on stderr: a live line that rewrites itself when stderr is

@@ -59,8 +59,8 @@ struct MonitorConfig {
   uint64_t num_ratings = 0;   // the loss estimate is scaled to the full set
   const std::atomic<bool>* cancel = nullptr;
   // The kernel's dot product for the estimate; nullptr: the scalar reference.
-  // With the SIMD one the monitor's thread stays a small share of a core (at
-  // k = 128 the scalar estimate of 100,000 ratings took a third of one).
+  // With the SIMD one the monitor's thread stays a small share of a core
+  // (docs/performance.md, Engine overhead).
   kernels::DotFn dot = nullptr;
 };
 

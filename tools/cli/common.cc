@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
-#include "util/absl_compat.h"
+#include "cli/string_views.h"
 
 namespace hogmf::cli {
 

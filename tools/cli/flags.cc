@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "util/absl_compat.h"
+#include "cli/string_views.h"
 
 namespace hogmf::cli {
 namespace {

@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
   params.threads = 1;
   absl::StatusOr<hogmf::TrainResult> fit = hogmf::Train(data->ratings, params);
   if (!fit.ok()) return Fail("Train", fit.status());
-  if (absl::Status s = hogmf::SaveModel(fit->model, model_path); !s.ok()) return Fail("SaveModel", s);
+  if (absl::Status s = hogmf::SaveModel(fit->model, model_path); !s.ok()) {
+    return Fail("SaveModel", s);
+  }
   absl::StatusOr<hogmf::Model> loaded = hogmf::LoadModel(model_path);
   if (!loaded.ok()) return Fail("LoadModel", loaded.status());
 

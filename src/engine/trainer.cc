@@ -22,6 +22,7 @@
 #include "engine/workers.h"
 #include "hogmf/metrics.h"
 #include "kernels/kernel_registry.h"
+#include "model/rated_items_internal.h"
 #include "util/absl_compat.h"
 #include "util/random.h"
 #include "util/status_macros.h"
@@ -354,7 +355,8 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     grid.reset();
     const auto start = std::chrono::steady_clock::now();
     model.set_rated_items(pool.Execute([&] {
-      return RatedItems::BuildConsuming(std::span<Rating>(working), model.num_users());
+      return internal::RatedItemsInternal::BuildConsuming(std::span<Rating>(working),
+                                                          model.num_users());
     }));
     report.rated_items_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
+#include "ratings/ratings_internal.h"
 #include "util/absl_compat.h"
 #include "util/checksum.h"
 #include "util/file.h"
@@ -315,8 +316,8 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
   const std::span<const Rating> ratings(
       std::launder(reinterpret_cast<const Rating*>(base + h.ratings_offset)), h.count);
   HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, ratings));
-  return Ratings::View(ratings, std::move(file), std::move(users), std::move(items),
-                       /*file_backed=*/true);
+  return internal::RatingsInternal::FileBackedView(ratings, std::move(file), std::move(users),
+                                                   std::move(items));
 }
 
 }  // namespace input

@@ -1,7 +1,7 @@
 // Reading and writing hogmf's binary ratings format (layout in
 // binary_ratings.h). Loading maps the file and views its rating array in
 // place; the only pass over the array validates it.
-#include "input/binary_ratings.h"
+#include "formats/binary_ratings.h"
 
 #include <algorithm>
 #include <bit>

@@ -12,9 +12,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/id_interner.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/id_interner.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/binary_ratings.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/binary_ratings.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "hogmf/ratings.h"
-#include "input/text_scanner.h"
+#include "formats/text_scanner.h"
 
 namespace hogmf::input {
 

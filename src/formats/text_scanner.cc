@@ -1,5 +1,5 @@
 // Number parsing and error text for the text readers (see text_scanner.h).
-#include "input/text_scanner.h"
+#include "formats/text_scanner.h"
 
 #include <charconv>
 #include <system_error>

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "hogmf/input.h"
-#include "input/id_interner.h"
+#include "formats/id_interner.h"
 #include "testing/status_matchers.h"
 
 namespace hogmf {

@@ -1,5 +1,5 @@
 // Tests of the number parsers and error text behind the text readers.
-#include "input/text_scanner.h"
+#include "formats/text_scanner.h"
 
 #include <gtest/gtest.h>
 

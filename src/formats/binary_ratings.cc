@@ -24,7 +24,7 @@
 #include "util/status_macros.h"
 
 namespace hogmf {
-namespace input {
+namespace formats {
 namespace {
 
 static_assert(std::endian::native == std::endian::little,
@@ -320,10 +320,10 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
                                                    std::move(items));
 }
 
-}  // namespace input
+}  // namespace formats
 
 absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path) {
-  using input::Header;
+  using formats::Header;
   const std::span<const Rating> entries = ratings.entries();
   for (size_t i = 0; i < entries.size(); ++i) {
     const Rating& r = entries[i];
@@ -335,22 +335,22 @@ absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path)
     }
   }
   std::string maps;
-  input::AppendNames(ratings.users(), &maps);
-  input::AppendNames(ratings.items(), &maps);
+  formats::AppendNames(ratings.users(), &maps);
+  formats::AppendNames(ratings.items(), &maps);
 
   Header h;
   h.count = entries.size();
   h.num_users = ratings.num_users();
   h.num_items = ratings.num_items();
-  h.flags = (ratings.users().is_identity() ? input::kUsersIdentityFlag : 0) |
-            (ratings.items().is_identity() ? input::kItemsIdentityFlag : 0);
-  h.maps_offset = h.ratings_offset + h.count * input::kRatingSize;
+  h.flags = (ratings.users().is_identity() ? formats::kUsersIdentityFlag : 0) |
+            (ratings.items().is_identity() ? formats::kItemsIdentityFlag : 0);
+  h.maps_offset = h.ratings_offset + h.count * formats::kRatingSize;
   h.maps_size = maps.size();
   h.file_size = h.maps_offset + h.maps_size;
-  h.maps_checksum = input::ChecksumOf(maps.data(), maps.size());
-  h.ratings_checksum = input::ChecksumOf(entries.data(), entries.size_bytes());
-  char header[input::kBinaryHeaderSize];
-  input::EncodeHeader(h, header);
+  h.maps_checksum = formats::ChecksumOf(maps.data(), maps.size());
+  h.ratings_checksum = formats::ChecksumOf(entries.data(), entries.size_bytes());
+  char header[formats::kBinaryHeaderSize];
+  formats::EncodeHeader(h, header);
 
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> writer, AtomicFileWriter::Create(path));
   writer->Write(header, sizeof(header));

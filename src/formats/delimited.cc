@@ -18,7 +18,7 @@
 #include "util/absl_compat.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 namespace {
 
 // Splits a text into records of fields, one record per line except where a
@@ -312,4 +312,4 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
   return Ratings(std::move(entries), std::move(users), std::move(items));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

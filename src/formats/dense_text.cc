@@ -11,7 +11,7 @@
 #include "util/absl_compat.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file) {
   constexpr std::string_view kExpected =
@@ -72,4 +72,4 @@ absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file) {
                  IdMap::Identity(static_cast<uint32_t>(columns)));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

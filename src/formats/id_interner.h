@@ -11,7 +11,7 @@
 #include "hogmf/ratings.h"
 #include "formats/text_scanner.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 class IdInterner {
  public:
@@ -52,4 +52,4 @@ class IdInterner {
   std::vector<uint32_t> table_;  // number -> index, kUnknownIndex where unseen
 };
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

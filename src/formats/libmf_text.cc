@@ -19,7 +19,7 @@
 #include "util/status_macros.h"
 
 namespace hogmf {
-namespace input {
+namespace formats {
 namespace {
 
 constexpr std::string_view kShape = "'row col value'";
@@ -160,7 +160,7 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
                  IdMap::Identity(parsed.max_item + 1));
 }
 
-}  // namespace input
+}  // namespace formats
 
 absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path) {
   const std::span<const Rating> entries = ratings.entries();

@@ -14,7 +14,7 @@
 #include "util/absl_compat.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 namespace {
 
 constexpr size_t kFields = 4;
@@ -91,4 +91,4 @@ absl::StatusOr<Ratings> ReadMovielens(const MappedFile& file, Format format) {
   return Ratings(std::move(entries), std::move(users), std::move(items));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/absl_compat.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 namespace {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -169,4 +169,4 @@ absl::Status FileError(std::string_view path, std::string_view problem, std::str
       absl::StrCat(ToAbsl(path), ": ", ToAbsl(problem), "; expected ", ToAbsl(expected)));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -182,7 +182,7 @@ TEST(MovielensTest, ReportsBadLines) {
 
 TEST(IdInternerTest, NumericIdsAreStillStrings) {
   IdMap map;
-  input::IdInterner interner(&map);
+  formats::IdInterner interner(&map);
   EXPECT_EQ(interner.Intern("7"), 0u);
   EXPECT_EQ(interner.Intern("07"), 1u);
   EXPECT_EQ(interner.Intern("alice"), 2u);

@@ -10,7 +10,7 @@
 
 #include "util/random.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 namespace {
 
 // The float from_chars gives for a whole token (the reference).
@@ -202,4 +202,4 @@ TEST(LineReaderTest, CountsLinesAndKeepsTheLastLineWithoutNewline) {
 }
 
 }  // namespace
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

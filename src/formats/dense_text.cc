@@ -32,13 +32,9 @@ absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file) {
                        absl::StrCat("at most ", uint64_t{kMaxIndex} + 1, " rows"));
     }
     uint64_t column = 0;
-    size_t i = 0;
-    while (true) {
-      while (i < line.size() && IsBlank(line[i])) ++i;
-      if (i == line.size()) break;
-      const size_t start = i;
-      while (i < line.size() && !IsBlank(line[i])) ++i;
-      const std::string_view token = line.substr(start, i - start);
+    std::string_view rest = line;
+    std::string_view token;
+    while (NextToken(rest, &token)) {
       if (column > kMaxIndex) {
         return LineError(path, lines.line_number(), "the row has too many columns",
                          absl::StrCat("at most ", uint64_t{kMaxIndex} + 1, " columns"));

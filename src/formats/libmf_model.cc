@@ -36,9 +36,13 @@
 #include "util/file.h"
 #include "util/status_macros.h"
 #include "model/model_internal.h"
+#include "formats/text_scanner.h"
 
 namespace hogmf {
 namespace {
+
+using formats::NextToken;
+using formats::Quote;
 
 constexpr int64_t kLibmfIntMax = std::numeric_limits<int32_t>::max();
 // Factor storage a header may request without the file being long enough to
@@ -99,41 +103,6 @@ absl::Status CheckFinite(const FactorMatrix& factors, const char* what,
 
 // ---------------------------------------------------------------------------
 // Reading.
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-// Splits `rest` into whitespace-separated tokens, one per call.
-bool NextToken(std::string_view& rest, std::string_view* token) {
-  size_t begin = 0;
-  while (begin < rest.size() && IsSpace(rest[begin])) ++begin;
-  if (begin == rest.size()) {
-    rest = {};
-    return false;
-  }
-  size_t end = begin;
-  while (end < rest.size() && !IsSpace(rest[end])) ++end;
-  *token = rest.substr(begin, end - begin);
-  rest.remove_prefix(end);
-  return true;
-}
-
-// The text quoted in error messages: at most 40 bytes of it, bytes outside
-// printable ASCII escaped so the message stays one readable line.
-std::string Quote(std::string_view text) {
-  while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
-  std::string quoted = "\"";
-  for (const char c : text.substr(0, 40)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7F) {
-      quoted += absl::StrFormat("\\x%02x", byte);
-    } else {
-      quoted += c;
-    }
-  }
-  if (text.size() > 40) quoted += "...";
-  quoted += "\"";
-  return quoted;
-}
 
 // Numbers as C++ streams read them: an optional sign (plus included).
 bool ParseInt(std::string_view text, int64_t* value) {

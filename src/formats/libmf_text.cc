@@ -37,13 +37,10 @@ std::string FieldCount(size_t count) {
 absl::Status DiagnoseLine(std::string_view path, uint64_t line_number, std::string_view line) {
   std::string_view fields[3];
   size_t count = 0;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && IsBlank(line[i])) ++i;
-    if (i == line.size()) break;
-    const size_t start = i;
-    while (i < line.size() && !IsBlank(line[i])) ++i;
-    if (count < 3) fields[count] = line.substr(start, i - start);
+  std::string_view rest = line;
+  std::string_view token;
+  while (NextToken(rest, &token)) {
+    if (count < 3) fields[count] = token;
     ++count;
   }
   if (count != 3) {

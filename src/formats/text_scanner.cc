@@ -4,6 +4,7 @@
 #include <charconv>
 #include <system_error>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "util/absl_compat.h"
 
@@ -13,16 +14,6 @@ using ::hogmf::internal::ToAbsl;
 
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 // nan, inf or infinity in any case, with an optional sign.
 bool IsNonFiniteWord(std::string_view token) {
   if (!token.empty() && (token[0] == '-' || token[0] == '+')) token.remove_prefix(1);
@@ -31,6 +22,24 @@ bool IsNonFiniteWord(std::string_view token) {
 }
 
 }  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(ToAbsl(a), ToAbsl(b));
+}
+
+bool NextToken(std::string_view& rest, std::string_view* token) {
+  size_t begin = 0;
+  while (begin < rest.size() && IsBlank(rest[begin])) ++begin;
+  if (begin == rest.size()) {
+    rest = {};
+    return false;
+  }
+  size_t end = begin;
+  while (end < rest.size() && !IsBlank(rest[end])) ++end;
+  *token = rest.substr(begin, end - begin);
+  rest.remove_prefix(end);
+  return true;
+}
 
 bool IsBlankLine(std::string_view line) {
   for (char c : line) {

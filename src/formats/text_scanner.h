@@ -36,6 +36,12 @@ inline std::string_view TrimBlanks(std::string_view text) {
   while (end > begin && IsBlank(text[end - 1])) --end;
   return text.substr(begin, end - begin);
 }
+// ASCII letters compared without case (Abseil's EqualsIgnoreCase).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Splits `rest` into blank-separated tokens (IsBlank), one per call: stores
+// the next token in *token, removes it from `rest` and returns true, or
+// returns false (and empties `rest`) when only blanks are left.
+bool NextToken(std::string_view& rest, std::string_view* token);
 // True when the text holds nothing but blanks.
 bool IsBlankLine(std::string_view line);
 // The text after a UTF-8 byte order mark, if it starts with one.

@@ -44,9 +44,12 @@
 #include "util/checksum.h"
 #include "util/file.h"
 #include "util/status_macros.h"
+#include "util/varint.h"
 
 namespace hogmf {
 namespace {
+
+using internal::VarintSize;
 
 static_assert(std::endian::native == std::endian::little,
               "hogmf model files are read and written with little-endian memory copies");
@@ -115,25 +118,6 @@ T Get(const uint8_t* at) {
   return value;
 }
 
-size_t VarintSize(uint64_t value) {
-  size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t EncodeVarint(uint64_t value, uint8_t* out) {
-  size_t n = 0;
-  while (value >= 0x80) {
-    out[n++] = static_cast<uint8_t>(value | 0x80);
-    value >>= 7;
-  }
-  out[n++] = static_cast<uint8_t>(value);
-  return n;
-}
-
 uint64_t BitmapBytes(uint32_t rows) { return (static_cast<uint64_t>(rows) + 7) / 8; }
 
 uint64_t FactorBytes(uint32_t rows, uint32_t k) {
@@ -161,8 +145,8 @@ class ChecksummedWriter {
     buffer_.append(static_cast<const char*>(data), size);
   }
   void WriteVarint(uint64_t value) {
-    uint8_t bytes[10];
-    Write(bytes, EncodeVarint(value, bytes));
+    uint8_t bytes[internal::kMaxVarintBytes];
+    Write(bytes, static_cast<size_t>(internal::PutVarint(value, bytes) - bytes));
   }
   void Flush() {
     if (buffer_.empty()) return;
@@ -272,20 +256,7 @@ class SectionReader {
  public:
   SectionReader(const uint8_t* begin, uint64_t size) : at_(begin), end_(begin + size) {}
 
-  bool ReadVarint(uint64_t* value) {
-    uint64_t result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (at_ == end_) return false;
-      const uint8_t byte = *at_++;
-      if (shift == 63 && byte > 1) return false;  // more than 64 bits
-      result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) {
-        *value = result;
-        return true;
-      }
-    }
-    return false;
-  }
+  bool ReadVarint(uint64_t* value) { return internal::GetVarint(at_, end_, value); }
   bool ReadBytes(uint64_t size, std::string* out) {
     if (size > remaining()) return false;
     out->assign(reinterpret_cast<const char*>(at_), static_cast<size_t>(size));

@@ -32,6 +32,7 @@
 
 namespace hogmf {
 
+using ::hogmf::internal::FisherYates;
 using ::hogmf::internal::Rng;
 
 namespace {
@@ -89,11 +90,11 @@ enum : uint64_t {
 // ---------------------------------------------------------------------------
 // Random helpers.
 
-// A random permutation of [0, n) (Fisher-Yates).
+// A random permutation of [0, n).
 std::vector<uint32_t> RandomPermutation(uint32_t n, Rng& rng) {
   std::vector<uint32_t> perm(n);
   for (uint32_t i = 0; i < n; ++i) perm[i] = i;
-  for (uint32_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.Below(i)]);
+  FisherYates(std::span<uint32_t>(perm), rng);
   return perm;
 }
 
@@ -295,10 +296,6 @@ void DrawItems(const ItemSampler& sampler, uint64_t n, uint64_t already, Rng& rn
   for (uint64_t j = 0; j < n; ++j) scratch.Take(out[j].item);
 }
 
-void ShuffleEntries(Rating* begin, uint64_t n, Rng& rng) {
-  for (uint64_t i = n; i > 1; --i) std::swap(begin[i - 1], begin[rng.Below(i)]);
-}
-
 // p.q with float factors accumulated in double: every product is exact.
 double Dot(const float* p, const float* q, int rank) {
   double sum = 0.0;
@@ -401,7 +398,7 @@ std::vector<Rating> GenerateSkewed(Shape shape, uint32_t users, uint32_t items, 
 
     Rating* slice = out.data() + offset[u];
     DrawItems(sampler, n, 0, rng, scratch, slice);
-    ShuffleEntries(slice, n, rng);
+    FisherYates(std::span<Rating>(slice, n), rng);
     for (uint64_t k = 0; k < n; ++k) {
       Rating& r = slice[k];
       scratch.Release(r.item);
@@ -505,7 +502,7 @@ std::vector<Rating> GenerateLowRank(uint32_t users, uint32_t items, uint64_t rat
       scratch.Take(slice[k].item);
     }
     DrawItems(sampler, n - base, base, rng, scratch, slice + base);
-    ShuffleEntries(slice, n, rng);
+    FisherYates(std::span<Rating>(slice, n), rng);
     for (uint64_t k = 0; k < n; ++k) {
       Rating& r = slice[k];
       scratch.Release(r.item);

@@ -27,11 +27,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "util/check.h"
+#include "util/dot.h"
 #include "util/parallel.h"
 #include "util/random.h"
 
 namespace hogmf {
 
+using ::hogmf::internal::Dot;
 using ::hogmf::internal::FisherYates;
 using ::hogmf::internal::Rng;
 
@@ -296,13 +298,6 @@ void DrawItems(const ItemSampler& sampler, uint64_t n, uint64_t already, Rng& rn
   for (uint64_t j = 0; j < n; ++j) scratch.Take(out[j].item);
 }
 
-// p.q with float factors accumulated in double: every product is exact.
-double Dot(const float* p, const float* q, int rank) {
-  double sum = 0.0;
-  for (int k = 0; k < rank; ++k) sum += static_cast<double>(p[k]) * static_cast<double>(q[k]);
-  return sum;
-}
-
 float NormalFloat(double sd, Rng& rng) { return static_cast<float>(sd * rng.Normal()); }
 
 // Exclusive prefix sums of `count`: where each user's slice starts.
@@ -404,8 +399,9 @@ std::vector<Rating> GenerateSkewed(Shape shape, uint32_t users, uint32_t items, 
       scratch.Release(r.item);
       r.user = u;
       const double x = kGlobalMean + user_bias + item_bias[r.item] +
-                       Dot(user_factor, &item_factor[static_cast<size_t>(r.item) * kHiddenRank],
-                           kHiddenRank) +
+                       Dot<double>(user_factor,
+                                   &item_factor[static_cast<size_t>(r.item) * kHiddenRank],
+                                   kHiddenRank) +
                        NormalFloat(kRatingNoiseSd, rng);
       const double rounded = halves ? std::round(2.0 * x) * 0.5 : std::round(x);
       r.value = static_cast<float>(std::clamp(rounded, low, 5.0));
@@ -508,7 +504,7 @@ std::vector<Rating> GenerateLowRank(uint32_t users, uint32_t items, uint64_t rat
       scratch.Release(r.item);
       r.user = u;
       const double x =
-          Dot(user_factor.data(), &item_factor[static_cast<size_t>(r.item) * rank], rank) +
+          Dot<double>(user_factor.data(), &item_factor[static_cast<size_t>(r.item) * rank], rank) +
           NormalFloat(noise, rng);
       r.value = static_cast<float>(x);
     }

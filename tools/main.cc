@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "  predict    predict the ratings of a file:     hogmf predict MODEL FILE [OUT]\n"
     "  eval       RMSE and MAE of a model on a file: hogmf eval MODEL FILE\n"
     "  recommend  top items for a user:              hogmf recommend MODEL --user=ID --top=N\n"
+    "  foldin     rows for new users, items fixed:   hogmf foldin MODEL RATINGS OUT\n"
     "  convert    ratings to binary, models to LIBMF: hogmf convert [--to=...] IN OUT\n"
     "  gen        generate a synthetic data set:     hogmf gen --shape=... --out=FILE\n"
     "\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   if (command == "recommend") return RunRecommend(args);
   if (command == "convert") return RunConvert(args);
   if (command == "gen") return RunGen(args);
+  if (command == "foldin") return RunFoldIn(args);
   std::fprintf(stderr, "hogmf: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

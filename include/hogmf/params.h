@@ -52,9 +52,19 @@ absl::StatusOr<RatingOrder> ParseOrder(std::string_view name);
 
 // How the workers share the ratings.
 enum class Schedule {
+  kAuto,     // kHogwild below kAutoBlockedMinRatings ratings, kBlocked from there
   kHogwild,  // chunks in `order`, handed to any worker, no coordination (the design card)
   kBlocked,  // a grid of user bands x item bands; workers run blocks that share no band
 };
+
+// At and above this many training ratings, Schedule::kAuto means kBlocked:
+// measured faster to a target RMSE than Hogwild from 2^20 ratings on one and
+// two threads (docs/performance.md, "Schedule auto"). Below, kHogwild, whose
+// kAuto order is the seed's SGD exactly.
+inline constexpr uint64_t kAutoBlockedMinRatings = uint64_t{1} << 20;
+
+// The schedule that `schedule` stands for on `num_ratings` training ratings.
+Schedule ResolveSchedule(Schedule schedule, uint64_t num_ratings);
 
 std::string_view ScheduleName(Schedule schedule);
 absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name);
@@ -88,7 +98,7 @@ struct TrainParams {
   /// kDecay's d: >= 0.
   float lr_decay = 0.0f;
   /// How the workers share the ratings.
-  Schedule schedule = Schedule::kHogwild;
+  Schedule schedule = Schedule::kAuto;
   /// kBlocked: bands per side of the grid; 0 picks max(2 threads + 2, 8).
   /// Otherwise at least threads + 1, so a free block always exists. 0 .. 4096.
   int grid = 0;

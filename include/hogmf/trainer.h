@@ -1,21 +1,34 @@
-// Train: fits a Model to Ratings by SGD on the seed's loss. The library never
-// prints: progress reaches the caller through a TrainObserver.
+// Trainer: a training session that the caller drives. It fits a Model to
+// Ratings by SGD on the seed's loss, one epoch per call, so callbacks, early
+// stopping, warm starts and outside stops are small pieces around it. Train()
+// runs a session to its stop rules in one call. The library never prints:
+// progress reaches the caller through a TrainObserver.
 //
-//   hogmf::TrainParams params;            // defaults are validated
-//   params.max_epochs = 10;
-//   hogmf::TrainOptions options;
-//   options.validation = &test;           // optional held-out ratings
-//   absl::StatusOr<hogmf::TrainResult> result = hogmf::Train(train, params, options);
-//   if (result.ok()) std::cout << result->report.train_rmse;
+//   absl::StatusOr<hogmf::Trainer> trainer = hogmf::Trainer::Create(train, params);
+//   if (!trainer.ok()) return trainer.status();
+//   while (!trainer->stop_reason().has_value() && trainer->epoch() < 10) {
+//     absl::StatusOr<hogmf::EpochStats> epoch = trainer->RunEpoch();
+//     if (!epoch.ok()) return epoch.status();          // diverged
+//   }
+//   hogmf::TrainResult result = trainer->Finish();     // the model and the report
+//
+// Threads: a Trainer belongs to the thread that uses it (it may be moved to
+// another between calls). While RunEpoch runs, its worker threads and monitor
+// thread read and write the model; the observer is called on the monitor
+// thread (samples) and the calling thread (epochs), never at the same time.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "hogmf/metrics.h"
 #include "hogmf/model.h"
 #include "hogmf/params.h"
 #include "hogmf/ratings.h"
@@ -30,17 +43,21 @@ enum class StopReason {
   kEarlyStop,      // validation RMSE stopped improving; the best model is returned
   kValidationRmseThreshold,  // validation RMSE <= stop_validation_rmse at an epoch end
   kCancelled,      // TrainOptions::cancel was set
+  kCallback,       // the observer returned ProgressAction::kStop
+  kDiverged,       // NaN/Inf or an exploding loss; RunEpoch and Train return kAborted
 };
 std::string_view StopReasonName(StopReason reason);
 
 // Exact figures at the end of one epoch.
 struct EpochStats {
-  int epoch = 0;                  // 1-based
+  int epoch = 0;                  // 1-based, counted over the session
   uint64_t updates = 0;           // SGD steps this epoch
+  bool complete = true;           // false when a stop rule ended the epoch early
   double loss = 0;                // seed loss over all training ratings
   double train_rmse = 0;
   double validation_rmse = -1;    // -1 when there is no validation set
   double seconds = 0;             // SGD time of this epoch (evaluation excluded)
+  double elapsed_seconds = 0;     // session time at the epoch's end (evaluation included)
   double updates_per_second = 0;
   float learning_rate = 0;        // the rate this epoch used
 };
@@ -48,31 +65,39 @@ struct EpochStats {
 // One reading of the monitor thread while the workers run: estimates from a
 // fixed random sample of the training ratings.
 struct ProgressSample {
-  double seconds = 0;        // training time so far
+  double seconds = 0;        // session time so far (from the first epoch's start)
   int epoch = 0;             // 1-based epoch in progress
   uint64_t updates = 0;      // SGD steps handed to workers so far, all epochs
   double loss_estimate = 0;  // the seed's loss over all ratings, estimated from the sample
   double rmse_estimate = 0;  // train RMSE estimated from the sample
 };
 
-// Receives progress. OnSample comes from the monitor thread, OnEpoch from the
-// thread that called Train; the two are never called at the same time.
+// What an observer asks of the training after each event.
+enum class ProgressAction { kContinue, kStop };
+
+// Receives progress and may stop the training (StopReason::kCallback): a
+// sample's kStop ends the running epoch at its next chunk, an epoch's kStop
+// ends the session after that epoch.
 class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
-  virtual void OnEpoch(const EpochStats& stats) {}
-  virtual void OnSample(const ProgressSample& sample) {}
+  virtual ProgressAction OnEpoch(const EpochStats& stats) { return ProgressAction::kContinue; }
+  virtual ProgressAction OnSample(const ProgressSample& sample) {
+    return ProgressAction::kContinue;
+  }
 };
 
 struct TrainOptions {
-  /// Held-out ratings in their own id space (aligned to the training ids); may be null.
+  /// Held-out ratings in their own id space (aligned to the training ids); may
+  /// be null. Read once by Create; it need not outlive the call.
   const Ratings* validation = nullptr;
-  /// Progress receiver; may be null.
+  /// Progress receiver; may be null. Must outlive the session.
   TrainObserver* observer = nullptr;
   /// Keep each user's rated items in the model (for recommendations).
   bool keep_rated_items = true;
-  /// When set to true by another thread, training stops at the next chunk and
-  /// returns the model as it is (StopReason::kCancelled). May be null.
+  /// When set to true by another thread or a signal handler, training stops at
+  /// the next chunk and keeps the model as it is (StopReason::kCancelled). May
+  /// be null; must outlive the session.
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -88,10 +113,14 @@ struct TrainReport {
   StopReason stop_reason = StopReason::kEpochLimit;
   std::string kernel;             // the SIMD kernel used ("avx512", "scalar", ...)
   int threads = 0;                // worker threads used
+  Schedule schedule = Schedule::kHogwild;  // the schedule used (kAuto resolved)
   int grid = 0;                   // blocked schedule: bands per side (0 for hogwild)
   double block_idle_seconds = 0;  // blocked: worker-seconds outside blocks (waits, epoch tails)
   RatingOrder order = RatingOrder::kShuffle;  // hogwild: the order used (kAuto resolved)
   int best_epoch = 0;             // early stop: the epoch whose model is returned
+  bool warm_start = false;        // the session continued an initial model
+  uint32_t new_users = 0;         // warm start: users the initial model lacked
+  uint32_t new_items = 0;         // warm start: items the initial model lacked
   double rated_items_seconds = 0;  // time to index the rated items after training
   std::vector<EpochStats> history;
 };
@@ -101,15 +130,84 @@ struct TrainResult {
   TrainReport report;
 };
 
-// Trains on a working copy of `train`'s entries, which the engine reorders.
-// Fails with kInvalidArgument for invalid params, an unknown kernel or empty
-// training data, and kAborted when the factors diverge (NaN/Inf or an
-// exploding loss; the message suggests a smaller learning rate).
+class Trainer {
+ public:
+  // A session on a fresh model: factors drawn from params.seed, ids those of
+  // `train`. Copies train's entries (the engine reorders its working copy);
+  // the Ratings&& form reorders train's own storage instead and leaves it
+  // empty, so the peak memory is one set of ratings plus the factors.
+  // kInvalidArgument: invalid params (naming the field), an unknown kernel,
+  // empty training data, more than 2^32 - 1 ratings, a grid smaller than
+  // threads + 1, or a validation rule (early_stop, stop_validation_rmse)
+  // without a validation set.
+  static absl::StatusOr<Trainer> Create(const Ratings& train, const TrainParams& params,
+                                        const TrainOptions& options = {});
+  static absl::StatusOr<Trainer> Create(Ratings&& train, const TrainParams& params,
+                                        const TrainOptions& options = {});
+
+  // A warm start: continues `initial` on `train` (new or additional ratings).
+  // The id maps merge: users and items the model knows keep their rows and
+  // indices, new ones get fresh rows (drawn as in Create) at the end; both
+  // identity maps stay an identity map, otherwise the result is a string map.
+  // The rated-items index merges too. The mean becomes the mean of `train`.
+  // Epochs, the learning-rate schedule and the seeds count from the start of
+  // this session. The errors of Create, and kInvalidArgument when params.k is
+  // not the model's k or the model has no rows.
+  static absl::StatusOr<Trainer> Continue(Model initial, const Ratings& train,
+                                          const TrainParams& params,
+                                          const TrainOptions& options = {});
+  static absl::StatusOr<Trainer> Continue(Model initial, Ratings&& train,
+                                          const TrainParams& params,
+                                          const TrainOptions& options = {});
+
+  Trainer(Trainer&&) noexcept;
+  Trainer& operator=(Trainer&&) noexcept;
+  ~Trainer();
+
+  // Runs one epoch over every training rating (fewer when a stop rule fires
+  // mid-epoch), measures the exact fit (and the validation RMSE), applies the
+  // epoch-end stop rules, and returns the epoch's figures. An epoch may run
+  // after a stop rule fired; the rule is then checked anew. kAborted when the
+  // factors diverged (the message suggests a smaller learning rate); the model
+  // is then unusable. kFailedPrecondition after Finish.
+  absl::StatusOr<EpochStats> RunEpoch();
+
+  // Runs epochs until a stop rule fires or params.max_epochs epochs have run
+  // in this session, and returns the reason. The errors of RunEpoch.
+  absl::StatusOr<StopReason> Run();
+
+  // The rule that fired at or during the last epoch, if any (epoch limits
+  // are Run's, not a rule's).
+  std::optional<StopReason> stop_reason() const;
+  // Epochs run so far.
+  int epoch() const;
+
+  // RMSE and MAE of the current model on ratings in their own id space
+  // (ids the model lacks are predicted as the mean and counted as unknown).
+  EvalResult Evaluate(const Ratings& ratings) const;
+
+  // The model as it is now: the current factors (not the early-stop best),
+  // without the rated-items index, which Finish builds.
+  const Model& model() const;
+  // The figures so far (stop_reason is the last rule that fired, or kEpochLimit).
+  const TrainReport& report() const;
+
+  // Ends the session: with early stopping, restores the best epoch's model;
+  // builds the rated-items index (merged with the initial model's on a warm
+  // start); returns the model and the report. The session is spent
+  // afterwards (RunEpoch fails, model() is empty).
+  TrainResult Finish();
+
+ private:
+  struct Session;
+  explicit Trainer(std::unique_ptr<Session> session);
+  std::unique_ptr<Session> session_;
+};
+
+// Create (or Continue) then Run then Finish in one call. Fails with the
+// errors of Create and RunEpoch.
 absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
                                   const TrainOptions& options = {});
-// The same, consuming `train`: the engine reorders its entries in place
-// instead of copying them, so the peak memory is one set of ratings plus the
-// factors. `train` is left empty.
 absl::StatusOr<TrainResult> Train(Ratings&& train, const TrainParams& params,
                                   const TrainOptions& options = {});
 

@@ -1,8 +1,8 @@
 // Monitor: a thread that, every period while the workers run, estimates the
 // seed's loss and the train RMSE from a fixed random sample of the training
-// ratings, reports the reading, and raises the stop signal when a threshold,
-// the time limit, a cancellation or a divergence (NaN/Inf or an exploding
-// loss) calls for it.
+// ratings, hands the reading to the session's stop rules (the observer among
+// them), and raises the stop signal when a rule calls for it. Between
+// samples it polls the cheap rules (cancel flag, time limit).
 //
 // It reads P and Q while kernels write them: those reads are part of the
 // Hogwild race policy (src/kernels/sgd_kernel.h) and may see a row mid-update,
@@ -14,50 +14,46 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "engine/fit.h"
+#include "engine/stop_rules.h"
 #include "hogmf/factor_matrix.h"
 #include "hogmf/trainer.h"
 #include "kernels/sgd_kernel.h"
 
 namespace hogmf::engine {
 
-// Why the engine must stop; kNone while it may go on.
-enum class StopSignal : int {
-  kNone = 0,
-  kLossThreshold,
-  kRmseThreshold,
-  kTimeLimit,
-  kCancelled,
-  kDiverged,
-};
-
-// The shared stop state: set once by whoever sees the reason first, read by the
-// shuffler stage before each chunk.
+// The shared stop state: set once by whoever sees a reason first (the
+// monitor's rules, or the session between epochs), read by the shuffler stage
+// before each chunk.
 class StopState {
  public:
-  // Records `signal` unless a signal is already recorded.
-  void Raise(StopSignal signal) {
+  // Records `reason` unless a reason is already recorded.
+  void Raise(StopReason reason) {
     int expected = 0;
-    signal_.compare_exchange_strong(expected, static_cast<int>(signal), std::memory_order_acq_rel);
+    signal_.compare_exchange_strong(expected, static_cast<int>(reason) + 1,
+                                    std::memory_order_acq_rel);
   }
   bool stopped() const { return signal_.load(std::memory_order_relaxed) != 0; }
-  StopSignal signal() const { return static_cast<StopSignal>(signal_.load(std::memory_order_acquire)); }
+  std::optional<StopReason> reason() const {
+    const int signal = signal_.load(std::memory_order_acquire);
+    if (signal == 0) return std::nullopt;
+    return static_cast<StopReason>(signal - 1);
+  }
+  // Clears the reason (between epochs, while no worker runs).
+  void Reset() { signal_.store(0, std::memory_order_release); }
 
  private:
-  std::atomic<int> signal_{0};
+  std::atomic<int> signal_{0};  // 0, or 1 + the StopReason
 };
 
 struct MonitorConfig {
   std::chrono::milliseconds period{200};
-  double stop_loss = 0;       // 0 = off
-  double stop_rmse = 0;       // 0 = off
-  double time_limit = 0;      // seconds, 0 = off
   float l2 = 0;
   uint64_t num_ratings = 0;   // the loss estimate is scaled to the full set
-  const std::atomic<bool>* cancel = nullptr;
   // The kernel's dot product for the estimate; nullptr: the scalar reference.
   // With the SIMD one the monitor's thread stays a small share of a core (at
   // k = 128 the scalar estimate of 100,000 ratings took a third of one).
@@ -66,41 +62,43 @@ struct MonitorConfig {
 
 class Monitor {
  public:
-  // `sample` entries index rows of p and q. on_sample may be empty.
+  // `sample` entries index rows of p and q. The rules are asked on the
+  // monitor's thread while it runs (Poll every few milliseconds, OnSample at
+  // each sample); their answer is raised on `stop`.
   Monitor(const FactorMatrix& p, const FactorMatrix& q, std::vector<Rating> sample,
-          MonitorConfig config, StopState& stop, std::function<void(const ProgressSample&)> on_sample);
+          MonitorConfig config, StopState& stop, StopRules& rules);
   ~Monitor();  // stops the thread
 
-  // Starts the thread; training time counts from here.
-  void Start();
+  // Starts the thread for one epoch. Session time counts from `session_start`;
+  // samples fall every period of session time, across epochs.
+  void Start(std::chrono::steady_clock::time_point session_start, int epoch);
   // Stops and joins the thread (idempotent).
-  void Finish();
+  void Stop();
 
-  // What the workers publish for the readings.
-  void SetEpoch(int epoch) { epoch_.store(epoch, std::memory_order_relaxed); }
+  // SGD steps handed out, all epochs: the workers add to it.
   std::atomic<uint64_t>& updates() { return updates_; }
 
-  // Estimates from the sample now (also used at startup as the reference loss).
+  // Estimates from the sample now.
   Fit Estimate() const;
-  double Elapsed() const;
 
  private:
+  double Elapsed() const;
   void Loop();
-  void Check();
+  void Sample();
 
   const FactorMatrix& p_;
   const FactorMatrix& q_;
   std::vector<Rating> sample_;
   MonitorConfig config_;
   StopState& stop_;
-  std::function<void(const ProgressSample&)> on_sample_;
-  std::atomic<int> epoch_{0};
+  StopRules& rules_;
   std::atomic<uint64_t> updates_{0};
-  double reference_loss_ = 0;
-  std::chrono::steady_clock::time_point start_;
+  int epoch_ = 0;
+  std::chrono::steady_clock::time_point session_start_;
+  double next_sample_ = -1;  // session time of the next sample
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool finishing_ = false;  // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
   std::thread thread_;
 };
 

@@ -24,8 +24,15 @@ absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
       absl::StrCat("unknown learning-rate schedule '", internal::ToAbsl(name), "'; expected constant or decay"));
 }
 
+Schedule ResolveSchedule(Schedule schedule, uint64_t num_ratings) {
+  if (schedule != Schedule::kAuto) return schedule;
+  return num_ratings >= kAutoBlockedMinRatings ? Schedule::kBlocked : Schedule::kHogwild;
+}
+
 std::string_view ScheduleName(Schedule schedule) {
   switch (schedule) {
+    case Schedule::kAuto:
+      return "auto";
     case Schedule::kHogwild:
       return "hogwild";
     case Schedule::kBlocked:
@@ -35,10 +42,11 @@ std::string_view ScheduleName(Schedule schedule) {
 }
 
 absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name) {
+  if (name == "auto") return Schedule::kAuto;
   if (name == "hogwild") return Schedule::kHogwild;
   if (name == "blocked") return Schedule::kBlocked;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown schedule '", internal::ToAbsl(name), "'; expected hogwild or blocked"));
+      absl::StrCat("unknown schedule '", internal::ToAbsl(name), "'; expected auto, hogwild or blocked"));
 }
 
 RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings) {

@@ -1,8 +1,9 @@
-// Train: wires the engine. It builds the model, arranges a working copy of the
-// ratings for the shuffler, starts the monitor, runs each epoch through the
-// worker pool, measures the exact fit at each epoch end, and stops at a
-// threshold, the epoch or time limit, early stopping, cancellation or
-// divergence.
+// Trainer: the training session. Create sets up the model (fresh or a warm
+// start), the validation split, the monitor's sample and the arrangement of
+// the working ratings for the schedule; RunEpoch runs one epoch through the
+// worker pool with the monitor sampling, measures the exact fit and asks the
+// stop rules; Finish restores the early-stop best and builds the rated-items
+// index. Train() is Create + Run + Finish.
 #include "hogmf/trainer.h"
 
 #include <tbb/info.h>
@@ -10,19 +11,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/block_grid.h"
 #include "engine/fit.h"
+#include "engine/model_setup.h"
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
+#include "engine/stop_rules.h"
 #include "engine/workers.h"
-#include "hogmf/metrics.h"
 #include "kernels/kernel_registry.h"
-#include "util/absl_compat.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 
@@ -46,25 +46,17 @@ std::string_view StopReasonName(StopReason reason) {
       return "validation_rmse_threshold";
     case StopReason::kCancelled:
       return "cancelled";
+    case StopReason::kCallback:
+      return "callback";
+    case StopReason::kDiverged:
+      return "diverged";
   }
   return "unknown";
 }
 
 namespace {
 
-float InitScale(const TrainParams& params, double mean) {
-  if (params.init_scale > 0) return params.init_scale;
-  const double level = std::max(std::abs(mean), 0.1);
-  return static_cast<float>(2.0 * std::sqrt(level / params.k));
-}
-
-// Uniform [0, scale) in every real coordinate; the padding stays zero.
-void InitFactors(FactorMatrix& factors, float scale, Rng& rng) {
-  for (uint32_t row = 0; row < factors.rows(); ++row) {
-    float* values = factors.row(row);
-    for (int d = 0; d < factors.k(); ++d) values[d] = scale * rng.UniformFloat();
-  }
-}
+using Clock = std::chrono::steady_clock;
 
 float EpochLearningRate(const TrainParams& params, int epoch_index) {
   switch (params.lr_schedule) {
@@ -118,40 +110,19 @@ ValidationSet SplitValidation(std::vector<Rating> aligned, const Model& model) {
   return set;
 }
 
-StopReason ReasonFor(engine::StopSignal signal) {
-  switch (signal) {
-    case engine::StopSignal::kLossThreshold:
-      return StopReason::kLossThreshold;
-    case engine::StopSignal::kRmseThreshold:
-      return StopReason::kRmseThreshold;
-    case engine::StopSignal::kTimeLimit:
-      return StopReason::kTimeLimit;
-    case engine::StopSignal::kCancelled:
-      return StopReason::kCancelled;
-    case engine::StopSignal::kNone:
-    case engine::StopSignal::kDiverged:
-      break;
-  }
-  return StopReason::kEpochLimit;
-}
-
 absl::Status Diverged(int epoch, double loss, float learning_rate) {
   return absl::AbortedError(absl::StrCat(
       "training diverged in epoch ", epoch, " (loss ", loss,
       "); try a smaller learning rate than --lr=", learning_rate));
 }
 
-}  // namespace
-
-namespace {
-
-absl::Status CheckInputs(const Ratings& train, const TrainParams& params,
+absl::Status CheckInputs(size_t num_ratings, const TrainParams& params,
                          const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(params.Validate());
-  if (train.empty()) return absl::InvalidArgumentError("no training ratings");
-  if (train.size() > 0xFFFFFFFFull) {
+  if (num_ratings == 0) return absl::InvalidArgumentError("no training ratings");
+  if (num_ratings > 0xFFFFFFFFull) {
     return absl::InvalidArgumentError(
-        absl::StrCat(train.size(), " training ratings; at most 4294967295 are supported"));
+        absl::StrCat(num_ratings, " training ratings; at most 4294967295 are supported"));
   }
   if (params.early_stop > 0 && options.validation == nullptr) {
     return absl::InvalidArgumentError("early stopping (--early-stop) needs a validation set");
@@ -160,187 +131,179 @@ absl::Status CheckInputs(const Ratings& train, const TrainParams& params,
     return absl::InvalidArgumentError(
         "stopping at a validation RMSE (--stop-validation-rmse) needs a validation set");
   }
+  const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
+  if (ResolveSchedule(params.schedule, num_ratings) == Schedule::kBlocked && params.grid > 0 &&
+      params.grid < threads + 1) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid grid (--grid) = ", params.grid,
+                                                   "; expected at least threads + 1 = ",
+                                                   threads + 1));
+  }
   return kernels::SelectKernel(params.isa).status();
 }
 
-// Trains on `working`, the training entries, which the shuffler reorders.
-absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, IdMap items,
-                                    const TrainParams& params, const TrainOptions& options) {
-  HOGMF_ASSIGN_OR_RETURN(const kernels::Kernel kernel, kernels::SelectKernel(params.isa));
-  const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
-  const std::span<const Rating> entries(working);
+}  // namespace
 
-  TrainResult result;
-  TrainReport& report = result.report;
+// Everything a session holds. Declared in the order it is built; `monitor`
+// refers to the model's factors, `rules` and `stop`.
+struct Trainer::Session {
+  TrainParams params;
+  TrainOptions options;
+  kernels::Kernel kernel;
+  int threads = 1;
+  std::vector<Rating> working;  // the training entries, arranged for the schedule
+  Model model;
+  std::optional<engine::WarmStart> warm;  // the initial model's index, on a warm start
+  ValidationSet validation;
+  std::unique_ptr<engine::WorkerPool> pool;
+  std::optional<engine::Shuffler> shuffler;
+  std::optional<engine::BlockGrid> grid;
+  engine::FitCounts fit_counts;
+  engine::StopState stop;
+  engine::StopRules rules;
+  const engine::EarlyStop* early_stop = nullptr;
+  std::unique_ptr<engine::Monitor> monitor;
+  std::optional<Model> best;  // early stopping: the best epoch's model
+  std::optional<StopReason> stop_reason;
+  std::optional<Clock::time_point> start;  // session time zero: the first epoch's start
+  TrainReport report;
+  bool finished = false;
+
+  // A session on `working`, entries in the index space of `users` x `items`,
+  // continuing `initial` when given. The inputs are checked by CheckInputs.
+  static absl::StatusOr<std::unique_ptr<Session>> New(std::vector<Rating> working, IdMap users,
+                                                      IdMap items, std::optional<Model> initial,
+                                                      const TrainParams& params,
+                                                      const TrainOptions& options);
+  // Builds everything after `working` and `model` are in place.
+  void Prepare(const TrainOptions& given);
+  absl::StatusOr<EpochStats> RunEpoch();
+  TrainResult Finish();
+};
+
+void Trainer::Session::Prepare(const TrainOptions& given) {
   report.kernel = kernel.name;
   report.threads = threads;
-  Model& model = result.model;
-  model = Model(params.k, std::move(users), std::move(items));
-  double sum = 0.0;
-  for (const Rating& r : entries) {
-    sum += r.value;
-    model.set_user_seen(r.user, true);
-    model.set_item_seen(r.item, true);
-  }
-  const double mean = sum / static_cast<double>(entries.size());
-  model.set_mean(static_cast<float>(mean));
-  Rng init_rng(params.seed, /*stream=*/1);
-  const float scale = InitScale(params, mean);
-  InitFactors(model.user_factors(), scale, init_rng);
-  InitFactors(model.item_factors(), scale, init_rng);
-
-  ValidationSet validation;
-  if (options.validation != nullptr) {
+  options = given;
+  options.validation = nullptr;  // read here, not kept
+  if (given.validation != nullptr) {
     size_t unknown = 0;
     validation = SplitValidation(
-        AlignTo(*options.validation, model.users(), model.items(), &unknown), model);
+        AlignTo(*given.validation, model.users(), model.items(), &unknown), model);
     report.validation_unknown = unknown;
   }
 
   // The monitor's sample comes from the entries in their original order,
-  // before the shuffler arranges them.
+  // before the arrangement.
   std::vector<Rating> sample =
-      DrawSample(entries, static_cast<size_t>(params.monitor_sample), params.seed);
-  engine::WorkerPool pool(threads);
-  std::optional<engine::Shuffler> shuffler;
-  std::optional<engine::BlockGrid> grid;
-  if (params.schedule == Schedule::kBlocked) {
-    if (params.grid > 0 && params.grid < threads + 1) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid grid (--grid) = ", params.grid,
-                                                     "; expected at least threads + 1 = ", threads + 1));
-    }
+      DrawSample(working, static_cast<size_t>(params.monitor_sample), params.seed);
+  pool = std::make_unique<engine::WorkerPool>(threads);
+  report.schedule = ResolveSchedule(params.schedule, working.size());
+  if (report.schedule == Schedule::kBlocked) {
     const int bands = params.grid > 0 ? params.grid : std::max(2 * threads + 2, 8);
-    pool.Execute([&] {
+    pool->Execute([&] {
       grid.emplace(std::span<Rating>(working), model.num_users(), model.num_items(), bands, bands,
                    params.seed);
     });
     report.grid = bands;
   } else {
-    pool.Execute([&] {
+    pool->Execute([&] {
       shuffler.emplace(std::span<Rating>(working), params.order,
                        static_cast<size_t>(params.chunk_size), params.seed);
     });
     report.order = shuffler->order();
   }
+  fit_counts = engine::CountEntries(working, model.num_users(), model.num_items());
 
+  rules = engine::MakeStopRules(params, options, &early_stop);
+  engine::MonitorConfig config;
+  config.period = std::chrono::milliseconds(params.monitor_ms);
+  config.l2 = params.l2;
+  config.num_ratings = working.size();
+  config.dot = kernel.dot;
+  monitor = std::make_unique<engine::Monitor>(model.user_factors(), model.item_factors(),
+                                              std::move(sample), config, stop, rules);
+}
+
+absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
+  if (finished) return absl::FailedPreconditionError("the training session is finished");
+  if (!start.has_value()) start = Clock::now();
+  const int epoch_index = report.epochs;
   kernels::SgdArgs args;
   args.p = model.user_factors().data();
   args.q = model.item_factors().data();
   args.stride = model.user_factors().stride();
   args.k = params.k;
   args.l2 = params.l2;
+  args.learning_rate = EpochLearningRate(params, epoch_index);
 
-  std::mutex observer_mutex;
-  engine::StopState stop;
-  engine::MonitorConfig config;
-  config.period = std::chrono::milliseconds(params.monitor_ms);
-  config.stop_loss = params.stop_loss;
-  config.stop_rmse = params.stop_rmse;
-  config.time_limit = params.time_limit_seconds;
-  config.l2 = params.l2;
-  config.num_ratings = entries.size();
-  config.cancel = options.cancel;
-  config.dot = kernel.dot;
-  std::function<void(const ProgressSample&)> on_sample;
-  if (options.observer != nullptr) {
-    on_sample = [&](const ProgressSample& sample) {
-      std::lock_guard<std::mutex> lock(observer_mutex);
-      options.observer->OnSample(sample);
-    };
+  stop.Reset();
+  stop_reason.reset();
+  monitor->Start(*start, epoch_index + 1);
+  const Clock::time_point epoch_start = Clock::now();
+  uint64_t updates = 0;
+  if (grid.has_value()) {
+    grid->StartEpoch();
+    const engine::WorkerPool::BlockedEpoch run =
+        pool->RunBlockedEpoch(*grid, kernel, args, stop, monitor->updates());
+    updates = run.ratings;
+    report.block_idle_seconds += run.idle_seconds;
+  } else {
+    shuffler->StartEpoch();
+    updates = pool->RunEpoch(*shuffler, kernel, args, stop, monitor->updates());
   }
-  engine::Monitor monitor(model.user_factors(), model.item_factors(), std::move(sample), config,
-                          stop, std::move(on_sample));
+  const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+  monitor->Stop();
+  const std::optional<StopReason> during = stop.reason();
 
-  const engine::FitCounts fit_counts =
-      engine::CountEntries(entries, model.num_users(), model.num_items());
-  std::optional<Model> best;
-  double best_validation = INFINITY;
-  int epochs_without_gain = 0;
-  monitor.Start();
-  for (int epoch = 0; epoch < params.max_epochs; ++epoch) {
-    args.learning_rate = EpochLearningRate(params, epoch);
-    monitor.SetEpoch(epoch + 1);
-    const auto start = std::chrono::steady_clock::now();
-    uint64_t updates = 0;
-    if (grid.has_value()) {
-      grid->StartEpoch();
-      const engine::WorkerPool::BlockedEpoch run =
-          pool.RunBlockedEpoch(*grid, kernel, args, stop, monitor.updates());
-      updates = run.ratings;
-      report.block_idle_seconds += run.idle_seconds;
-    } else {
-      shuffler->StartEpoch();
-      updates = pool.RunEpoch(*shuffler, kernel, args, stop, monitor.updates());
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-    EpochStats stats;
-    stats.epoch = epoch + 1;
-    stats.updates = updates;
-    stats.seconds = seconds;
-    stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
-    stats.learning_rate = args.learning_rate;
-    const engine::Fit fit = pool.Execute([&] {
-      return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), entries,
-                                        fit_counts, params.l2, kernel);
+  EpochStats stats;
+  stats.epoch = epoch_index + 1;
+  stats.updates = updates;
+  stats.complete = updates == working.size();
+  stats.seconds = seconds;
+  stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
+  stats.learning_rate = args.learning_rate;
+  const engine::Fit fit = pool->Execute([&] {
+    return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), working,
+                                      fit_counts, params.l2, kernel);
+  });
+  stats.loss = fit.loss;
+  stats.train_rmse = fit.rmse;
+  if (validation.count > 0) {
+    const double squared_error = pool->Execute([&] {
+      return engine::SumSquaredErrors(model.user_factors(), model.item_factors(),
+                                      validation.known, kernel);
     });
-    stats.loss = fit.loss;
-    stats.train_rmse = fit.rmse;
-    if (validation.count > 0) {
-      const double squared_error = pool.Execute([&] {
-        return engine::SumSquaredErrors(model.user_factors(), model.item_factors(),
-                                        validation.known, kernel);
-      });
-      stats.validation_rmse = std::sqrt((squared_error + validation.unknown_squared_error) /
-                                        static_cast<double>(validation.count));
-    }
-
-    report.epochs = stats.epoch;
-    report.updates += stats.updates;
-    report.seconds += seconds;
-    report.loss = stats.loss;
-    report.train_rmse = stats.train_rmse;
-    report.validation_rmse = stats.validation_rmse;
-    report.history.push_back(stats);
-    if (options.observer != nullptr) {
-      std::lock_guard<std::mutex> lock(observer_mutex);
-      options.observer->OnEpoch(stats);
-    }
-
-    if (!std::isfinite(fit.loss) || stop.signal() == engine::StopSignal::kDiverged) {
-      monitor.Finish();
-      return Diverged(stats.epoch, fit.loss, params.learning_rate);
-    }
-    if (stop.stopped()) {
-      report.stop_reason = ReasonFor(stop.signal());
-      break;
-    }
-    if (params.stop_loss > 0 && fit.loss <= params.stop_loss) {
-      report.stop_reason = StopReason::kLossThreshold;
-      break;
-    }
-    if (params.stop_rmse > 0 && fit.rmse <= params.stop_rmse) {
-      report.stop_reason = StopReason::kRmseThreshold;
-      break;
-    }
-    if (params.stop_validation_rmse > 0 && stats.validation_rmse <= params.stop_validation_rmse) {
-      report.stop_reason = StopReason::kValidationRmseThreshold;
-      break;
-    }
-    if (params.early_stop > 0) {
-      if (stats.validation_rmse < best_validation) {
-        best_validation = stats.validation_rmse;
-        report.best_epoch = stats.epoch;
-        epochs_without_gain = 0;
-        best = model;
-      } else if (++epochs_without_gain >= params.early_stop) {
-        report.stop_reason = StopReason::kEarlyStop;
-        break;
-      }
-    }
+    stats.validation_rmse = std::sqrt((squared_error + validation.unknown_squared_error) /
+                                      static_cast<double>(validation.count));
   }
-  monitor.Finish();
+  stats.elapsed_seconds = std::chrono::duration<double>(Clock::now() - *start).count();
+
+  report.epochs = stats.epoch;
+  report.updates += stats.updates;
+  report.seconds += seconds;
+  report.updates_per_second =
+      report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;
+  report.loss = stats.loss;
+  report.train_rmse = stats.train_rmse;
+  report.validation_rmse = stats.validation_rmse;
+  report.history.push_back(stats);
+
+  std::optional<StopReason> after = rules.OnEpoch(stats);
+  if (during == StopReason::kDiverged || after == StopReason::kDiverged) {
+    finished = true;
+    return Diverged(stats.epoch, fit.loss, args.learning_rate);
+  }
+  if (early_stop != nullptr && early_stop->improved()) {
+    report.best_epoch = stats.epoch;
+    best = model;
+  }
+  stop_reason = during.has_value() ? during : after;
+  if (stop_reason.has_value()) report.stop_reason = *stop_reason;
+  return stats;
+}
+
+TrainResult Trainer::Session::Finish() {
+  monitor.reset();
   if (best.has_value() && report.best_epoch != report.epochs) {
     model = std::move(*best);
     const EpochStats& kept = report.history[static_cast<size_t>(report.best_epoch) - 1];
@@ -348,39 +311,149 @@ absl::StatusOr<TrainResult> TrainOn(std::vector<Rating> working, IdMap users, Id
     report.train_rmse = kept.train_rmse;
     report.validation_rmse = kept.validation_rmse;
   }
+  best.reset();
   if (options.keep_rated_items) {
-    // Built after training, in the memory of the working array, which training
-    // no longer needs, and after the arrangement's own arrays are gone: the
-    // build needs no memory per rating of its own.
+    // Built in the memory of the working array, which training no longer
+    // needs, after the arrangement's own arrays are gone: the build needs no
+    // memory per rating of its own.
     shuffler.reset();
     grid.reset();
-    const auto start = std::chrono::steady_clock::now();
-    model.set_rated_items(pool.Execute([&] {
+    const Clock::time_point rated_start = Clock::now();
+    RatedItems rated = pool->Execute([&] {
       return RatedItems::BuildConsuming(std::span<Rating>(working), model.num_users());
-    }));
+    });
+    if (warm.has_value() && warm->had_rated_items) {
+      rated = engine::MergeRatedItems(warm->initial_rated, rated, model.num_users());
+    }
+    model.set_rated_items(std::move(rated));
     report.rated_items_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::chrono::duration<double>(Clock::now() - rated_start).count();
   }
-  report.updates_per_second =
-      report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;
+  working = std::vector<Rating>();
+  finished = true;
+  TrainResult result;
+  result.model = std::move(model);
+  result.report = report;
   return result;
+}
+
+namespace {
+
+// The session's thread count and kernel, for inputs CheckInputs accepted.
+int ThreadsFor(const TrainParams& params) {
+  return params.threads > 0 ? params.threads : tbb::info::default_concurrency();
 }
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
+    std::vector<Rating> working, IdMap users, IdMap items, std::optional<Model> initial,
+    const TrainParams& params, const TrainOptions& options) {
+  auto session = std::make_unique<Trainer::Session>();
+  HOGMF_ASSIGN_OR_RETURN(session->kernel, kernels::SelectKernel(params.isa));
+  session->params = params;
+  session->threads = ThreadsFor(params);
+  session->working = std::move(working);
+  if (initial.has_value()) {
+    HOGMF_ASSIGN_OR_RETURN(engine::WarmStart warm,
+                           engine::ContinueModel(std::move(*initial), session->working, users,
+                                                 items, params));
+    session->model = std::move(warm.model);
+    session->report.warm_start = true;
+    session->report.new_users = warm.new_users;
+    session->report.new_items = warm.new_items;
+    session->warm = std::move(warm);
+  } else {
+    session->model = engine::NewModel(session->working, std::move(users), std::move(items), params);
+  }
+  session->Prepare(options);
+  return session;
+}
+
+Trainer::Trainer(std::unique_ptr<Session> session) : session_(std::move(session)) {}
+Trainer::Trainer(Trainer&&) noexcept = default;
+Trainer& Trainer::operator=(Trainer&&) noexcept = default;
+Trainer::~Trainer() = default;
+
+absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams& params,
+                                        const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  HOGMF_ASSIGN_OR_RETURN(
+      std::unique_ptr<Session> session,
+      Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
+                 train.users(), train.items(), std::nullopt, params, options));
+  return Trainer(std::move(session));
+}
+
+absl::StatusOr<Trainer> Trainer::Create(Ratings&& train, const TrainParams& params,
+                                        const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  std::vector<Rating> working = train.ReleaseEntries();
+  HOGMF_ASSIGN_OR_RETURN(
+      std::unique_ptr<Session> session,
+      Session::New(std::move(working), std::move(train.mutable_users()),
+                 std::move(train.mutable_items()), std::nullopt, params, options));
+  return Trainer(std::move(session));
+}
+
+absl::StatusOr<Trainer> Trainer::Continue(Model initial, const Ratings& train,
+                                          const TrainParams& params,
+                                          const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  HOGMF_ASSIGN_OR_RETURN(
+      std::unique_ptr<Session> session,
+      Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
+                 train.users(), train.items(), std::move(initial), params, options));
+  return Trainer(std::move(session));
+}
+
+absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train,
+                                          const TrainParams& params,
+                                          const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  std::vector<Rating> working = train.ReleaseEntries();
+  HOGMF_ASSIGN_OR_RETURN(
+      std::unique_ptr<Session> session,
+      Session::New(std::move(working), std::move(train.mutable_users()),
+                 std::move(train.mutable_items()), std::move(initial), params, options));
+  return Trainer(std::move(session));
+}
+
+absl::StatusOr<EpochStats> Trainer::RunEpoch() { return session_->RunEpoch(); }
+
+absl::StatusOr<StopReason> Trainer::Run() {
+  while (session_->report.epochs < session_->params.max_epochs) {
+    HOGMF_RETURN_IF_ERROR(session_->RunEpoch().status());
+    if (session_->stop_reason.has_value()) return *session_->stop_reason;
+  }
+  session_->report.stop_reason = StopReason::kEpochLimit;
+  return StopReason::kEpochLimit;
+}
+
+std::optional<StopReason> Trainer::stop_reason() const { return session_->stop_reason; }
+int Trainer::epoch() const { return session_->report.epochs; }
+
+EvalResult Trainer::Evaluate(const Ratings& ratings) const {
+  return hogmf::Evaluate(session_->model, ratings);
+}
+
+const Model& Trainer::model() const { return session_->model; }
+const TrainReport& Trainer::report() const { return session_->report; }
+
+TrainResult Trainer::Finish() { return session_->Finish(); }
+
 absl::StatusOr<TrainResult> Train(const Ratings& train, const TrainParams& params,
                                   const TrainOptions& options) {
-  HOGMF_RETURN_IF_ERROR(CheckInputs(train, params, options));
-  return TrainOn(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                 train.users(), train.items(), params, options);
+  HOGMF_ASSIGN_OR_RETURN(Trainer trainer, Trainer::Create(train, params, options));
+  HOGMF_RETURN_IF_ERROR(trainer.Run().status());
+  return trainer.Finish();
 }
 
 absl::StatusOr<TrainResult> Train(Ratings&& train, const TrainParams& params,
                                   const TrainOptions& options) {
-  HOGMF_RETURN_IF_ERROR(CheckInputs(train, params, options));
-  std::vector<Rating> working = train.ReleaseEntries();
-  return TrainOn(std::move(working), std::move(train.mutable_users()),
-                 std::move(train.mutable_items()), params, options);
+  HOGMF_ASSIGN_OR_RETURN(Trainer trainer, Trainer::Create(std::move(train), params, options));
+  HOGMF_RETURN_IF_ERROR(trainer.Run().status());
+  return trainer.Finish();
 }
 
 }  // namespace hogmf

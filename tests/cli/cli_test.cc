@@ -123,6 +123,94 @@ TEST_F(CliTest, SeedWorkedExampleThroughTheDenseFormat) {
   EXPECT_EQ(std::count(recommend.out.begin(), recommend.out.end(), '\n'), 1);
 }
 
+// Warm start from the command line: a second file with new users and items
+// continues the first model, which then predicts them; --k must match.
+TEST_F(CliTest, TrainContinuesAModelWithNewUsersAndItems) {
+  const std::string first = dir_.Write("first.csv",
+                                       "user,item,rating\n"
+                                       "ann,heat,4\nann,alien,2\nbob,heat,5\nbob,up,3\n");
+  const std::string second = dir_.Write("second.csv",
+                                        "user,item,rating\n"
+                                        "cat,heat,4\ncat,jaws,1\nann,jaws,2\nbob,alien,3\n");
+  const std::string model = dir_.File("first.model");
+  const std::string warm = dir_.File("warm.model");
+  const std::string report = dir_.File("warm.json");
+  CliRun train = Hogmf({"train", "--k=3", "--epochs=20", "--threads=1", "--quiet", first, model});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  CliRun again = Hogmf({"train", "--init-model=" + model, "--epochs=20", "--threads=1",
+                        "--report=" + report, second, warm});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.err, HasSubstr("1 new users, 1 new items"));
+  const std::string json = ReadFile(report);
+  EXPECT_THAT(json, HasSubstr("\"warm_start\": true"));
+  EXPECT_THAT(json, HasSubstr("\"new_users\": 1,"));
+  EXPECT_THAT(json, HasSubstr("\"new_items\": 1,"));
+  EXPECT_THAT(json, HasSubstr("\"schedule\": \"hogwild\""));
+  // The new user and item are known: their pair is predicted, not the mean.
+  const std::string pairs = dir_.Write("pairs.csv", "user,item,rating\ncat,jaws,1\nbob,up,3\n");
+  CliRun eval = Hogmf({"eval", warm, pairs});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("unseen_pairs 0"));
+  CliRun recommend = Hogmf({"recommend", warm, "--user=cat", "--top=5"});
+  ASSERT_EQ(recommend.exit_code, 0) << recommend.err;
+  EXPECT_THAT(recommend.out, Not(HasSubstr("heat")));  // rated in the second file
+  EXPECT_THAT(recommend.out, HasSubstr("alien"));
+  // Another k than the model's is refused before reading the data.
+  CliRun other_k = Hogmf({"train", "--init-model=" + model, "--k=4", second, warm});
+  EXPECT_EQ(other_k.exit_code, 2);
+  EXPECT_THAT(other_k.err, HasSubstr("has k = 3"));
+  CliRun missing = Hogmf({"train", "--init-model=" + dir_.File("none.model"), second, warm});
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+// Fold-in of users held back from training: new rows from their ratings,
+// item factors untouched, the model saved to OUT.
+TEST_F(CliTest, FoldInAddsUsersAndKeepsItems) {
+  const std::string train_file = dir_.File("train.txt");
+  CliRun gen = Hogmf({"gen", "--shape=lowrank", "--ratings=200000", "--seed=2",
+                      "--out=" + train_file});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // Users 0..1799 train; users from 1800 are folded in from their even items
+  // and checked on their odd ones.
+  std::istringstream lines(ReadFile(train_file));
+  std::string trained, fold, check;
+  long user, item;
+  double value;
+  while (lines >> user >> item >> value) {
+    const std::string line =
+        std::to_string(user) + " " + std::to_string(item) + " " + std::to_string(value) + "\n";
+    (user < 1800 ? trained : item % 2 == 0 ? fold : check) += line;
+  }
+  const std::string trained_file = dir_.Write("trained.txt", trained);
+  const std::string fold_file = dir_.Write("fold.txt", fold);
+  const std::string check_file = dir_.Write("check.txt", check);
+  const std::string model = dir_.File("m.model");
+  const std::string folded = dir_.File("folded.model");
+  CliRun train = Hogmf({"train", "--k=10", "--lr=0.01", "--l2=0.02", "--epochs=30", "--quiet",
+                        trained_file, model});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  CliRun before = Hogmf({"eval", "--quiet", model, check_file});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  CliRun foldin = Hogmf({"foldin", "--l2=0.02", model, fold_file, folded});
+  ASSERT_EQ(foldin.exit_code, 0) << foldin.err;
+  EXPECT_THAT(foldin.err, HasSubstr("new and 0 known users"));
+  CliRun after = Hogmf({"eval", "--quiet", folded, check_file});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  double rmse_before = 0, rmse_after = 0;
+  ASSERT_EQ(std::sscanf(before.out.c_str(), "rmse %lf", &rmse_before), 1);
+  ASSERT_EQ(std::sscanf(after.out.c_str(), "rmse %lf", &rmse_after), 1);
+  EXPECT_THAT(before.out, Not(HasSubstr("unseen_pairs 0")));  // the mean before
+  EXPECT_THAT(after.out, HasSubstr("unseen_pairs 0"));
+  EXPECT_LT(rmse_after, 0.8 * rmse_before);
+  // Bad use: wrong arity, a missing model; nothing written.
+  EXPECT_EQ(Hogmf({"foldin", model, fold_file}).exit_code, 2);
+  const std::string none = dir_.File("none.model");
+  EXPECT_EQ(Hogmf({"foldin", dir_.File("missing.model"), fold_file, none}).exit_code, 2);
+  EXPECT_FALSE(Exists(none));
+  EXPECT_EQ(Hogmf({"foldin", "--l2=-1", model, fold_file, none}).exit_code, 2);
+  EXPECT_TRUE(StrayFiles().empty());
+}
+
 TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
   const std::string train_file = dir_.File("train.txt");
   const std::string test_file = dir_.File("test.txt");

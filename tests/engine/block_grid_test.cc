@@ -168,7 +168,7 @@ TEST(BlockGridTest, StopEndsTheHandOut) {
   StopState stop;
   grid.StartEpoch();
   EXPECT_GE(grid.Acquire(stop), 0);
-  stop.Raise(StopSignal::kTimeLimit);
+  stop.Raise(StopReason::kTimeLimit);
   EXPECT_EQ(grid.Acquire(stop), -1);
 }
 

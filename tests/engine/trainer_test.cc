@@ -170,7 +170,10 @@ TEST(TrainerTest, DecayScheduleLowersTheRatePerEpoch) {
 
 class RecordingObserver : public TrainObserver {
  public:
-  void OnEpoch(const EpochStats& stats) override { epochs.push_back(stats); }
+  ProgressAction OnEpoch(const EpochStats& stats) override {
+    epochs.push_back(stats);
+    return ProgressAction::kContinue;
+  }
   std::vector<EpochStats> epochs;
 };
 
@@ -482,6 +485,233 @@ TEST(TrainerTest, RatedItemsAreEachUsersDistinctItemsOnEveryOrderAndSchedule) {
   ASSERT_EQ(early->report.stop_reason, StopReason::kEarlyStop);
   ASSERT_LT(early->report.best_epoch, early->report.epochs);
   expect_rated(early->model, "early stop");
+}
+
+}  // namespace
+}  // namespace hogmf
+
+namespace hogmf {
+namespace {
+
+// Epoch by epoch through a session gives what Train gives, bit for bit.
+TEST(TrainerSessionTest, EpochByEpochIsTrain) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.threads = 1;
+  params.max_epochs = 4;
+  absl::StatusOr<TrainResult> whole = Train(data.train, params);
+  ASSERT_THAT(whole, IsOk());
+
+  absl::StatusOr<Trainer> trainer = Trainer::Create(data.train, params);
+  ASSERT_THAT(trainer, IsOk());
+  for (int epoch = 1; epoch <= 4; ++epoch) {
+    absl::StatusOr<EpochStats> stats = trainer->RunEpoch();
+    ASSERT_THAT(stats, IsOk());
+    EXPECT_EQ(stats->epoch, epoch);
+    EXPECT_TRUE(stats->complete);
+    EXPECT_EQ(stats->updates, data.train.size());
+    EXPECT_EQ(trainer->epoch(), epoch);
+    EXPECT_GE(stats->elapsed_seconds, stats->seconds);
+  }
+  EXPECT_FALSE(trainer->stop_reason().has_value());
+  // Evaluate speaks the ratings' own ids and matches the metrics' figure.
+  const EvalResult now = trainer->Evaluate(data.test);
+  EXPECT_DOUBLE_EQ(now.rmse, Evaluate(trainer->model(), data.test).rmse);
+  TrainResult result = trainer->Finish();
+  EXPECT_TRUE(SameBits(result.model.user_factors(), whole->model.user_factors()));
+  EXPECT_TRUE(SameBits(result.model.item_factors(), whole->model.item_factors()));
+  EXPECT_EQ(result.report.epochs, 4);
+  EXPECT_EQ(result.report.history.size(), 4u);
+  EXPECT_EQ(result.model.rated_items(), whole->model.rated_items());
+  EXPECT_THAT(trainer->RunEpoch(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+class StopAfter : public TrainObserver {
+ public:
+  explicit StopAfter(int epochs) : epochs_(epochs) {}
+  ProgressAction OnEpoch(const EpochStats& stats) override {
+    return stats.epoch >= epochs_ ? ProgressAction::kStop : ProgressAction::kContinue;
+  }
+
+ private:
+  int epochs_;
+};
+
+TEST(TrainerSessionTest, TheObserverStopsAtAnEpochEnd) {
+  StopAfter observer(3);
+  TrainOptions options;
+  options.observer = &observer;
+  absl::StatusOr<TrainResult> result = Train(SeedRatings(), SeedParams(1), options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->report.epochs, 3);
+  EXPECT_EQ(result->report.stop_reason, StopReason::kCallback);
+}
+
+// Stops from the monitor's thread at the first sample: the epoch ends early.
+class StopAtFirstSample : public TrainObserver {
+ public:
+  ProgressAction OnSample(const ProgressSample& sample) override {
+    ++samples;
+    return ProgressAction::kStop;
+  }
+  std::atomic<int> samples{0};
+};
+
+TEST(TrainerSessionTest, TheObserverStopsMidEpochFromASample) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.threads = 1;
+  params.max_epochs = 100000;
+  params.monitor_ms = 1;
+  StopAtFirstSample observer;
+  TrainOptions options;
+  options.observer = &observer;
+  absl::StatusOr<Trainer> trainer = Trainer::Create(data.train, params, options);
+  ASSERT_THAT(trainer, IsOk());
+  absl::StatusOr<StopReason> reason = trainer->Run();
+  ASSERT_THAT(reason, IsOk());
+  EXPECT_EQ(*reason, StopReason::kCallback);
+  EXPECT_EQ(observer.samples.load(), 1);
+  EXPECT_LT(trainer->epoch(), 100000);
+  EXPECT_FALSE(trainer->report().history.back().complete);
+  // The model stays usable: another epoch runs (and is stopped again).
+  ASSERT_THAT(trainer->RunEpoch(), IsOk());
+  EXPECT_EQ(trainer->stop_reason(), StopReason::kCallback);
+}
+
+// 5 epochs, then 5 more from the saved factors, land within 1% of 10 in one go.
+TEST(TrainerSessionTest, WarmStartContinuesLikeOneRun) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.threads = 1;
+  params.max_epochs = 10;
+  absl::StatusOr<TrainResult> straight = Train(data.train, params);
+  ASSERT_THAT(straight, IsOk());
+  params.max_epochs = 5;
+  absl::StatusOr<TrainResult> first = Train(data.train, params);
+  ASSERT_THAT(first, IsOk());
+  absl::StatusOr<Trainer> warm = Trainer::Continue(std::move(first->model), data.train, params);
+  ASSERT_THAT(warm, IsOk());
+  ASSERT_THAT(warm->Run(), IsOk());
+  TrainResult second = warm->Finish();
+  EXPECT_TRUE(second.report.warm_start);
+  EXPECT_EQ(second.report.new_users, 0u);
+  EXPECT_EQ(second.report.new_items, 0u);
+  EXPECT_EQ(second.report.epochs, 5);
+  // Warm epochs continue from a trained model: the first is already near the end.
+  EXPECT_LT(second.report.history.front().train_rmse, first->report.train_rmse);
+  EXPECT_NEAR(second.report.train_rmse, straight->report.train_rmse,
+              0.01 * straight->report.train_rmse);
+  EXPECT_NEAR(Evaluate(second.model, data.test).rmse, Evaluate(straight->model, data.test).rmse,
+              0.01 * Evaluate(straight->model, data.test).rmse);
+  EXPECT_EQ(second.model.rated_items(), straight->model.rated_items());
+}
+
+// Ratings of users and items the first model never saw: they get rows, train,
+// and predict better than the mean; the known rows carry on.
+TEST(TrainerSessionTest, WarmStartAddsNewUsersAndItems) {
+  LowRankSplit data = MakeLowRank(0.5);
+  const uint32_t old_users = data.train.num_users() * 3 / 4;
+  const uint32_t old_items = data.train.num_items() * 3 / 4;
+  std::vector<Rating> first_part;
+  for (const Rating& r : data.train.entries()) {
+    if (r.user < old_users && r.item < old_items) first_part.push_back(r);
+  }
+  TrainParams params = LowRankParams();
+  params.threads = 1;
+  params.max_epochs = 20;
+  absl::StatusOr<TrainResult> first = Train(
+      Ratings(first_part, IdMap::Identity(old_users), IdMap::Identity(old_items)), params);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->model.num_users(), old_users);
+
+  absl::StatusOr<Trainer> warm = Trainer::Continue(std::move(first->model), data.train, params);
+  ASSERT_THAT(warm, IsOk());
+  EXPECT_EQ(warm->report().new_users, data.train.num_users() - old_users);
+  EXPECT_EQ(warm->report().new_items, data.train.num_items() - old_items);
+  ASSERT_THAT(warm->Run(), IsOk());
+  TrainResult result = warm->Finish();
+  EXPECT_EQ(result.model.num_users(), data.train.num_users());
+  EXPECT_TRUE(result.model.users().is_identity());
+
+  // Held-out ratings of the new users and items only.
+  std::vector<Rating> new_pairs;
+  for (const Rating& r : data.test.entries()) {
+    if (r.user >= old_users || r.item >= old_items) new_pairs.push_back(r);
+  }
+  ASSERT_GT(new_pairs.size(), 1000u);
+  const EvalResult fitted = EvaluateAligned(result.model, new_pairs);
+  double mean_error = 0;
+  for (const Rating& r : new_pairs) {
+    mean_error += (r.value - result.model.mean()) * (r.value - result.model.mean());
+  }
+  const double mean_rmse = std::sqrt(mean_error / new_pairs.size());
+  EXPECT_EQ(fitted.unknown, 0u);
+  EXPECT_LT(fitted.rmse, 0.8 * mean_rmse) << "mean predicts " << mean_rmse;
+}
+
+TEST(TrainerSessionTest, WarmStartMergesStringIdsAndRatedItems) {
+  Ratings first;
+  first.Add(first.mutable_users().Intern("ann"), first.mutable_items().Intern("x"), 4);
+  first.Add(first.mutable_users().Intern("bob"), first.mutable_items().Intern("y"), 2);
+  first.Add(first.mutable_users().Intern("ann"), first.mutable_items().Intern("y"), 3);
+  TrainParams params;
+  params.k = 4;
+  params.threads = 1;
+  params.max_epochs = 5;
+  absl::StatusOr<TrainResult> trained = Train(first, params);
+  ASSERT_THAT(trained, IsOk());
+  const Model before = trained->model;
+
+  Ratings more;
+  more.Add(more.mutable_users().Intern("cat"), more.mutable_items().Intern("z"), 5);
+  more.Add(more.mutable_users().Intern("bob"), more.mutable_items().Intern("x"), 1);
+  absl::StatusOr<TrainResult> warm = [&]() -> absl::StatusOr<TrainResult> {
+    absl::StatusOr<Trainer> trainer = Trainer::Continue(trained->model, more, params);
+    if (!trainer.ok()) return trainer.status();
+    if (absl::Status run = trainer->Run().status(); !run.ok()) return run;
+    return trainer->Finish();
+  }();
+  ASSERT_THAT(warm, IsOk());
+  const Model& model = warm->model;
+  EXPECT_EQ(model.users().names(), (std::vector<std::string>{"ann", "bob", "cat"}));
+  EXPECT_EQ(model.items().names(), (std::vector<std::string>{"x", "y", "z"}));
+  // ann took no part in the second session: her row is as it was.
+  EXPECT_EQ(std::memcmp(model.user_factors().row(0), before.user_factors().row(0),
+                        sizeof(float) * 4), 0);
+  EXPECT_TRUE(model.user_seen(2));
+  EXPECT_TRUE(model.item_seen(2));
+  EXPECT_THAT(model.rated_items().Decode(0), ElementsAre(0, 1));
+  EXPECT_THAT(model.rated_items().Decode(1), ElementsAre(0, 1));  // y before, x now
+  EXPECT_THAT(model.rated_items().Decode(2), ElementsAre(2));
+  EXPECT_FLOAT_EQ(model.mean(), 3.0f);  // the mean of the second session's ratings
+}
+
+TEST(TrainerSessionTest, WarmStartRefusesAnotherK) {
+  absl::StatusOr<TrainResult> trained = Train(SeedRatings(), SeedParams(1));
+  ASSERT_THAT(trained, IsOk());
+  TrainParams params = SeedParams(1);
+  params.k = 3;
+  EXPECT_THAT(Trainer::Continue(trained->model, SeedRatings(), params),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k = 2")));
+  EXPECT_THAT(Trainer::Continue(Model(), SeedRatings(), SeedParams(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(TrainerSessionTest, ScheduleAutoIsBlockedFromAMillionRatings) {
+  EXPECT_EQ(TrainParams().schedule, Schedule::kAuto);
+  EXPECT_EQ(ResolveSchedule(Schedule::kAuto, kAutoBlockedMinRatings - 1), Schedule::kHogwild);
+  EXPECT_EQ(ResolveSchedule(Schedule::kAuto, kAutoBlockedMinRatings), Schedule::kBlocked);
+  EXPECT_EQ(ResolveSchedule(Schedule::kHogwild, kAutoBlockedMinRatings), Schedule::kHogwild);
+  absl::StatusOr<TrainResult> small = Train(SeedRatings(), SeedParams(1));
+  ASSERT_THAT(small, IsOk());
+  EXPECT_EQ(small->report.schedule, Schedule::kHogwild);
+  TrainParams params = SeedParams(1);
+  params.max_epochs = 1;
+  params.schedule = Schedule::kBlocked;
+  absl::StatusOr<TrainResult> blocked = Train(SeedRatings(), params);
+  ASSERT_THAT(blocked, IsOk());
+  EXPECT_EQ(blocked->report.schedule, Schedule::kBlocked);
 }
 
 }  // namespace

@@ -51,5 +51,6 @@ int RunEval(const std::vector<std::string>& args);
 int RunRecommend(const std::vector<std::string>& args);
 int RunConvert(const std::vector<std::string>& args);
 int RunGen(const std::vector<std::string>& args);
+int RunFoldIn(const std::vector<std::string>& args);
 
 }  // namespace hogmf::cli

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,21 +34,22 @@ class ProgressPrinter : public TrainObserver {
       : max_epochs_(max_epochs), total_updates_(static_cast<double>(max_epochs) * num_ratings),
         print_(print), live_(isatty(fileno(stderr)) != 0) {}
 
-  void OnEpoch(const EpochStats& s) override {
+  ProgressAction OnEpoch(const EpochStats& s) override {
     training_seconds_ += s.seconds;
     epochs_.push_back(s);
     epoch_seconds_.push_back(training_seconds_);
-    if (!print_) return;
+    if (!print_) return ProgressAction::kContinue;
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
     absl::FPrintF(stderr, "%sepoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
                   live_ ? "\r\033[K" : "", s.epoch, max_epochs_, s.loss, s.train_rmse, validation,
                   s.seconds, s.updates_per_second / 1e6);
+    return ProgressAction::kContinue;
   }
 
-  void OnSample(const ProgressSample& s) override {
+  ProgressAction OnSample(const ProgressSample& s) override {
     samples_.push_back(s);
-    if (!print_) return;
+    if (!print_) return ProgressAction::kContinue;
     const double rate = s.seconds > last_seconds_
                             ? (s.updates - last_updates_) / (s.seconds - last_seconds_)
                             : 0.0;
@@ -64,6 +66,7 @@ class ProgressPrinter : public TrainObserver {
       last_plain_ = s.seconds;
       absl::FPrintF(stderr, "%s\n", line);
     }
+    return ProgressAction::kContinue;
   }
 
   absl::Status WriteLog(const std::string& path) const {
@@ -120,11 +123,15 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n", std::string(StopReasonName(r.stop_reason)));
   absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
   absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
+  absl::StrAppendFormat(&json, "  \"schedule\": \"%s\",\n", std::string(ScheduleName(r.schedule)));
   absl::StrAppendFormat(&json, "  \"grid\": %d,\n", r.grid);
   absl::StrAppendFormat(&json, "  \"block_idle_seconds\": %s,\n", JsonNumber(r.block_idle_seconds));
   absl::StrAppendFormat(&json, "  \"order\": \"%s\",\n",
                         r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
   absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n", JsonNumber(r.rated_items_seconds));
+  absl::StrAppendFormat(&json, "  \"warm_start\": %s,\n", r.warm_start ? "true" : "false");
+  absl::StrAppendFormat(&json, "  \"new_users\": %d,\n", r.new_users);
+  absl::StrAppendFormat(&json, "  \"new_items\": %d,\n", r.new_items);
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n", static_cast<int64_t>(usage.ru_maxrss) * 1024);
@@ -133,6 +140,17 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   if (!writer.ok()) return writer.status();
   (*writer)->Write(json);
   return (*writer)->Commit();
+}
+
+// A session on `train`, fresh or continuing `initial`, run to its stop rules.
+absl::StatusOr<TrainResult> RunSession(Ratings train, std::optional<Model> initial,
+                                       const TrainParams& params, const TrainOptions& options) {
+  absl::StatusOr<Trainer> trainer =
+      initial.has_value() ? Trainer::Continue(std::move(*initial), std::move(train), params, options)
+                          : Trainer::Create(std::move(train), params, options);
+  if (!trainer.ok()) return trainer.status();
+  if (absl::Status run = trainer->Run().status(); !run.ok()) return run;
+  return trainer->Finish();
 }
 
 }  // namespace
@@ -144,14 +162,17 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string report_path;
   std::string schedule = "constant";
   std::string order = "auto";
-  std::string parallel_schedule = "hogwild";
+  std::string parallel_schedule = "auto";
+  std::string init_model_path;
   std::string log_path;
   bool quiet = false;
   bool keep_rated = true;
   FlagSet flags("hogmf train [flags] TRAIN [MODEL]",
                 "Fits R ~ P Q^T to the ratings in TRAIN by SGD on the squared error plus\n"
                 "l2/2 (|p|^2 + |q|^2) per observed rating, and saves the model to MODEL.\n"
-                "Step: p += lr (2 e q - l2 p), q += lr (2 e p - l2 q) (LIBMF's eta = 2 lr).");
+                "Step: p += lr (2 e q - l2 p), q += lr (2 e p - l2 q) (LIBMF's eta = 2 lr).\n"
+                "With --init-model, training continues that model: its users and items keep\n"
+                "their rows, new ones in TRAIN get fresh rows.");
   AddReadFlags(flags, &read_flags);
   flags.AddInt("k", &params.k, "latent factors");
   flags.AddFloat("lr", &params.learning_rate, "learning rate alpha");
@@ -166,8 +187,11 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.AddString("lr-schedule", &schedule, "learning-rate schedule: constant or decay");
   flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
   flags.AddString("schedule", &parallel_schedule,
-                  "how workers share the ratings: hogwild (chunks, no coordination) or blocked "
-                  "(a grid of user x item bands; concurrent blocks share no row)");
+                  "how workers share the ratings: auto (blocked from 2^20 ratings, else hogwild), "
+                  "hogwild (chunks, no coordination) or blocked (a grid of user x item bands; "
+                  "concurrent blocks share no row)");
+  flags.AddString("init-model", &init_model_path,
+                  "continue this model (warm start); --k defaults to the model's");
   flags.AddInt("grid", &params.grid, "blocked: bands per side; 0 = max(2 threads + 2, 8)");
   flags.AddString("order", &order,
                   "epoch order: auto (shuffle under 1M ratings, else user-chunks), shuffle (fresh "
@@ -205,6 +229,19 @@ int RunTrain(const std::vector<std::string>& args) {
   params.order = *parsed_order;
   if (absl::Status valid = params.Validate(); !valid.ok()) return Fail("train", valid);
 
+  std::optional<Model> initial;
+  if (!init_model_path.empty()) {
+    absl::StatusOr<Model> loaded = LoadModel(init_model_path);
+    if (!loaded.ok()) return Fail("train", loaded.status());
+    if (!flags.WasSet("k")) params.k = loaded->k();
+    if (params.k != loaded->k()) {
+      return Fail("train", absl::InvalidArgumentError(absl::StrCat(
+                               init_model_path, " has k = ", loaded->k(), "; --k=", params.k,
+                               " asks for another (leave --k out to continue it)")));
+    }
+    initial = std::move(*loaded);
+  }
+
   absl::StatusOr<ReadResult> train = ReadWithFlags(positional[0], read_flags, quiet);
   if (!train.ok()) return Fail("train", train.status());
   absl::StatusOr<ReadResult> validation;
@@ -218,7 +255,8 @@ int RunTrain(const std::vector<std::string>& args) {
   ProgressPrinter printer(params.max_epochs, train->ratings.size(), !quiet);  // before the move below
   if (!quiet || !log_path.empty()) options.observer = &printer;
 
-  absl::StatusOr<TrainResult> result = Train(std::move(train->ratings), params, options);
+  absl::StatusOr<TrainResult> result =
+      RunSession(std::move(train->ratings), std::move(initial), params, options);
   if (!log_path.empty()) {
     if (absl::Status logged = printer.WriteLog(log_path); !logged.ok()) return Fail("train", logged);
   }
@@ -230,8 +268,14 @@ int RunTrain(const std::vector<std::string>& args) {
                   "(%d threads, %s kernel, %s)\n",
                   report.epochs, std::string(StopReasonName(report.stop_reason)), report.updates,
                   report.seconds, report.updates_per_second / 1e6, report.threads, report.kernel,
-                  report.grid > 0 ? absl::StrCat("blocked ", report.grid, "x", report.grid)
-                                  : absl::StrCat(ToAbsl(OrderName(report.order)), " order"));
+                  report.grid > 0
+                      ? absl::StrCat("blocked schedule ", report.grid, "x", report.grid)
+                      : absl::StrCat("hogwild schedule, ", ToAbsl(OrderName(report.order)),
+                                     " order"));
+    if (report.warm_start) {
+      absl::FPrintF(stderr, "continued %s: %d new users, %d new items\n", init_model_path,
+                    report.new_users, report.new_items);
+    }
     if (report.best_epoch > 0 && report.stop_reason == StopReason::kEarlyStop) {
       absl::FPrintF(stderr, "kept the model of epoch %d (best validation RMSE %.4f)\n",
                     report.best_epoch, report.validation_rmse);

@@ -1,0 +1,140 @@
+// Model setup: fresh models and warm starts.
+#include "engine/model_setup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "util/random.h"
+
+namespace hogmf::engine {
+namespace {
+
+using internal::Rng;
+
+// Uniform [0, scale) in every real coordinate of rows [first, rows()); the
+// padding stays zero.
+void DrawRows(FactorMatrix& factors, uint32_t first, float scale, Rng& rng) {
+  for (uint32_t row = first; row < factors.rows(); ++row) {
+    float* values = factors.row(row);
+    for (int d = 0; d < factors.k(); ++d) values[d] = scale * rng.UniformFloat();
+  }
+}
+
+// Marks the rows `entries` name as seen and returns the entries' mean.
+double MarkSeen(std::span<const Rating> entries, Model& model) {
+  double sum = 0.0;
+  for (const Rating& r : entries) {
+    sum += r.value;
+    model.set_user_seen(r.user, true);
+    model.set_item_seen(r.item, true);
+  }
+  return entries.empty() ? 0.0 : sum / static_cast<double>(entries.size());
+}
+
+// Copies the first rows of `from` into `to` (same k, to has at least as many rows).
+void CopyRows(const FactorMatrix& from, FactorMatrix& to) {
+  std::copy(from.data(), from.data() + from.rows() * from.stride(), to.data());
+}
+
+}  // namespace
+
+float InitScale(const TrainParams& params, double mean) {
+  if (params.init_scale > 0) return params.init_scale;
+  const double level = std::max(std::abs(mean), 0.1);
+  return static_cast<float>(2.0 * std::sqrt(level / params.k));
+}
+
+Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
+               const TrainParams& params) {
+  Model model(params.k, std::move(users), std::move(items));
+  const double mean = MarkSeen(entries, model);
+  model.set_mean(static_cast<float>(mean));
+  Rng rng(params.seed, /*stream=*/1);
+  const float scale = InitScale(params, mean);
+  DrawRows(model.user_factors(), 0, scale, rng);
+  DrawRows(model.item_factors(), 0, scale, rng);
+  return model;
+}
+
+std::vector<uint32_t> MergeIds(IdMap& into, const IdMap& from) {
+  std::vector<uint32_t> remap(from.size());
+  if (into.is_identity() && from.is_identity()) {
+    if (from.size() > into.size()) into.GrowTo(from.size());
+    for (uint32_t i = 0; i < from.size(); ++i) remap[i] = i;
+    return remap;
+  }
+  if (into.is_identity()) {
+    std::vector<std::string> names(into.size());
+    for (uint32_t i = 0; i < into.size(); ++i) names[i] = into.Name(i);
+    // Decimal names of distinct indices are distinct.
+    into = *IdMap::FromNames(std::move(names));
+  }
+  for (uint32_t i = 0; i < from.size(); ++i) remap[i] = into.Intern(from.Name(i));
+  return remap;
+}
+
+absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entries,
+                                        const IdMap& users, const IdMap& items,
+                                        const TrainParams& params) {
+  if (initial.k() != params.k) {
+    return absl::InvalidArgumentError(absl::StrCat("the initial model has k = ", initial.k(),
+                                                   "; training asks for k = ", params.k));
+  }
+  if (initial.num_users() == 0 || initial.num_items() == 0) {
+    return absl::InvalidArgumentError("the initial model has no users or no items");
+  }
+  IdMap merged_users = initial.users();
+  IdMap merged_items = initial.items();
+  const std::vector<uint32_t> user_index = MergeIds(merged_users, users);
+  const std::vector<uint32_t> item_index = MergeIds(merged_items, items);
+  for (Rating& r : entries) {
+    r.user = user_index[r.user];
+    r.item = item_index[r.item];
+  }
+
+  WarmStart warm;
+  const uint32_t old_users = initial.num_users();
+  const uint32_t old_items = initial.num_items();
+  warm.new_users = merged_users.size() - old_users;
+  warm.new_items = merged_items.size() - old_items;
+  warm.had_rated_items = initial.has_rated_items();
+  if (warm.had_rated_items) warm.initial_rated = initial.rated_items();
+
+  Model model(params.k, std::move(merged_users), std::move(merged_items));
+  CopyRows(initial.user_factors(), model.user_factors());
+  CopyRows(initial.item_factors(), model.item_factors());
+  for (uint32_t u = 0; u < old_users; ++u) model.set_user_seen(u, initial.user_seen(u));
+  for (uint32_t i = 0; i < old_items; ++i) model.set_item_seen(i, initial.item_seen(i));
+  initial = Model();  // the old factors are copied: free them before training
+  const double mean = MarkSeen(entries, model);
+  model.set_mean(static_cast<float>(mean));
+  Rng rng(params.seed, /*stream=*/1);
+  const float scale = InitScale(params, mean);
+  DrawRows(model.user_factors(), old_users, scale, rng);
+  DrawRows(model.item_factors(), old_items, scale, rng);
+  warm.model = std::move(model);
+  return warm;
+}
+
+RatedItems MergeRatedItems(const RatedItems& a, const RatedItems& b, uint32_t num_users) {
+  RatedItems merged;
+  merged.Reserve(num_users, 0);
+  std::vector<uint32_t> from_a;
+  std::vector<uint32_t> from_b;
+  std::vector<uint32_t> both;
+  for (uint32_t u = 0; u < num_users; ++u) {
+    a.Decode(u, &from_a);
+    b.Decode(u, &from_b);
+    both.clear();
+    std::set_union(from_a.begin(), from_a.end(), from_b.begin(), from_b.end(),
+                   std::back_inserter(both));
+    merged.AppendUser(both);
+  }
+  return merged;
+}
+
+}  // namespace hogmf::engine

@@ -1,0 +1,57 @@
+// Model setup: the model a training session starts from — fresh factors for
+// the ids of the training data, or a warm start that extends an initial model
+// with the users and items of new ratings.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hogmf/model.h"
+#include "hogmf/params.h"
+#include "hogmf/rated_items.h"
+#include "hogmf/ratings.h"
+
+namespace hogmf::engine {
+
+// Initial factors are uniform in [0, scale): params.init_scale, or
+// 2 sqrt(|mean| / k) (at least 0.1 for the level) so that p.q starts near the mean.
+float InitScale(const TrainParams& params, double mean);
+
+// A model for the rows of `users` x `items`: the rows `entries` name are
+// marked seen, the mean is theirs, and every factor is drawn uniform in
+// [0, InitScale) from params.seed, all of P's rows first, then Q's.
+Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
+               const TrainParams& params);
+
+// Adds the ids of `from` that `into` lacks, in `from`'s index order, and
+// returns for each index of `from` its index in `into`. Two identity maps
+// stay one (grown to cover both); otherwise `into` becomes or stays a string
+// map whose existing ids keep their indices.
+std::vector<uint32_t> MergeIds(IdMap& into, const IdMap& from);
+
+struct WarmStart {
+  Model model;
+  RatedItems initial_rated;  // the initial model's index (empty when it had none)
+  bool had_rated_items = false;
+  uint32_t new_users = 0;
+  uint32_t new_items = 0;
+};
+
+// Extends `initial` with the ids of `users` and `items` (the maps `entries`
+// index) and rewrites `entries` into the merged index space. Known rows keep
+// their factors; new rows are drawn as NewModel draws them (new P rows first,
+// then new Q rows). Seen flags: the initial model's, plus every row `entries`
+// names. The mean becomes the mean of `entries`. kInvalidArgument when k
+// differs from params.k or the model has no rows.
+absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entries,
+                                        const IdMap& users, const IdMap& items,
+                                        const TrainParams& params);
+
+// The union of two users' rated-items indexes (user u of `a` is user u of
+// `b`); users beyond one index's size have only the other's items. The
+// result covers num_users users.
+RatedItems MergeRatedItems(const RatedItems& a, const RatedItems& b, uint32_t num_users);
+
+}  // namespace hogmf::engine

@@ -35,7 +35,7 @@ void RecordingChunk(const kernels::SgdArgs&, const Rating* ratings, const uint32
   }
   g_record->calls.fetch_add(1, std::memory_order_relaxed);
   if (g_record->stop_after_first_call != nullptr) {
-    g_record->stop_after_first_call->Raise(StopSignal::kCancelled);
+    g_record->stop_after_first_call->Raise(StopReason::kCancelled);
   }
 }
 
@@ -114,7 +114,7 @@ TEST_F(WorkerPoolTest, AStopSignalEndsTheEpochAndEveryHandedOutChunkRuns) {
     Shuffler shuffler(ratings, RatingOrder::kChunks, 64, /*seed=*/5);
     shuffler.StartEpoch();
     StopState stopped;
-    stopped.Raise(StopSignal::kTimeLimit);
+    stopped.Raise(StopReason::kTimeLimit);
     std::atomic<uint64_t> updates{0};
     EXPECT_EQ(pool.RunEpoch(shuffler, kernel_, args_, stopped, updates), 0u);
     EXPECT_EQ(record_->calls.load(), 0u);
@@ -129,7 +129,7 @@ TEST_F(WorkerPoolTest, AStopSignalEndsTheEpochAndEveryHandedOutChunkRuns) {
     EXPECT_LE(handed_out, static_cast<uint64_t>(64 * (1 + 4 * threads))) << threads;
     EXPECT_EQ(updates.load(), handed_out);
     EXPECT_EQ(Visited(), handed_out);
-    EXPECT_EQ(stop.signal(), StopSignal::kCancelled);
+    EXPECT_EQ(stop.reason(), StopReason::kCancelled);
   }
 }
 
@@ -155,7 +155,7 @@ TEST_F(WorkerPoolTest, ABlockedEpochRunsEveryBlockOnce) {
     // A raised stop signal: no block runs.
     Reset(kRatings);
     grid->StartEpoch();
-    stop.Raise(StopSignal::kCancelled);
+    stop.Raise(StopReason::kCancelled);
     EXPECT_EQ(pool.RunBlockedEpoch(*grid, kernel_, args_, stop, updates).ratings, 0u);
     EXPECT_EQ(record_->calls.load(), 0u);
   }

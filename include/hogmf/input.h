@@ -33,6 +33,8 @@ enum class Format {
 
 // "auto", "libmf", "movielens-tsv", "movielens-dat", "csv", "tsv", "dense", "binary".
 std::string_view FormatName(Format format);
+// The format named `name` (one of FormatName's names). kInvalidArgument for
+// any other name; the message lists the valid ones.
 absl::StatusOr<Format> ParseFormat(std::string_view name);
 
 struct ReadOptions {
@@ -53,19 +55,42 @@ struct ReadResult {
   Format format = Format::kAuto;
 };
 
-// Reads a ratings file. Fails with kNotFound for a missing file and
-// kInvalidArgument (file, line or offset, what was expected) for bad content,
-// including an empty file, NaN/Inf ratings and negative or overflowing indices.
+// Reads a ratings file. Errors:
+//   kNotFound         `path` does not exist.
+//   kInvalidArgument  `path` cannot be opened (no permission, ...) or is a
+//                     directory; or its content is bad (the message names the
+//                     file, the line or byte offset and what was expected): an
+//                     empty or all-blank file, a line the format cannot parse,
+//                     NaN/Inf ratings, negative or overflowing indices, a csv/tsv
+//                     column option the header lacks, a binary file that is
+//                     truncated, corrupt (checksums) or of another version, a
+//                     binary file read with a text `options.format` or a text
+//                     file with kBinary; with kAuto, a file whose first line is
+//                     comma-separated numbers (a csv without a header row).
+//   kInternal         the operating system fails to stat or map the file.
 absl::StatusOr<ReadResult> ReadRatings(const std::string& path, const ReadOptions& options = {});
 
-// Guesses the format of a file from its magic header or first lines.
+// Guesses the format of a file from its magic header or first non-blank line.
+// Errors: kNotFound for a missing file; kInvalidArgument for a file that
+// cannot be opened, a directory, an empty or all-blank file, or a first line
+// of comma-separated numbers (a csv without a header row); kInternal when the
+// file cannot be stat'ed or mapped.
 absl::StatusOr<Format> DetectFormat(const std::string& path);
 
 // Writes hogmf's binary ratings format (atomically: temporary file, then rename).
+// Errors:
+//   kInvalidArgument  an entry indexes outside the id maps or has a non-finite
+//                     value (nothing is written); or the temporary file cannot
+//                     be created in the target's folder (missing folder, no
+//                     permission).
+//   kInternal         writing, syncing or renaming the file fails (a full disk).
 absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path);
 
 // Writes LIBMF text: one "user item value" line per entry, dense 0-based
 // indices (atomically). Values are written so that they read back exactly.
+// Errors: kInvalidArgument for a non-finite value (nothing is written) or a
+// temporary file that cannot be created; kInternal when writing, syncing or
+// renaming fails.
 absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path);
 
 }  // namespace hogmf

@@ -18,17 +18,44 @@ namespace hogmf {
 
 enum class ModelFormat { kHogmf, kLibmf };
 
-// Saves in hogmf's binary format.
+// Saves in hogmf's binary format. Errors:
+//   kInvalidArgument  the model cannot be saved (k = 0, k above 2^20, more
+//                     than 2^32 - 2 users or items, rated items that are not
+//                     item indices of the model); or the temporary file
+//                     cannot be created in the target's folder (missing
+//                     folder, no permission).
+//   kInternal         writing, syncing or renaming the file fails (a full
+//                     disk), or fewer bytes were written than the header says.
 absl::Status SaveModel(const Model& model, const std::string& path);
 
-// Loads a model in either format (sniffed). A corrupt, truncated or foreign
-// file is kInvalidArgument naming the file and what is wrong.
+// Loads a model in either format (sniffed); `*format`, when given, says which.
+// Errors:
+//   kNotFound         `path` does not exist.
+//   kInvalidArgument  `path` cannot be opened or is a directory; or the file
+//                     is empty, neither format, or a corrupt, truncated or
+//                     unsupported-version hogmf model (checksums, sizes and
+//                     every section are checked), or a LIBMF model that
+//                     ImportLibmfModel refuses. The message names the file and
+//                     what is wrong.
+//   kInternal         the operating system fails to stat or map the file.
 absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format = nullptr);
 
 // LIBMF's text model: header lines f, m, n, k, b, then "p<i> T v..." rows
 // ("F" rows for rows that were not trained) and "q<j> ..." rows. Indices are
 // the model's dense indices. b is the training mean.
+//
+// Export errors: kInvalidArgument when LIBMF could not read the model (k = 0,
+// more than 2^31 - 1 users or items, a non-finite mean or a non-finite factor
+// in a trained row) or the temporary file cannot be created; kInternal when
+// writing, syncing or renaming fails.
 absl::Status ExportLibmfModel(const Model& model, const std::string& path);
+// Import errors: kNotFound for a missing file; kInvalidArgument for a file
+// that cannot be opened, a directory, an empty file, or content that is not a
+// LIBMF real-valued model (the message names the line: a missing or malformed
+// header, a loss function other than the real-valued f 0, 1, 2, 10, 11, 12,
+// sizes out of range or more rows than the file can hold, a missing, misnamed
+// or short row, a non-finite value, text after the last row); kInternal when
+// the file cannot be stat'ed or mapped.
 absl::StatusOr<Model> ImportLibmfModel(const std::string& path);
 
 }  // namespace hogmf

@@ -27,7 +27,9 @@ enum class LearningRateSchedule {
   kDecay,     // lr / (1 + lr_decay * epoch), epoch counted from 0
 };
 
+// "constant", "decay".
 std::string_view ScheduleName(LearningRateSchedule schedule);
+// The schedule named `name`; kInvalidArgument for any other name.
 absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name);
 
 // The order in which an epoch visits the ratings (docs/design.md compares them).
@@ -47,7 +49,9 @@ inline constexpr uint64_t kAutoOrderMinRatings = uint64_t{1} << 20;
 // The order that `order` stands for on `num_ratings` training ratings.
 RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings);
 
+// "auto", "shuffle", "chunks", "user-chunks".
 std::string_view OrderName(RatingOrder order);
+// The order named `name`; kInvalidArgument for any other name.
 absl::StatusOr<RatingOrder> ParseOrder(std::string_view name);
 
 // How the workers share the ratings.
@@ -66,7 +70,9 @@ inline constexpr uint64_t kAutoBlockedMinRatings = uint64_t{1} << 20;
 // The schedule that `schedule` stands for on `num_ratings` training ratings.
 Schedule ResolveSchedule(Schedule schedule, uint64_t num_ratings);
 
+// "auto", "hogwild", "blocked".
 std::string_view ScheduleName(Schedule schedule);
+// The schedule named `name`; kInvalidArgument for any other name.
 absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name);
 
 struct TrainParams {
@@ -119,7 +125,12 @@ struct TrainParams {
   /// return the best model; 0 disables. >= 0; needs a validation set.
   int early_stop = 0;
 
-  // OK, or kInvalidArgument naming the first bad field and its allowed range.
+  // OK, or kInvalidArgument (the only error) for the first field, in the
+  // order declared above, that is outside the range its comment gives (a NaN
+  // or infinite value included), or for a grid below threads + 1 when both
+  // are set; the message names the field and the allowed range. What depends on more than these fields is checked when
+  // training starts, not here: `isa` naming a kernel this CPU runs, and a
+  // validation set for early_stop and stop_validation_rmse.
   absl::Status Validate() const;
 };
 

@@ -20,19 +20,19 @@
 
 namespace hogmf {
 
+namespace internal {
+class RatedItemsInternal;  // src/model/rated_items_internal.h
+}  // namespace internal
+
 class RatedItems {
  public:
   // No users.
   RatedItems() = default;
 
   // Indexes the items of users 0 .. num_users - 1 (every r.user < num_users;
-  // the values are ignored and repeated items count once).
+  // the values are ignored and repeated items count once). Runs on the TBB
+  // threads of the calling arena.
   static RatedItems Build(std::span<const Rating> ratings, uint32_t num_users);
-  // The same without a copy: the ratings' memory serves as the build's scratch
-  // space, so that it needs no memory per rating beyond the index itself. The
-  // ratings hold unspecified values afterwards. Both run on the TBB threads of
-  // the calling arena.
-  static RatedItems BuildConsuming(std::span<Rating> ratings, uint32_t num_users);
 
   // Appends one more user (index num_users()) with `items`, which must be
   // sorted and distinct. Reserve makes room for `users` users in `bytes`
@@ -62,6 +62,8 @@ class RatedItems {
   friend bool operator==(const RatedItems&, const RatedItems&) = default;
 
  private:
+  friend class internal::RatedItemsInternal;
+
   std::vector<size_t> offsets_;  // num_users() + 1 byte offsets into bytes_, or empty
   std::vector<uint8_t> bytes_;   // each user's varint differences, back to back
   uint64_t num_entries_ = 0;

@@ -21,9 +21,11 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-
 namespace hogmf {
+
+namespace internal {
+class RatingsInternal;  // src/ratings/ratings_internal.h
+}  // namespace internal
 
 // An index that names no row: a user or item the model has never seen.
 inline constexpr uint32_t kUnknownIndex = 0xFFFFFFFFu;
@@ -45,7 +47,13 @@ static_assert(sizeof(Rating) == 12, "Rating must stay 12 bytes");
 class IdMap {
  public:
   // An empty string map.
-  IdMap() = default;
+  IdMap();
+  // Copies are independent; a moved-from map is an empty string map.
+  IdMap(const IdMap& other);
+  IdMap& operator=(const IdMap& other);
+  IdMap(IdMap&& other) noexcept;
+  IdMap& operator=(IdMap&& other) noexcept;
+  ~IdMap();
   // An identity map over [0, size).
   static IdMap Identity(uint32_t size);
 
@@ -68,10 +76,14 @@ class IdMap {
   static std::optional<IdMap> FromNames(std::vector<std::string> names);
 
  private:
+  // The hash index of a string map, defined in src/ratings/ratings.cc. Null
+  // in identity mode and until the first id is added.
+  struct Index;
+
   bool identity_ = false;
   uint32_t size_ = 0;
   std::vector<std::string> names_;
-  absl::flat_hash_map<std::string, uint32_t> index_;
+  std::unique_ptr<Index> index_;
 };
 
 class Ratings {
@@ -81,11 +93,8 @@ class Ratings {
   // Owned entries with the given maps. Every entry must index inside the maps.
   Ratings(std::vector<Rating> entries, IdMap users, IdMap items);
   // Entries that live in memory owned by `keep_alive` (for example a mapping).
-  // `file_backed`: the memory is a read-only private mapping of a file, whose
-  // pages may be dropped and read again from the file; ReleaseEntries then
-  // frees them as it copies, so the copy does not double the peak memory.
   static Ratings View(std::span<const Rating> entries, std::shared_ptr<const void> keep_alive,
-                      IdMap users, IdMap items, bool file_backed = false);
+                      IdMap users, IdMap items);
 
   Ratings(Ratings&&) noexcept = default;
   Ratings& operator=(Ratings&&) noexcept = default;
@@ -117,6 +126,8 @@ class Ratings {
   std::vector<Rating> ReleaseEntries();
 
  private:
+  friend class internal::RatingsInternal;
+
   void SyncView() { view_ = std::span<const Rating>(owned_.data(), owned_.size()); }
 
   std::vector<Rating> owned_;

@@ -30,6 +30,8 @@ enum class Shape {
 
 // "ml100k", "ml10m", "netflix", "lowrank".
 std::string_view ShapeName(Shape shape);
+// The shape named `name` (one of ShapeName's names); kInvalidArgument for any
+// other name.
 absl::StatusOr<Shape> ParseShape(std::string_view name);
 
 struct SyntheticSpec {
@@ -55,7 +57,11 @@ struct SyntheticSpec {
 // Generates the ratings with identity id maps (indices are the ids).
 // Pairs are distinct; entries are grouped by user in increasing index, items in
 // random order within a user. The same spec gives the same ratings on any
-// platform and thread count. Fails with kInvalidArgument on an impossible spec.
+// platform and thread count. The only error is kInvalidArgument, for a spec
+// that is invalid or impossible: a `shape` outside the enum, `rank` outside
+// [1, 1024], a negative or non-finite `noise`, more ratings than half of
+// users x items; for kLowRank also fewer than rank + 2 users or items, or
+// fewer ratings than (rank + 2) x max(users, items).
 absl::StatusOr<Ratings> Generate(const SyntheticSpec& spec);
 
 // Splits `data` at random into (train, test): each entry goes to test with

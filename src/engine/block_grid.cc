@@ -15,9 +15,8 @@ namespace {
 // Band of each row: the rows in id order cut into `bands` runs of about equal
 // rating counts (a row goes to the band its middle rating falls in). A band's
 // rows are then one contiguous range of P (or Q), so a block streams through
-// few pages in address order: on 25M Netflix-shaped ratings at k = 128 this
-// took two threads from 45.7 to 56.5 M updates/s against bands of rows drawn
-// at random (docs/scaling.md).
+// few pages in address order, where bands of rows drawn at random would
+// scatter it over all of P and Q (measured: docs/scaling.md).
 std::vector<uint32_t> ContiguousBands(std::span<const Rating> ratings, bool by_user, uint32_t rows,
                                       int bands) {
   std::vector<uint64_t> count(rows, 0);

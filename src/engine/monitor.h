@@ -55,8 +55,8 @@ struct MonitorConfig {
   float l2 = 0;
   uint64_t num_ratings = 0;   // the loss estimate is scaled to the full set
   // The kernel's dot product for the estimate; nullptr: the scalar reference.
-  // With the SIMD one the monitor's thread stays a small share of a core (at
-  // k = 128 the scalar estimate of 100,000 ratings took a third of one).
+  // With the SIMD one the monitor's thread stays a small share of a core
+  // (docs/performance.md, Engine overhead).
   kernels::DotFn dot = nullptr;
 };
 

@@ -23,6 +23,7 @@
 #include "engine/stop_rules.h"
 #include "engine/workers.h"
 #include "kernels/kernel_registry.h"
+#include "model/rated_items_internal.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 
@@ -320,7 +321,8 @@ TrainResult Trainer::Session::Finish() {
     grid.reset();
     const Clock::time_point rated_start = Clock::now();
     RatedItems rated = pool->Execute([&] {
-      return RatedItems::BuildConsuming(std::span<Rating>(working), model.num_users());
+      return internal::RatedItemsInternal::BuildConsuming(std::span<Rating>(working),
+                                                          model.num_users());
     });
     if (warm.has_value() && warm->had_rated_items) {
       rated = engine::MergeRatedItems(warm->initial_rated, rated, model.num_users());

@@ -46,9 +46,8 @@ std::vector<HighwayKernel> CompiledHighwayKernels();
 // Tuned with bench/kernel_bench.cc.
 inline constexpr size_t kHighwayPrefetchDistance = 8;
 // How many ratings ahead squared_error prefetches P and Q rows. It does less
-// work per rating than a step, so it looks further ahead: on 25M ratings in a
-// random order, of 8, 12 and 16, 12 was within 6% of the best at each of
-// k = 32, 64 and 128, while 8 (at k = 32) and 16 (at k = 64) lost over 10%.
+// work per rating than a step, so it looks further ahead (the distance sweep:
+// docs/performance.md, Kernels).
 inline constexpr size_t kHighwayErrorPrefetchDistance = 12;
 
 }  // namespace hogmf::kernels

@@ -18,8 +18,8 @@ namespace {
 
 // Factor matrices at least this large live in 2 MiB-aligned memory and ask the
 // kernel for transparent huge pages: SGD touches their rows at random, and
-// with 4 KiB pages nearly every row access also misses the TLB (the kernel
-// benchmark measured 5-26% more updates/s on a Netflix-shaped set).
+// with 4 KiB pages nearly every row access also misses the TLB
+// (docs/performance.md, Kernels).
 constexpr size_t kHugePageBytes = size_t{2} << 20;
 
 }  // namespace

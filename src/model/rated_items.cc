@@ -1,7 +1,8 @@
 // RatedItems: building the varint index in the memory of the ratings it
 // indexes, appending users one by one (model loading), and decoding.
 //
-// BuildConsuming needs no memory per rating beyond the index: it reuses the
+// The engine's build (internal::RatedItemsInternal::BuildConsuming, which
+// Build runs on a copy) needs no memory per rating beyond the index: it reuses the
 // ratings' 12 bytes each (n ratings, bytes [0, 12n)) as scratch space.
 //   1. Compact each rating to a (user, item) pair in place: the pairs fill
 //      bytes [0, 8n), and [8n, 12n) is free.
@@ -31,6 +32,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "model/rated_items_internal.h"
 #include "util/check.h"
 #include "util/file.h"
 #include "util/parallel.h"
@@ -440,10 +442,11 @@ class ScratchBuild {
 
 RatedItems RatedItems::Build(std::span<const Rating> ratings, uint32_t num_users) {
   std::vector<Rating> copy(ratings.begin(), ratings.end());
-  return BuildConsuming(copy, num_users);
+  return internal::RatedItemsInternal::BuildConsuming(copy, num_users);
 }
 
-RatedItems RatedItems::BuildConsuming(std::span<Rating> ratings, uint32_t num_users) {
+RatedItems internal::RatedItemsInternal::BuildConsuming(std::span<Rating> ratings,
+                                                        uint32_t num_users) {
   RatedItems index;
   if (num_users == 0) {
     HOGMF_CHECK(ratings.empty());

@@ -27,9 +27,8 @@ namespace arrange_internal {
 
 // How far ahead of a bucket's next free slot a distribution pass prefetches
 // (for writing): each bucket's slots are a stream that no hardware
-// prefetcher follows among hundreds. At 16 ratings (three cache lines),
-// grouping 25M ratings by user took 0.96-1.20 s against 1.49-1.89 s without
-// (engine_bench Arrange/2, docs/performance.md); 8 and 32 were no better.
+// prefetcher follows among hundreds. 16 ratings are three cache lines
+// (measured with engine_bench Arrange/2: docs/performance.md).
 inline constexpr size_t kPrefetchAhead = 16;
 
 // One in-place distribution pass (American flag sort): `bounds` holds the
@@ -132,9 +131,7 @@ void InterleaveRuns(std::span<Rating> ratings, size_t ways, std::vector<Rating>&
 void InterleaveRunsInto(std::span<const Rating> runs, size_t ways, std::span<Rating> out);
 
 // The ways the shuffler's user-chunks and the block grid's blocks are
-// interleaved. 4 ways took one thread from 41 to 76 M updates/s at k = 32 on
-// 25M Netflix-shaped ratings in user-chunks order (docs/performance.md), with
-// the same RMSE per epoch.
+// interleaved (measured: docs/performance.md, The interleaved user order).
 inline constexpr size_t kInterleaveWays = 4;
 
 }  // namespace hogmf

@@ -5,11 +5,50 @@
 #include <charconv>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "ratings/ratings_internal.h"
 #include "util/absl_compat.h"
 #include "util/check.h"
 #include "util/file.h"
 
 namespace hogmf {
+
+struct IdMap::Index {
+  absl::flat_hash_map<std::string, uint32_t> map;
+};
+
+IdMap::IdMap() = default;
+IdMap::~IdMap() = default;
+
+IdMap::IdMap(const IdMap& other)
+    : identity_(other.identity_),
+      size_(other.size_),
+      names_(other.names_),
+      index_(other.index_ != nullptr ? std::make_unique<Index>(*other.index_) : nullptr) {}
+
+IdMap& IdMap::operator=(const IdMap& other) {
+  if (this != &other) *this = IdMap(other);
+  return *this;
+}
+
+IdMap::IdMap(IdMap&& other) noexcept
+    : identity_(std::exchange(other.identity_, false)),
+      size_(std::exchange(other.size_, 0)),
+      names_(std::move(other.names_)),
+      index_(std::move(other.index_)) {
+  other.names_.clear();
+}
+
+IdMap& IdMap::operator=(IdMap&& other) noexcept {
+  if (this != &other) {
+    identity_ = std::exchange(other.identity_, false);
+    size_ = std::exchange(other.size_, 0);
+    names_ = std::move(other.names_);
+    other.names_.clear();
+    index_ = std::move(other.index_);
+  }
+  return *this;
+}
 
 IdMap IdMap::Identity(uint32_t size) {
   IdMap map;
@@ -20,7 +59,8 @@ IdMap IdMap::Identity(uint32_t size) {
 
 uint32_t IdMap::Intern(std::string_view id) {
   HOGMF_CHECK(!identity_);
-  auto [it, inserted] = index_.try_emplace(internal::ToAbsl(id), size_);
+  if (index_ == nullptr) index_ = std::make_unique<Index>();
+  auto [it, inserted] = index_->map.try_emplace(internal::ToAbsl(id), size_);
   if (inserted) {
     names_.emplace_back(id);
     ++size_;
@@ -41,8 +81,9 @@ std::optional<uint32_t> IdMap::Find(std::string_view id) const {
     if (ec != std::errc() || ptr != end || id.empty() || value >= size_) return std::nullopt;
     return static_cast<uint32_t>(value);
   }
-  auto it = index_.find(internal::ToAbsl(id));
-  if (it == index_.end()) return std::nullopt;
+  if (index_ == nullptr) return std::nullopt;
+  auto it = index_->map.find(internal::ToAbsl(id));
+  if (it == index_->map.end()) return std::nullopt;
   return it->second;
 }
 
@@ -54,9 +95,10 @@ std::string IdMap::Name(uint32_t index) const {
 
 std::optional<IdMap> IdMap::FromNames(std::vector<std::string> names) {
   IdMap map;
-  map.index_.reserve(names.size());
+  map.index_ = std::make_unique<Index>();
+  map.index_->map.reserve(names.size());
   for (uint32_t i = 0; i < names.size(); ++i) {
-    if (!map.index_.try_emplace(names[i], i).second) return std::nullopt;
+    if (!map.index_->map.try_emplace(names[i], i).second) return std::nullopt;
   }
   map.size_ = static_cast<uint32_t>(names.size());
   map.names_ = std::move(names);
@@ -69,15 +111,27 @@ Ratings::Ratings(std::vector<Rating> entries, IdMap users, IdMap items)
 }
 
 Ratings Ratings::View(std::span<const Rating> entries, std::shared_ptr<const void> keep_alive,
-                      IdMap users, IdMap items, bool file_backed) {
+                      IdMap users, IdMap items) {
   Ratings ratings;
   ratings.keep_alive_ = std::move(keep_alive);
-  ratings.file_backed_ = file_backed;
   ratings.view_ = entries;
   ratings.users_ = std::move(users);
   ratings.items_ = std::move(items);
   return ratings;
 }
+
+namespace internal {
+
+Ratings RatingsInternal::FileBackedView(std::span<const Rating> entries,
+                                        std::shared_ptr<const void> keep_alive, IdMap users,
+                                        IdMap items) {
+  Ratings ratings =
+      Ratings::View(entries, std::move(keep_alive), std::move(users), std::move(items));
+  ratings.file_backed_ = true;
+  return ratings;
+}
+
+}  // namespace internal
 
 void Ratings::Add(uint32_t user, uint32_t item, float value) {
   HOGMF_CHECK(owns_entries());

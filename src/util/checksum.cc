@@ -1,5 +1,5 @@
 // Checksum64: four independent multiply-rotate lanes over 32-byte blocks,
-// folded together at the end, so it runs at several GB/s.
+// folded together at the end, so the lanes' multiplies overlap.
 #include "util/checksum.h"
 
 #include <cstring>

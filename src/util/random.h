@@ -64,9 +64,9 @@ class Rng {
 // A uniformly random permutation: for i = n, n - 1, ..., 2, values[i - 1]
 // swaps with values[rng.Below(i)]. On arrays far larger than the caches it
 // runs at memory speed: the swaps are independent, so the processor overlaps
-// their cache misses (a scatter into buckets first, tried, was 2.5x slower on
-// 25M ratings). The random targets are drawn kShuffleAhead swaps early, in the
-// same order, and prefetched, so the permutation is the same as without.
+// their cache misses (a bucketed shuffle was tried and dropped:
+// docs/performance.md). The random targets are drawn kShuffleAhead swaps early,
+// in the same order, and prefetched, so the permutation is the same as without.
 inline constexpr size_t kShuffleAhead = 8;
 
 template <typename T>

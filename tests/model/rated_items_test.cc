@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "model/rated_items_internal.h"
 #include "util/random.h"
 
 namespace hogmf {
@@ -125,7 +126,7 @@ TEST(RatedItemsTest, BuildConsumingGivesTheSameIndexAsBuild) {
       EXPECT_TRUE(std::equal(copy.begin(), copy.end(), original.begin(), original.end(),
                              [](const Rating& x, const Rating& y) { return Key(x) == Key(y); }));
       std::vector<Rating> scratch = original;
-      const RatedItems consumed = RatedItems::BuildConsuming(scratch, num_users);
+      const RatedItems consumed = internal::RatedItemsInternal::BuildConsuming(scratch, num_users);
       EXPECT_EQ(consumed, built);
       ExpectLists(consumed, Expected(original, num_users));
     }
@@ -147,7 +148,7 @@ TEST(RatedItemsTest, BuildConsumingIsTheSameOnAnyNumberOfThreads) {
     tbb::task_arena arena(threads);
     std::vector<Rating> scratch = original;
     built[threads == 4] =
-        arena.execute([&] { return RatedItems::BuildConsuming(scratch, kUsers); });
+        arena.execute([&] { return internal::RatedItemsInternal::BuildConsuming(scratch, kUsers); });
   }
   ExpectLists(built[0], expected);
   EXPECT_EQ(built[1], built[0]);
@@ -165,7 +166,7 @@ TEST(RatedItemsTest, BuildConsumingWithSeveralBlocksOfBitmapsPerRange) {
   }
   original.push_back({kUsers - 1, (1u << 17) - 1, 1.0f});
   std::vector<Rating> scratch = original;
-  ExpectLists(RatedItems::BuildConsuming(scratch, kUsers), Expected(original, kUsers));
+  ExpectLists(internal::RatedItemsInternal::BuildConsuming(scratch, kUsers), Expected(original, kUsers));
 }
 
 // Wide item indices (sorted, not marked) with 2 users per coarse range, where
@@ -181,7 +182,7 @@ TEST(RatedItemsTest, BuildConsumingWhenAnEncodingOutgrowsItsRatings) {
     }
   }
   std::vector<Rating> scratch = original;
-  ExpectLists(RatedItems::BuildConsuming(scratch, 2000), Expected(original, 2000));
+  ExpectLists(internal::RatedItemsInternal::BuildConsuming(scratch, 2000), Expected(original, 2000));
 }
 
 // Every split of up to 7 ratings into halves and a spare.
@@ -191,7 +192,7 @@ TEST(RatedItemsTest, FewRatings) {
   for (size_t n = 0; n <= all.size(); ++n) {
     std::vector<Rating> ratings(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
     const std::vector<std::vector<uint32_t>> expected = Expected(ratings, 3);
-    ExpectLists(RatedItems::BuildConsuming(ratings, 3), expected);
+    ExpectLists(internal::RatedItemsInternal::BuildConsuming(ratings, 3), expected);
   }
 }
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
-#include "util/absl_compat.h"
+#include "cli/string_views.h"
 
 namespace hogmf::cli {
 
@@ -39,7 +39,7 @@ bool ParseFlags(std::string_view command, FlagSet& flags, const std::vector<std:
                 std::vector<std::string>* positional, int* exit_code) {
   absl::Status status = flags.Parse(args, positional);
   if (!status.ok()) {
-    *exit_code = UsageError(command, internal::ToStd(status.message()), flags);
+    *exit_code = UsageError(command, ToStd(status.message()), flags);
     return false;
   }
   if (flags.help_requested()) {

@@ -7,14 +7,14 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "util/absl_compat.h"
+#include "cli/string_views.h"
 
 namespace hogmf::cli {
 namespace {
 
 absl::Status BadValue(std::string_view name, std::string_view text, std::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat("--", internal::ToAbsl(name), "=", internal::ToAbsl(text),
-                                                 ": expected ", internal::ToAbsl(expected)));
+  return absl::InvalidArgumentError(absl::StrCat("--", ToAbsl(name), "=", ToAbsl(text),
+                                                 ": expected ", ToAbsl(expected)));
 }
 
 template <typename T>
@@ -157,7 +157,7 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args,
     }
     if (flag == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag --", internal::ToAbsl(name), " (see --help)"));
+          absl::StrCat("unknown flag --", ToAbsl(name), " (see --help)"));
     }
     std::string_view value;
     if (eq != std::string_view::npos) {
@@ -167,7 +167,7 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args,
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("flag --", internal::ToAbsl(name), " needs a value"));
+      return absl::InvalidArgumentError(absl::StrCat("flag --", ToAbsl(name), " needs a value"));
     }
     absl::Status status = flag->set(value);
     if (!status.ok()) return status;

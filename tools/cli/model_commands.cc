@@ -8,7 +8,7 @@
 #include "hogmf/metrics.h"
 #include "hogmf/model_io.h"
 #include "hogmf/recommend.h"
-#include "util/file.h"
+#include "hogmf/write_file.h"
 
 namespace hogmf::cli {
 
@@ -38,10 +38,9 @@ int RunPredict(const std::vector<std::string>& args) {
   text.reserve(aligned.size() * 10);
   for (const Rating& r : aligned) absl::StrAppendFormat(&text, "%.6g\n", model->Predict(r.user, r.item));
   if (positional.size() == 3) {
-    absl::StatusOr<std::unique_ptr<internal::AtomicFileWriter>> writer = internal::AtomicFileWriter::Create(positional[2]);
-    if (!writer.ok()) return Fail("predict", writer.status());
-    (*writer)->Write(text);
-    if (absl::Status status = (*writer)->Commit(); !status.ok()) return Fail("predict", status);
+    if (absl::Status status = WriteFileAtomically(positional[2], text); !status.ok()) {
+      return Fail("predict", status);
+    }
   } else {
     std::fwrite(text.data(), 1, text.size(), stdout);
   }

@@ -13,15 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
+#include "cli/string_views.h"
 #include "hogmf/model_io.h"
 #include "hogmf/trainer.h"
-#include "util/absl_compat.h"
-#include "util/file.h"
+#include "hogmf/write_file.h"
 
 namespace hogmf::cli {
 
-using internal::AtomicFileWriter;
-using internal::ToAbsl;
 
 namespace {
 
@@ -85,10 +83,7 @@ class ProgressPrinter : public TrainObserver {
                             updates, e.loss, e.train_rmse,
                             e.validation_rmse >= 0 ? absl::StrFormat("%.9g", e.validation_rmse) : "");
     }
-    absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
-    if (!writer.ok()) return writer.status();
-    (*writer)->Write(csv);
-    return (*writer)->Commit();
+    return WriteFileAtomically(path, csv);
   }
 
  private:
@@ -136,10 +131,7 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n", static_cast<int64_t>(usage.ru_maxrss) * 1024);
   json += "}\n";
-  absl::StatusOr<std::unique_ptr<AtomicFileWriter>> writer = AtomicFileWriter::Create(path);
-  if (!writer.ok()) return writer.status();
-  (*writer)->Write(json);
-  return (*writer)->Commit();
+  return WriteFileAtomically(path, json);
 }
 
 // A session on `train`, fresh or continuing `initial`, run to its stop rules.

@@ -17,7 +17,7 @@
 
 #include "absl/status/status.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 // The largest index a file may use: 0xFFFFFFFF is kUnknownIndex, and a map
 // holding index 4294967294 already has 2^32 - 1 entries.
@@ -282,4 +282,4 @@ absl::Status LineError(std::string_view path, uint64_t line, std::string_view pr
 // InvalidArgument "path: problem; expected expected" (no line applies).
 absl::Status FileError(std::string_view path, std::string_view problem, std::string_view expected);
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -1,5 +1,5 @@
 // Number parsing and error text for the text readers (see text_scanner.h).
-#include "input/text_scanner.h"
+#include "formats/text_scanner.h"
 
 #include <charconv>
 #include <system_error>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "util/absl_compat.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 using ::hogmf::internal::ToAbsl;
 
@@ -172,4 +172,4 @@ absl::Status FileError(std::string_view path, std::string_view problem, std::str
       absl::StrCat(ToAbsl(path), ": ", ToAbsl(problem), "; expected ", ToAbsl(expected)));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -12,13 +12,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/id_interner.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/id_interner.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 using ::hogmf::internal::MappedFile;
 
@@ -315,4 +315,4 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
   return Ratings(std::move(entries), std::move(users), std::move(items));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -8,13 +8,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/id_interner.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/id_interner.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 using ::hogmf::internal::MappedFile;
 
@@ -94,4 +94,4 @@ absl::StatusOr<Ratings> ReadMovielens(const MappedFile& file, Format format) {
   return Ratings(std::move(entries), std::move(users), std::move(items));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

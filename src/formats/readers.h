@@ -8,7 +8,7 @@
 #include "hogmf/ratings.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 // "row col value" lines; identity id maps sized to the largest index + 1.
 absl::StatusOr<Ratings> ReadLibmfText(const hogmf::internal::MappedFile& file);
@@ -24,4 +24,4 @@ absl::StatusOr<Ratings> ReadDenseText(const hogmf::internal::MappedFile& file);
 // The format of a mapped file: binary by its magic, text by its first line.
 absl::StatusOr<Format> SniffFormat(const hogmf::internal::MappedFile& file);
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

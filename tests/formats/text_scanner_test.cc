@@ -1,5 +1,5 @@
 // Tests of the number parsers and error text behind the text readers.
-#include "input/text_scanner.h"
+#include "formats/text_scanner.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "util/random.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 namespace {
 
 // The float from_chars gives for a whole token (the reference).
@@ -202,4 +202,4 @@ TEST(LineReaderTest, CountsLinesAndKeepsTheLastLineWithoutNewline) {
 }
 
 }  // namespace
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -1,6 +1,6 @@
 // Tests of the binary ratings format: round trips, the zero-copy load, and
 // every way a binary file can be damaged.
-#include "input/binary_ratings.h"
+#include "formats/binary_ratings.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

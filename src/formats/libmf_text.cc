@@ -12,8 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -24,7 +24,7 @@ using ::hogmf::internal::AtomicFileWriter;
 using ::hogmf::internal::MappedFile;
 using ::hogmf::internal::ToAbsl;
 
-namespace input {
+namespace formats {
 namespace {
 
 constexpr std::string_view kShape = "'row col value'";
@@ -165,7 +165,7 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
                  IdMap::Identity(parsed.max_item + 1));
 }
 
-}  // namespace input
+}  // namespace formats
 
 absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path) {
   const std::span<const Rating> entries = ratings.entries();

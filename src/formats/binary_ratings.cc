@@ -1,7 +1,7 @@
 // Reading and writing hogmf's binary ratings format (layout in
 // binary_ratings.h). Loading maps the file and views its rating array in
 // place; the only pass over the array validates it.
-#include "input/binary_ratings.h"
+#include "formats/binary_ratings.h"
 
 #include <algorithm>
 #include <bit>
@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
+#include "ratings/ratings_internal.h"
 #include "util/absl_compat.h"
 #include "util/checksum.h"
 #include "util/file.h"
@@ -37,7 +38,7 @@ using ::hogmf::internal::PutU32;
 using ::hogmf::internal::PutU64;
 using ::hogmf::internal::ToAbsl;
 
-namespace input {
+namespace formats {
 namespace {
 
 static_assert(std::endian::native == std::endian::little,
@@ -309,14 +310,14 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
   const std::span<const Rating> ratings(
       std::launder(reinterpret_cast<const Rating*>(base + h.ratings_offset)), h.count);
   HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, ratings));
-  return Ratings::View(ratings, std::move(file), std::move(users), std::move(items),
-                       /*file_backed=*/true);
+  return internal::RatingsInternal::FileBackedView(ratings, std::move(file), std::move(users),
+                                                   std::move(items));
 }
 
-}  // namespace input
+}  // namespace formats
 
 absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path) {
-  using input::Header;
+  using formats::Header;
   const std::span<const Rating> entries = ratings.entries();
   for (size_t i = 0; i < entries.size(); ++i) {
     const Rating& r = entries[i];
@@ -328,22 +329,22 @@ absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path)
     }
   }
   std::string maps;
-  input::AppendNames(ratings.users(), &maps);
-  input::AppendNames(ratings.items(), &maps);
+  formats::AppendNames(ratings.users(), &maps);
+  formats::AppendNames(ratings.items(), &maps);
 
   Header h;
   h.count = entries.size();
   h.num_users = ratings.num_users();
   h.num_items = ratings.num_items();
-  h.flags = (ratings.users().is_identity() ? input::kUsersIdentityFlag : 0) |
-            (ratings.items().is_identity() ? input::kItemsIdentityFlag : 0);
-  h.maps_offset = h.ratings_offset + h.count * input::kRatingSize;
+  h.flags = (ratings.users().is_identity() ? formats::kUsersIdentityFlag : 0) |
+            (ratings.items().is_identity() ? formats::kItemsIdentityFlag : 0);
+  h.maps_offset = h.ratings_offset + h.count * formats::kRatingSize;
   h.maps_size = maps.size();
   h.file_size = h.maps_offset + h.maps_size;
-  h.maps_checksum = input::ChecksumOf(maps.data(), maps.size());
-  h.ratings_checksum = input::ChecksumOf(entries.data(), entries.size_bytes());
-  char header[input::kBinaryHeaderSize];
-  input::EncodeHeader(h, header);
+  h.maps_checksum = formats::ChecksumOf(maps.data(), maps.size());
+  h.ratings_checksum = formats::ChecksumOf(entries.data(), entries.size_bytes());
+  char header[formats::kBinaryHeaderSize];
+  formats::EncodeHeader(h, header);
 
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> writer, AtomicFileWriter::Create(path));
   writer->Write(header, sizeof(header));

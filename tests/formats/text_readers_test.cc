@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "hogmf/input.h"
-#include "input/id_interner.h"
 #include "testing/status_matchers.h"
 
 namespace hogmf {
@@ -178,24 +177,6 @@ TEST(MovielensTest, ReportsBadLines) {
   EXPECT_THAT(Read(extra, Format::kMovielensDat), FailsAt(extra, 1, "line has 5 fields"));
   const std::string empty_id = dir.Write("r3.dat", "::2::3::4\n");
   EXPECT_THAT(Read(empty_id, Format::kMovielensDat), FailsAt(empty_id, 1, "the user id is empty"));
-}
-
-TEST(IdInternerTest, NumericIdsAreStillStrings) {
-  IdMap map;
-  input::IdInterner interner(&map);
-  EXPECT_EQ(interner.Intern("7"), 0u);
-  EXPECT_EQ(interner.Intern("07"), 1u);
-  EXPECT_EQ(interner.Intern("alice"), 2u);
-  EXPECT_EQ(interner.Intern("99999999"), 3u);
-  EXPECT_EQ(interner.Intern("123456789"), 4u);
-  EXPECT_EQ(interner.Intern("0"), 5u);
-  EXPECT_EQ(interner.Intern("7"), 0u);
-  EXPECT_EQ(interner.Intern("07"), 1u);
-  EXPECT_EQ(interner.Intern("0"), 5u);
-  EXPECT_EQ(interner.Intern("123456789"), 4u);
-  EXPECT_EQ(map.size(), 6u);
-  EXPECT_EQ(map.Name(1), "07");
-  EXPECT_EQ(map.Find("99999999"), 3u);
 }
 
 // ---- csv and tsv ----

@@ -34,7 +34,7 @@
 #include "hogmf/ratings.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 inline constexpr char kBinaryMagic[8] = {'H', 'O', 'G', 'M', 'F', 'R', 'A', 'T'};
 inline constexpr uint32_t kBinaryVersion = 1;
@@ -51,4 +51,4 @@ bool HasBinaryMagic(std::string_view data);
 // index is inside its map, every value is finite and the array checksum holds.
 absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const hogmf::internal::MappedFile> file);
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/binary_ratings.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/binary_ratings.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -20,35 +20,35 @@ using ::hogmf::internal::ToAbsl;
 
 absl::StatusOr<ReadResult> ReadRatings(const std::string& path, const ReadOptions& options) {
   HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
-  if (file->size() == 0) return input::FileError(path, "the file is empty", "ratings");
+  if (file->size() == 0) return formats::FileError(path, "the file is empty", "ratings");
   Format format = options.format;
   if (format == Format::kAuto) {
-    HOGMF_ASSIGN_OR_RETURN(format, input::SniffFormat(*file));
-  } else if (format != Format::kBinary && input::HasBinaryMagic(file->view())) {
-    return input::FileError(
+    HOGMF_ASSIGN_OR_RETURN(format, formats::SniffFormat(*file));
+  } else if (format != Format::kBinary && formats::HasBinaryMagic(file->view())) {
+    return formats::FileError(
         path, absl::StrCat("this is a hogmf binary ratings file, not ", ToAbsl(FormatName(format))),
         "--format binary or auto for this file");
   }
   absl::StatusOr<Ratings> ratings = absl::InternalError("no reader ran");
   switch (format) {
     case Format::kLibmf:
-      ratings = input::ReadLibmfText(*file);
+      ratings = formats::ReadLibmfText(*file);
       break;
     case Format::kMovielensTsv:
     case Format::kMovielensDat:
-      ratings = input::ReadMovielens(*file, format);
+      ratings = formats::ReadMovielens(*file, format);
       break;
     case Format::kCsv:
-      ratings = input::ReadDelimited(*file, ',', options);
+      ratings = formats::ReadDelimited(*file, ',', options);
       break;
     case Format::kTsv:
-      ratings = input::ReadDelimited(*file, '\t', options);
+      ratings = formats::ReadDelimited(*file, '\t', options);
       break;
     case Format::kDense:
-      ratings = input::ReadDenseText(*file);
+      ratings = formats::ReadDenseText(*file);
       break;
     case Format::kBinary:
-      ratings = input::ReadBinaryRatings(std::move(file));
+      ratings = formats::ReadBinaryRatings(std::move(file));
       break;
     case Format::kAuto:
       break;

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/input.h"
-#include "input/binary_ratings.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/binary_ratings.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -37,7 +37,7 @@ std::vector<std::string_view> SplitAt(std::string_view line, char separator) {
   size_t start = 0;
   while (true) {
     const size_t stop = line.find(separator, start);
-    fields.push_back(input::TrimBlanks(line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
+    fields.push_back(formats::TrimBlanks(line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
     if (stop == std::string_view::npos) return fields;
     start = stop + 1;
   }
@@ -48,10 +48,10 @@ std::vector<std::string_view> SplitBlanks(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t i = 0;
   while (true) {
-    while (i < line.size() && input::IsBlank(line[i])) ++i;
+    while (i < line.size() && formats::IsBlank(line[i])) ++i;
     if (i == line.size()) return fields;
     const size_t start = i;
-    while (i < line.size() && !input::IsBlank(line[i])) ++i;
+    while (i < line.size() && !formats::IsBlank(line[i])) ++i;
     fields.push_back(line.substr(start, i - start));
   }
 }
@@ -75,10 +75,10 @@ absl::StatusOr<Format> ParseFormat(std::string_view name) {
     names += named.name;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown format ", input::Quote(name), "; expected one of ", names));
+      absl::StrCat("unknown format ", formats::Quote(name), "; expected one of ", names));
 }
 
-namespace input {
+namespace formats {
 
 absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
   if (HasBinaryMagic(file.view())) return Format::kBinary;
@@ -123,11 +123,11 @@ absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
   return Format::kDense;
 }
 
-}  // namespace input
+}  // namespace formats
 
 absl::StatusOr<Format> DetectFormat(const std::string& path) {
   HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
-  return input::SniffFormat(*file);
+  return formats::SniffFormat(*file);
 }
 
 }  // namespace hogmf

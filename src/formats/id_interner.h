@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "hogmf/ratings.h"
-#include "input/text_scanner.h"
+#include "formats/text_scanner.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 class IdInterner {
  public:
@@ -52,4 +52,4 @@ class IdInterner {
   std::vector<uint32_t> table_;  // number -> index, kUnknownIndex where unseen
 };
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

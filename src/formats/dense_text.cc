@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "input/readers.h"
-#include "input/text_scanner.h"
+#include "formats/readers.h"
+#include "formats/text_scanner.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 
-namespace hogmf::input {
+namespace hogmf::formats {
 
 using ::hogmf::internal::MappedFile;
 
@@ -74,4 +74,4 @@ absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file) {
                  IdMap::Identity(static_cast<uint32_t>(columns)));
 }
 
-}  // namespace hogmf::input
+}  // namespace hogmf::formats

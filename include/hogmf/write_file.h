@@ -1,0 +1,24 @@
+// Writing an output file atomically: the bytes go to a temporary file in the
+// target's folder, which is synced and then renamed over the target, so a
+// reader sees the old file or the whole new one, never a part; on failure the
+// temporary file is removed and the target is left as it was. hogmf's own
+// writers (models, ratings) work this way; this is the same for any text a
+// program produces (logs, reports, predictions).
+//
+//   std::string csv = "user,item,prediction\n...";
+//   if (absl::Status s = hogmf::WriteFileAtomically("out.csv", csv); !s.ok()) ...
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace hogmf {
+
+// Replaces (or creates) the file at `path` with `contents`. kInvalidArgument
+// when the temporary file cannot be created (a missing folder, no permission),
+// kInternal when writing, syncing or renaming fails (the error names `path`).
+[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
+
+}  // namespace hogmf

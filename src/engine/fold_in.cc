@@ -15,6 +15,7 @@
 #include "engine/model_setup.h"
 #include "hogmf/rated_items.h"
 #include "util/parallel.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -99,13 +100,12 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
 
   // The model with its user rows extended; every other part kept.
   Model grown(model.k(), std::move(users), model.items());
-  std::copy(model.user_factors().data(),
-            model.user_factors().data() + size_t{old_users} * model.user_factors().stride(),
-            grown.user_factors().data());
-  grown.item_factors() = model.item_factors();
-  for (uint32_t u = 0; u < old_users; ++u) grown.set_user_seen(u, model.user_seen(u));
-  for (uint32_t i = 0; i < model.num_items(); ++i) grown.set_item_seen(i, model.item_seen(i));
-  grown.set_mean(model.mean());
+  engine::CopyRows(model.user_factors(), internal::ModelInternal::user_factors(grown));
+  internal::ModelInternal::item_factors(grown) =
+      std::move(internal::ModelInternal::item_factors(model));
+  for (uint32_t u = 0; u < old_users; ++u) internal::ModelInternal::set_user_seen(grown, u, model.user_seen(u));
+  for (uint32_t i = 0; i < model.num_items(); ++i) internal::ModelInternal::set_item_seen(grown, i, model.item_seen(i));
+  internal::ModelInternal::set_mean(grown, model.mean());
 
   // Runs of one user each.
   std::vector<size_t> starts;
@@ -114,7 +114,7 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   }
   starts.push_back(usable.size());
   const size_t runs = starts.size() - 1;
-  FactorMatrix& p = grown.user_factors();
+  FactorMatrix& p = internal::ModelInternal::user_factors(grown);
   const FactorMatrix& q = grown.item_factors();
   const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
   tbb::task_arena arena(threads);
@@ -131,7 +131,7 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   for (size_t run = 0; run < runs; ++run) {
     const uint32_t user = usable[starts[run]].user;
     folded[user] = 1;
-    grown.set_user_seen(user, true);
+    internal::ModelInternal::set_user_seen(grown, user, true);
   }
   std::vector<uint8_t> named(grown.num_users(), 0);
   for (uint32_t u = 0; u < ratings.users().size(); ++u) named[user_index[u]] = 1;
@@ -146,7 +146,7 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   report.users_added = grown.num_users() - old_users;
 
   if (model.has_rated_items()) {
-    grown.set_rated_items(engine::MergeRatedItems(
+    internal::ModelInternal::set_rated_items(grown, engine::MergeRatedItems(
         model.rated_items(), RatedItems::Build(usable, grown.num_users()), grown.num_users()));
   }
   result.model = std::move(grown);

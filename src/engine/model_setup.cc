@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "util/check.h"
 #include "util/random.h"
+#include "model/model_internal.h"
 
 namespace hogmf::engine {
 namespace {
@@ -29,18 +31,18 @@ double MarkSeen(std::span<const Rating> entries, Model& model) {
   double sum = 0.0;
   for (const Rating& r : entries) {
     sum += r.value;
-    model.set_user_seen(r.user, true);
-    model.set_item_seen(r.item, true);
+    internal::ModelInternal::set_user_seen(model, r.user, true);
+    internal::ModelInternal::set_item_seen(model, r.item, true);
   }
   return entries.empty() ? 0.0 : sum / static_cast<double>(entries.size());
 }
 
-// Copies the first rows of `from` into `to` (same k, to has at least as many rows).
-void CopyRows(const FactorMatrix& from, FactorMatrix& to) {
-  std::copy(from.data(), from.data() + from.rows() * from.stride(), to.data());
-}
-
 }  // namespace
+
+void CopyRows(const FactorMatrix& from, FactorMatrix& to) {
+  HOGMF_CHECK(from.k() == to.k() && from.rows() <= to.rows());
+  std::copy(from.data(), from.data() + size_t{from.rows()} * from.stride(), to.data());
+}
 
 float InitScale(const TrainParams& params, double mean) {
   if (params.init_scale > 0) return params.init_scale;
@@ -52,11 +54,11 @@ Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
                const TrainParams& params) {
   Model model(params.k, std::move(users), std::move(items));
   const double mean = MarkSeen(entries, model);
-  model.set_mean(static_cast<float>(mean));
+  internal::ModelInternal::set_mean(model, static_cast<float>(mean));
   Rng rng(params.seed, /*stream=*/1);
   const float scale = InitScale(params, mean);
-  DrawRows(model.user_factors(), 0, scale, rng);
-  DrawRows(model.item_factors(), 0, scale, rng);
+  DrawRows(internal::ModelInternal::user_factors(model), 0, scale, rng);
+  DrawRows(internal::ModelInternal::item_factors(model), 0, scale, rng);
   return model;
 }
 
@@ -105,17 +107,17 @@ absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entr
   if (warm.had_rated_items) warm.initial_rated = initial.rated_items();
 
   Model model(params.k, std::move(merged_users), std::move(merged_items));
-  CopyRows(initial.user_factors(), model.user_factors());
-  CopyRows(initial.item_factors(), model.item_factors());
-  for (uint32_t u = 0; u < old_users; ++u) model.set_user_seen(u, initial.user_seen(u));
-  for (uint32_t i = 0; i < old_items; ++i) model.set_item_seen(i, initial.item_seen(i));
+  CopyRows(initial.user_factors(), internal::ModelInternal::user_factors(model));
+  CopyRows(initial.item_factors(), internal::ModelInternal::item_factors(model));
+  for (uint32_t u = 0; u < old_users; ++u) internal::ModelInternal::set_user_seen(model, u, initial.user_seen(u));
+  for (uint32_t i = 0; i < old_items; ++i) internal::ModelInternal::set_item_seen(model, i, initial.item_seen(i));
   initial = Model();  // the old factors are copied: free them before training
   const double mean = MarkSeen(entries, model);
-  model.set_mean(static_cast<float>(mean));
+  internal::ModelInternal::set_mean(model, static_cast<float>(mean));
   Rng rng(params.seed, /*stream=*/1);
   const float scale = InitScale(params, mean);
-  DrawRows(model.user_factors(), old_users, scale, rng);
-  DrawRows(model.item_factors(), old_items, scale, rng);
+  DrawRows(internal::ModelInternal::user_factors(model), old_users, scale, rng);
+  DrawRows(internal::ModelInternal::item_factors(model), old_items, scale, rng);
   warm.model = std::move(model);
   return warm;
 }

@@ -25,6 +25,10 @@ float InitScale(const TrainParams& params, double mean);
 Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
                const TrainParams& params);
 
+// Copies the rows of `from` into the first rows of `to` (same k, `to` has
+// at least as many rows).
+void CopyRows(const FactorMatrix& from, FactorMatrix& to);
+
 // Adds the ids of `from` that `into` lacks, in `from`'s index order, and
 // returns for each index of `from` its index in `into`. Two identity maps
 // stay one (grown to cover both); otherwise `into` becomes or stays a string

@@ -26,6 +26,7 @@
 #include "model/rated_items_internal.h"
 #include "util/random.h"
 #include "util/status_macros.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 
@@ -230,8 +231,8 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   if (!start.has_value()) start = Clock::now();
   const int epoch_index = report.epochs;
   kernels::SgdArgs args;
-  args.p = model.user_factors().data();
-  args.q = model.item_factors().data();
+  args.p = internal::ModelInternal::user_factors(model).data();
+  args.q = internal::ModelInternal::item_factors(model).data();
   args.stride = model.user_factors().stride();
   args.k = params.k;
   args.l2 = params.l2;
@@ -327,7 +328,7 @@ TrainResult Trainer::Session::Finish() {
     if (warm.has_value() && warm->had_rated_items) {
       rated = engine::MergeRatedItems(warm->initial_rated, rated, model.num_users());
     }
-    model.set_rated_items(std::move(rated));
+    internal::ModelInternal::set_rated_items(model, std::move(rated));
     report.rated_items_seconds =
         std::chrono::duration<double>(Clock::now() - rated_start).count();
   }

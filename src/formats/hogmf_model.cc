@@ -41,6 +41,7 @@
 #include "absl/strings/str_format.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "util/checksum.h"
 #include "util/file.h"
 #include "util/little_endian.h"
@@ -456,7 +457,7 @@ absl::Status ReadRatedItems(const std::string& path, const uint8_t* data,
     return Corrupt(path, absl::StrCat("rated items: ", reader.remaining(),
                                       " bytes left after the last user"));
   }
-  model.set_rated_items(std::move(rated));
+  internal::ModelInternal::set_rated_items(model, std::move(rated));
   return absl::OkStatus();
 }
 
@@ -482,11 +483,11 @@ absl::StatusOr<Model> ParseNative(const std::string& path, const uint8_t* data, 
                          ReadBitmap(path, data, s[kItemSeen], h.num_items,
                                     kSectionNames[kItemSeen]));
   Model model(static_cast<int>(h.k), std::move(users), std::move(items));
-  ReadFactors(data, s[kUserFactors], model.user_factors());
-  ReadFactors(data, s[kItemFactors], model.item_factors());
-  for (uint32_t u = 0; u < h.num_users; ++u) model.set_user_seen(u, user_seen[u] != 0);
-  for (uint32_t i = 0; i < h.num_items; ++i) model.set_item_seen(i, item_seen[i] != 0);
-  model.set_mean(h.mean);
+  ReadFactors(data, s[kUserFactors], internal::ModelInternal::user_factors(model));
+  ReadFactors(data, s[kItemFactors], internal::ModelInternal::item_factors(model));
+  for (uint32_t u = 0; u < h.num_users; ++u) internal::ModelInternal::set_user_seen(model, u, user_seen[u] != 0);
+  for (uint32_t i = 0; i < h.num_items; ++i) internal::ModelInternal::set_item_seen(model, i, item_seen[i] != 0);
+  internal::ModelInternal::set_mean(model, h.mean);
   HOGMF_RETURN_IF_ERROR(
       ReadRatedItems(path, data, s[kRatedItems], (h.flags & kHasRatedItems) != 0, model));
   return model;

@@ -35,6 +35,7 @@
 #include "hogmf/model_io.h"
 #include "util/file.h"
 #include "util/status_macros.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -200,9 +201,11 @@ class LibmfReader {
 
     Model model(static_cast<int>(k), IdMap::Identity(static_cast<uint32_t>(m)),
                 IdMap::Identity(static_cast<uint32_t>(n)));
-    model.set_mean(b);
-    HOGMF_RETURN_IF_ERROR(ReadRows('p', model.user_factors(), model, &Model::set_user_seen));
-    HOGMF_RETURN_IF_ERROR(ReadRows('q', model.item_factors(), model, &Model::set_item_seen));
+    internal::ModelInternal::set_mean(model, b);
+    HOGMF_RETURN_IF_ERROR(ReadRows('p', internal::ModelInternal::user_factors(model), model,
+                                   &internal::ModelInternal::set_user_seen));
+    HOGMF_RETURN_IF_ERROR(ReadRows('q', internal::ModelInternal::item_factors(model), model,
+                                   &internal::ModelInternal::set_item_seen));
     std::string_view line;
     if (NextLine(&line)) {
       return Error(absl::StrCat("expected the end of the file after m = ", m, " p rows and n = ",
@@ -257,7 +260,7 @@ class LibmfReader {
   }
 
   absl::Status ReadRows(char prefix, FactorMatrix& factors, Model& model,
-                        void (Model::*set_seen)(uint32_t, bool)) {
+                        void (*set_seen)(Model&, uint32_t, bool)) {
     const int k = factors.k();
     const char other = prefix == 'p' ? 'q' : 'p';
     for (uint32_t r = 0; r < factors.rows(); ++r) {
@@ -305,7 +308,7 @@ class LibmfReader {
       }
       if (count != k) return Error(absl::StrCat(name, " has ", count, " values, expected k = ", k));
       if (!trained) std::memset(row, 0, static_cast<size_t>(k) * sizeof(float));
-      (model.*set_seen)(r, trained);
+      set_seen(model, r, trained);
     }
     return absl::OkStatus();
   }

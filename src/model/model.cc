@@ -24,10 +24,5 @@ float Model::Predict(uint32_t user, uint32_t item) const {
   return dot;
 }
 
-void Model::set_rated_items(RatedItems rated) {
-  HOGMF_CHECK(rated.num_users() == num_users());
-  rated_items_ = std::move(rated);
-  has_rated_items_ = true;
-}
 
 }  // namespace hogmf

@@ -15,6 +15,7 @@
 #include "hogmf/trainer.h"
 #include "testing/status_matchers.h"
 #include "util/random.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -31,14 +32,14 @@ Model RandomModel(uint64_t seed) {
   Model model(kK, IdMap::Identity(3), IdMap::Identity(kItems));
   internal::Rng rng(seed);
   for (uint32_t u = 0; u < 3; ++u) {
-    for (int d = 0; d < kK; ++d) model.user_factors().row(u)[d] = rng.UniformFloat() - 0.5f;
-    model.set_user_seen(u, true);
+    for (int d = 0; d < kK; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = rng.UniformFloat() - 0.5f;
+    internal::ModelInternal::set_user_seen(model, u, true);
   }
   for (uint32_t i = 0; i < kItems; ++i) {
-    for (int d = 0; d < kK; ++d) model.item_factors().row(i)[d] = rng.UniformFloat() * 2 - 1;
-    model.set_item_seen(i, true);
+    for (int d = 0; d < kK; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = rng.UniformFloat() * 2 - 1;
+    internal::ModelInternal::set_item_seen(model, i, true);
   }
-  model.set_mean(3.0f);
+  internal::ModelInternal::set_mean(model, 3.0f);
   return model;
 }
 
@@ -103,7 +104,7 @@ TEST(FoldInTest, WithoutL2ItIsOrdinaryLeastSquares) {
 
 TEST(FoldInTest, KeepsItemsOtherUsersAndTheMeanAndSkipsUnknownItems) {
   Model model = RandomModel(7);
-  model.set_rated_items(RatedItems::Build(std::vector<Rating>{{0, 1, 1}, {2, 3, 1}}, 3));
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(std::vector<Rating>{{0, 1, 1}, {2, 3, 1}}, 3));
   const Model before = model;
   Ratings ratings;
   // Item "99" is not in the model; user "5" has only that item.

@@ -11,6 +11,7 @@
 #include "hogmf/metrics.h"
 #include "hogmf/synthetic.h"
 #include "testing/status_matchers.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {

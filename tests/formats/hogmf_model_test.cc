@@ -19,6 +19,7 @@
 #include "testing/status_matchers.h"
 #include "util/checksum.h"
 #include "util/random.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -98,18 +99,18 @@ Model StringIdModel() {
   Model model(5, std::move(users), std::move(items));
   internal::Rng rng(7);
   for (uint32_t u = 0; u < model.num_users(); ++u) {
-    for (int d = 0; d < 5; ++d) model.user_factors().row(u)[d] = static_cast<float>(rng.Normal());
-    model.set_user_seen(u, u % 3 != 1);
+    for (int d = 0; d < 5; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = static_cast<float>(rng.Normal());
+    internal::ModelInternal::set_user_seen(model, u, u % 3 != 1);
   }
   for (uint32_t i = 0; i < model.num_items(); ++i) {
-    for (int d = 0; d < 5; ++d) model.item_factors().row(i)[d] = static_cast<float>(rng.Normal());
-    model.set_item_seen(i, i % 4 != 2);
+    for (int d = 0; d < 5; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = static_cast<float>(rng.Normal());
+    internal::ModelInternal::set_item_seen(model, i, i % 4 != 2);
   }
-  model.user_factors().row(0)[0] = -0.0f;
-  model.user_factors().row(0)[1] = std::numeric_limits<float>::denorm_min();
-  model.user_factors().row(0)[2] = std::numeric_limits<float>::max();
-  model.user_factors().row(0)[3] = std::numeric_limits<float>::quiet_NaN();
-  model.set_mean(3.5293f);
+  internal::ModelInternal::user_factors(model).row(0)[0] = -0.0f;
+  internal::ModelInternal::user_factors(model).row(0)[1] = std::numeric_limits<float>::denorm_min();
+  internal::ModelInternal::user_factors(model).row(0)[2] = std::numeric_limits<float>::max();
+  internal::ModelInternal::user_factors(model).row(0)[3] = std::numeric_limits<float>::quiet_NaN();
+  internal::ModelInternal::set_mean(model, 3.5293f);
   std::vector<Rating> training;
   for (uint32_t u = 0; u < model.num_users(); ++u) {
     if (u == 4) continue;  // a user without ratings
@@ -118,7 +119,7 @@ Model StringIdModel() {
     }
   }
   training.push_back({0, 299, 1.0f});
-  model.set_rated_items(RatedItems::Build(training, model.num_users()));
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, model.num_users()));
   return model;
 }
 
@@ -126,14 +127,14 @@ Model IdentityModel(uint32_t users, uint32_t items, int k) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
   internal::Rng rng(11);
   for (uint32_t u = 0; u < users; ++u) {
-    for (int d = 0; d < k; ++d) model.user_factors().row(u)[d] = rng.UniformFloat();
-    model.set_user_seen(u, true);
+    for (int d = 0; d < k; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = rng.UniformFloat();
+    internal::ModelInternal::set_user_seen(model, u, true);
   }
   for (uint32_t i = 0; i < items; ++i) {
-    for (int d = 0; d < k; ++d) model.item_factors().row(i)[d] = rng.UniformFloat();
-    model.set_item_seen(i, i != 1);
+    for (int d = 0; d < k; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = rng.UniformFloat();
+    internal::ModelInternal::set_item_seen(model, i, i != 1);
   }
-  model.set_mean(-1.25f);
+  internal::ModelInternal::set_mean(model, -1.25f);
   return model;
 }
 
@@ -204,15 +205,15 @@ TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
   for (const char* name : {"ann", "bob", "cy", "dee"}) users.Intern(name);
   Model model(3, std::move(users), IdMap::Identity(200));
   for (uint32_t u = 0; u < model.num_users(); ++u) {
-    for (int d = 0; d < 3; ++d) model.user_factors().row(u)[d] = 0.25f * (u + 1) - 0.5f * d;
-    model.set_user_seen(u, u != 2);
+    for (int d = 0; d < 3; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = 0.25f * (u + 1) - 0.5f * d;
+    internal::ModelInternal::set_user_seen(model, u, u != 2);
   }
   for (uint32_t i = 0; i < model.num_items(); ++i) {
-    for (int d = 0; d < 3; ++d) model.item_factors().row(i)[d] = 0.01f * i + d;
-    model.set_item_seen(i, i % 5 != 0);
+    for (int d = 0; d < 3; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = 0.01f * i + d;
+    internal::ModelInternal::set_item_seen(model, i, i % 5 != 0);
   }
-  model.set_mean(3.25f);
-  model.set_rated_items(RatedItemsOf({{0, 199, 1}, {0, 0, 2}, {0, 130, 3}, {0, 0, 4},
+  internal::ModelInternal::set_mean(model, 3.25f);
+  internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 199, 1}, {0, 0, 2}, {0, 130, 3}, {0, 0, 4},
                                       {1, 5, 5}, {3, 1, 1}, {3, 150, 2}, {3, 2, 3}},
                                      4));
   TempDir dir;
@@ -251,7 +252,7 @@ TEST(ModelFileTest, RoundTripWithIdentityIdsAndNoRatedItems) {
 TEST(ModelFileTest, RoundTripOfAnEmptyModel) {
   TempDir dir;
   Model model(3, IdMap::Identity(0), IdMap());
-  model.set_rated_items(RatedItems());
+  internal::ModelInternal::set_rated_items(model, RatedItems());
   const std::string path = dir.File("empty.model");
   ASSERT_THAT(SaveModel(model, path), IsOk());
   absl::StatusOr<Model> loaded = LoadModel(path);
@@ -288,7 +289,7 @@ TEST(ModelFileTest, FailedSavesLeaveNothingBehind) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(missing_folder)));
   // Rated items that are not item indices of the model.
   Model out_of_range = IdentityModel(2, 5, 2);
-  out_of_range.set_rated_items(RatedItemsOf({{1, 2, 1.0f}, {1, 5, 1.0f}}, 2));
+  internal::ModelInternal::set_rated_items(out_of_range, RatedItemsOf({{1, 2, 1.0f}, {1, 5, 1.0f}}, 2));
   EXPECT_THAT(SaveModel(out_of_range, dir.File("bad.model")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user 1")));
   EXPECT_THAT(SaveModel(Model(), dir.File("bad.model")),
@@ -331,7 +332,7 @@ TEST(ModelFileTest, EveryFlippedByteIsDetected) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   Model model = IdentityModel(3, 10, 3);
-  model.set_rated_items(RatedItemsOf({{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}}, 3));
+  internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}}, 3));
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string original = ReadBytes(path);
   VariantWriter damaged(dir, "damaged.model");
@@ -405,7 +406,7 @@ TEST(ModelFileTest, ResealedInconsistentFilesAreErrors) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   Model model = IdentityModel(1, 2, 2);
-  model.set_rated_items(RatedItemsOf({{0, 0, 1.0f}, {0, 1, 1.0f}}, 1));
+  internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 0, 1.0f}, {0, 1, 1.0f}}, 1));
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string original = ReadBytes(path);
   // The rated items section is varints total=2, count=2, 0, +1.

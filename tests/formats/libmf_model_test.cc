@@ -16,6 +16,7 @@
 #include "hogmf/model_io.h"
 #include "testing/status_matchers.h"
 #include "util/random.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -42,28 +43,28 @@ Model RandomModel(uint32_t users, uint32_t items, int k, uint64_t seed) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
   internal::Rng rng(seed);
   for (uint32_t u = 0; u < users; ++u) {
-    for (int d = 0; d < k; ++d) model.user_factors().row(u)[d] = static_cast<float>(rng.Normal());
-    model.set_user_seen(u, rng.Below(5) != 0);
+    for (int d = 0; d < k; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = static_cast<float>(rng.Normal());
+    internal::ModelInternal::set_user_seen(model, u, rng.Below(5) != 0);
   }
   for (uint32_t i = 0; i < items; ++i) {
-    for (int d = 0; d < k; ++d) model.item_factors().row(i)[d] = static_cast<float>(rng.Normal());
-    model.set_item_seen(i, rng.Below(5) != 0);
+    for (int d = 0; d < k; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = static_cast<float>(rng.Normal());
+    internal::ModelInternal::set_item_seen(model, i, rng.Below(5) != 0);
   }
-  model.set_mean(3.58f);
+  internal::ModelInternal::set_mean(model, 3.58f);
   return model;
 }
 
 TEST(LibmfModelTest, ExportWritesLibmfsLayout) {
   TempDir dir;
   Model model(2, IdMap::Identity(2), IdMap::Identity(1));
-  model.set_mean(0.5f);
-  model.user_factors().row(0)[0] = 1.0f;
-  model.user_factors().row(0)[1] = -2.5f;
-  model.set_user_seen(0, true);
-  model.user_factors().row(1)[0] = 9.0f;  // unseen: written as an F row of zeros
-  model.item_factors().row(0)[0] = 0.1f;
-  model.item_factors().row(0)[1] = 3e-7f;
-  model.set_item_seen(0, true);
+  internal::ModelInternal::set_mean(model, 0.5f);
+  internal::ModelInternal::user_factors(model).row(0)[0] = 1.0f;
+  internal::ModelInternal::user_factors(model).row(0)[1] = -2.5f;
+  internal::ModelInternal::set_user_seen(model, 0, true);
+  internal::ModelInternal::user_factors(model).row(1)[0] = 9.0f;  // unseen: written as an F row of zeros
+  internal::ModelInternal::item_factors(model).row(0)[0] = 0.1f;
+  internal::ModelInternal::item_factors(model).row(0)[1] = 3e-7f;
+  internal::ModelInternal::set_item_seen(model, 0, true);
   const std::string path = dir.File("m.libmf");
   ASSERT_THAT(ExportLibmfModel(model, path), IsOk());
   EXPECT_EQ(ReadText(path),
@@ -271,14 +272,14 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(LibmfModelTest, ExportRefusesWhatLibmfCannotRead) {
   TempDir dir;
   Model model = RandomModel(3, 3, 2, 5);
-  model.set_user_seen(1, true);
-  model.user_factors().row(1)[1] = std::numeric_limits<float>::quiet_NaN();
+  internal::ModelInternal::set_user_seen(model, 1, true);
+  internal::ModelInternal::user_factors(model).row(1)[1] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_THAT(ExportLibmfModel(model, dir.File("m.libmf")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user 1")));
   // The same value in an unseen row is not written (F rows hold zeros).
-  model.set_user_seen(1, false);
+  internal::ModelInternal::set_user_seen(model, 1, false);
   EXPECT_THAT(ExportLibmfModel(model, dir.File("m.libmf")), IsOk());
-  model.set_mean(std::numeric_limits<float>::infinity());
+  internal::ModelInternal::set_mean(model, std::numeric_limits<float>::infinity());
   EXPECT_THAT(ExportLibmfModel(model, dir.File("m.libmf")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mean")));
   EXPECT_THAT(ExportLibmfModel(Model(), dir.File("m.libmf")),

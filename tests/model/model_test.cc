@@ -1,5 +1,6 @@
 // Tests of Model: predictions, seen flags and rated items.
 #include "hogmf/model.h"
+#include "model/model_internal.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,16 +16,16 @@ using ::testing::IsEmpty;
 // 2 users x 3 items, k = 2, everything seen, mean 3.
 Model SmallModel() {
   Model model(2, IdMap::Identity(2), IdMap::Identity(3));
-  model.set_mean(3.0f);
+  internal::ModelInternal::set_mean(model, 3.0f);
   for (uint32_t u = 0; u < 2; ++u) {
-    model.user_factors().row(u)[0] = 1.0f + u;
-    model.user_factors().row(u)[1] = 0.5f;
-    model.set_user_seen(u, true);
+    internal::ModelInternal::user_factors(model).row(u)[0] = 1.0f + u;
+    internal::ModelInternal::user_factors(model).row(u)[1] = 0.5f;
+    internal::ModelInternal::set_user_seen(model, u, true);
   }
   for (uint32_t i = 0; i < 3; ++i) {
-    model.item_factors().row(i)[0] = static_cast<float>(i);
-    model.item_factors().row(i)[1] = 2.0f;
-    model.set_item_seen(i, true);
+    internal::ModelInternal::item_factors(model).row(i)[0] = static_cast<float>(i);
+    internal::ModelInternal::item_factors(model).row(i)[1] = 2.0f;
+    internal::ModelInternal::set_item_seen(model, i, true);
   }
   return model;
 }
@@ -41,7 +42,7 @@ TEST(ModelTest, NewModelHasZeroFactorsAndNothingSeen) {
   EXPECT_FALSE(model.user_seen(0));
   EXPECT_FALSE(model.item_seen(4));
   EXPECT_EQ(model.user_factors().AsEigen().squaredNorm(), 0.0f);
-  model.set_mean(2.5f);
+  internal::ModelInternal::set_mean(model, 2.5f);
   EXPECT_EQ(model.Predict(1, 3), 2.5f);
   EXPECT_FALSE(model.has_rated_items());
   EXPECT_EQ(model.rated_items().num_users(), 0u);
@@ -56,8 +57,8 @@ TEST(ModelTest, PredictIsTheDotProductOfSeenRows) {
 
 TEST(ModelTest, PredictIsTheMeanForUnseenUnknownAndOutOfRangeRows) {
   Model model = SmallModel();
-  model.set_user_seen(1, false);
-  model.set_item_seen(0, false);
+  internal::ModelInternal::set_user_seen(model, 1, false);
+  internal::ModelInternal::set_item_seen(model, 0, false);
   EXPECT_EQ(model.Predict(1, 1), 3.0f);
   EXPECT_EQ(model.Predict(0, 0), 3.0f);
   EXPECT_EQ(model.Predict(2, 1), 3.0f);
@@ -72,7 +73,7 @@ TEST(ModelTest, KeepsTheRatedItemsIndex) {
   std::vector<Rating> training = {
       {2, 7, 1.0f}, {0, 3, 1.0f}, {2, 1, 1.0f}, {2, 7, 5.0f}, {0, 0, 1.0f}, {2, 9, 2.0f},
   };
-  model.set_rated_items(RatedItems::Build(training, model.num_users()));
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, model.num_users()));
   ASSERT_TRUE(model.has_rated_items());
   EXPECT_THAT(model.rated_items().Decode(0), ElementsAre(0u, 3u));
   EXPECT_THAT(model.rated_items().Decode(1), IsEmpty());
@@ -84,7 +85,7 @@ TEST(ModelTest, KeepsTheRatedItemsIndex) {
 TEST(ModelTest, AnIndexOfNoRatingsIsKeptAsEmptyLists) {
   Model model(1, IdMap::Identity(2), IdMap::Identity(2));
   std::vector<Rating> none;
-  model.set_rated_items(RatedItems::Build(none, 2));
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(none, 2));
   EXPECT_TRUE(model.has_rated_items());
   EXPECT_THAT(model.rated_items().Decode(0), IsEmpty());
   EXPECT_THAT(model.rated_items().Decode(1), IsEmpty());
@@ -93,12 +94,12 @@ TEST(ModelTest, AnIndexOfNoRatingsIsKeptAsEmptyLists) {
 TEST(ModelTest, CopiesAreIndependent) {
   Model a = SmallModel();
   Model b = a;
-  a.user_factors().row(0)[0] = 100.0f;
-  a.set_user_seen(1, false);
+  internal::ModelInternal::user_factors(a).row(0)[0] = 100.0f;
+  internal::ModelInternal::set_user_seen(a, 1, false);
   EXPECT_FLOAT_EQ(b.Predict(0, 1), 1.0f * 1 + 0.5f * 2);
   EXPECT_TRUE(b.user_seen(1));
   std::vector<Rating> training = {{0, 2, 1.0f}};
-  a.set_rated_items(RatedItems::Build(training, 2));
+  internal::ModelInternal::set_rated_items(a, RatedItems::Build(training, 2));
   EXPECT_FALSE(b.has_rated_items());
   const Model c = a;
   EXPECT_TRUE(c.has_rated_items());

@@ -1,5 +1,6 @@
 // Tests of Evaluate, EvaluateAligned and SeedLoss against hand-computed values.
 #include "hogmf/metrics.h"
+#include "model/model_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -20,16 +21,16 @@ Model SmallModel() {
   items.Intern("y");
   items.Intern("z");
   Model model(2, std::move(users), std::move(items));
-  float* p0 = model.user_factors().row(0);
-  float* p1 = model.user_factors().row(1);
+  float* p0 = internal::ModelInternal::user_factors(model).row(0);
+  float* p1 = internal::ModelInternal::user_factors(model).row(1);
   p0[0] = 1, p0[1] = 0, p1[0] = 0, p1[1] = 2;
-  float* q0 = model.item_factors().row(0);
-  float* q1 = model.item_factors().row(1);
+  float* q0 = internal::ModelInternal::item_factors(model).row(0);
+  float* q1 = internal::ModelInternal::item_factors(model).row(1);
   q0[0] = 3, q0[1] = 1, q1[0] = 1, q1[1] = 1;
-  for (uint32_t u = 0; u < 2; ++u) model.set_user_seen(u, true);
-  model.set_item_seen(0, true);
-  model.set_item_seen(1, true);
-  model.set_mean(2.5f);
+  for (uint32_t u = 0; u < 2; ++u) internal::ModelInternal::set_user_seen(model, u, true);
+  internal::ModelInternal::set_item_seen(model, 0, true);
+  internal::ModelInternal::set_item_seen(model, 1, true);
+  internal::ModelInternal::set_mean(model, 2.5f);
   return model;
 }
 

@@ -2,6 +2,7 @@
 #include "hogmf/recommend.h"
 
 #include "testing/status_matchers.h"
+#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -12,15 +13,15 @@ using ::hogmf::testing::StatusIs;
 // One user with p = (1, 0); items score 5, 1, 4, 3, 2 by their first factor.
 Model ScoredModel() {
   Model model(2, IdMap::Identity(2), IdMap::Identity(6));
-  model.user_factors().row(0)[0] = 1.0f;
-  model.set_user_seen(0, true);
+  internal::ModelInternal::user_factors(model).row(0)[0] = 1.0f;
+  internal::ModelInternal::set_user_seen(model, 0, true);
   const float scores[6] = {5, 1, 4, 3, 2, 9};
   for (uint32_t i = 0; i < 6; ++i) {
-    model.item_factors().row(i)[0] = scores[i];
-    model.set_item_seen(i, i != 5);  // item 5 was never trained
+    internal::ModelInternal::item_factors(model).row(i)[0] = scores[i];
+    internal::ModelInternal::set_item_seen(model, i, i != 5);  // item 5 was never trained
   }
   std::vector<Rating> training = {{0, 2, 4.0f}};
-  model.set_rated_items(RatedItems::Build(training, model.num_users()));
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, model.num_users()));
   return model;
 }
 
@@ -45,11 +46,11 @@ TEST(RecommendTest, AskingForMoreThanThereAreReturnsAll) {
 // excluded, with one every rated item is, however far apart their indices.
 TEST(RecommendTest, ExcludesEveryItemOfALargeRatedIndex) {
   Model model(1, IdMap::Identity(1), IdMap::Identity(400));
-  model.user_factors().row(0)[0] = 1.0f;
-  model.set_user_seen(0, true);
+  internal::ModelInternal::user_factors(model).row(0)[0] = 1.0f;
+  internal::ModelInternal::set_user_seen(model, 0, true);
   for (uint32_t i = 0; i < 400; ++i) {
-    model.item_factors().row(i)[0] = static_cast<float>(i);
-    model.set_item_seen(i, true);
+    internal::ModelInternal::item_factors(model).row(i)[0] = static_cast<float>(i);
+    internal::ModelInternal::set_item_seen(model, i, true);
   }
   auto items_of = [](const std::vector<Recommendation>& top) {
     std::vector<uint32_t> items;
@@ -63,7 +64,7 @@ TEST(RecommendTest, ExcludesEveryItemOfALargeRatedIndex) {
   for (uint32_t i = 399; i >= 100; --i) {
     if (i != 250) training.push_back({0, i, 1.0f});
   }
-  model.set_rated_items(RatedItems::Build(training, 1));
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, 1));
   top = RecommendForIndex(model, 0, 3);
   ASSERT_THAT(top, IsOk());
   EXPECT_THAT(items_of(*top), ::testing::ElementsAre(250u, 99u, 98u));

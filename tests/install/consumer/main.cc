@@ -1,6 +1,7 @@
 // A user's program of the installed hogmf: reads a small ratings file, trains two
-// epochs, saves and loads the model, and checks that a prediction is finite and
-// survives the round trip. Usage: consumer FOLDER (where it writes its files).
+// epochs in a Trainer session it drives, saves and loads the model, and checks
+// that a prediction is finite and survives the round trip. Usage: consumer
+// FOLDER (where it writes its files).
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -57,8 +58,14 @@ int main(int argc, char** argv) {
   params.k = 4;
   params.max_epochs = 2;
   params.threads = 1;
-  absl::StatusOr<hogmf::TrainResult> fit = hogmf::Train(data->ratings, params);
-  if (!fit.ok()) return Fail("Train", fit.status());
+  absl::StatusOr<hogmf::Trainer> trainer = hogmf::Trainer::Create(data->ratings, params);
+  if (!trainer.ok()) return Fail("Trainer::Create", trainer.status());
+  while (trainer->epoch() < params.max_epochs && !trainer->stop_reason().has_value()) {
+    absl::StatusOr<hogmf::EpochStats> stats = trainer->RunEpoch();
+    if (!stats.ok()) return Fail("RunEpoch", stats.status());
+    std::printf("consumer: epoch %d, train RMSE %.4f\n", stats->epoch, stats->train_rmse);
+  }
+  std::optional<hogmf::TrainResult> fit = trainer->Finish();
   if (absl::Status s = hogmf::SaveModel(fit->model, model_path); !s.ok()) {
     return Fail("SaveModel", s);
   }

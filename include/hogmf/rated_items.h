@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "hogmf/ratings.h"
 
 namespace hogmf {
@@ -51,25 +52,7 @@ class RatedItems {
 
   // Calls visit(item) for each item of `user` in increasing order; nothing
   // for a user out of range.
-  template <typename Visit>
-  void ForEachItem(uint32_t user, Visit&& visit) const {
-    if (user >= num_users()) return;
-    const uint8_t* at = bytes_.data() + offsets_[user];
-    const uint8_t* const end = bytes_.data() + offsets_[user + 1];
-    uint32_t item = 0;
-    while (at < end) {
-      uint32_t delta = 0;
-      int shift = 0;
-      uint8_t byte;
-      do {
-        byte = *at++;
-        delta |= static_cast<uint32_t>(byte & 0x7F) << shift;
-        shift += 7;
-      } while ((byte & 0x80) != 0);
-      item += delta;
-      visit(item);
-    }
-  }
+  void ForEachItem(uint32_t user, absl::FunctionRef<void(uint32_t)> visit) const;
 
   // The items of `user`, sorted and distinct (empty for a user out of range).
   std::vector<uint32_t> Decode(uint32_t user) const;

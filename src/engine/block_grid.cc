@@ -65,7 +65,7 @@ BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num
       const std::span<Rating> ratings_of_block =
           ratings_.subspan(bounds_[block], bounds_[block + 1] - bounds_[block]);
       internal::Rng block_rng(seed, /*stream=*/0x424C4F43ull + 1 + block);
-      FisherYates(ratings_of_block, block_rng);
+      internal::FisherYates(ratings_of_block, block_rng);
       const size_t band = block / columns;
       const uint32_t first = first_user[band];
       next.assign(static_cast<size_t>(first_user[band + 1] - first) + 1, 0);

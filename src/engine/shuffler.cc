@@ -37,7 +37,7 @@ Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_si
       permutation_.resize(ratings.size());
       break;
     case RatingOrder::kChunks:
-      FisherYates(ratings_, rng_);
+      internal::FisherYates(ratings_, rng_);
       permutation_.resize(num_chunks());
       break;
     case RatingOrder::kUserChunks:
@@ -52,7 +52,7 @@ Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_si
 size_t Shuffler::num_chunks() const { return (ratings_.size() + chunk_size_ - 1) / chunk_size_; }
 
 void Shuffler::StartEpoch() {
-  FisherYates(std::span<uint32_t>(permutation_), rng_);
+  internal::FisherYates(std::span<uint32_t>(permutation_), rng_);
   cursor_ = 0;
 }
 

@@ -21,13 +21,21 @@
 #include "util/absl_compat.h"
 #include "util/checksum.h"
 #include "util/file.h"
+#include "util/little_endian.h"
 #include "util/status_macros.h"
 
 namespace hogmf {
 
 using ::hogmf::internal::AtomicFileWriter;
 using ::hogmf::internal::Checksum64;
+using ::hogmf::internal::GetLittleEndian;
+using ::hogmf::internal::GetU32;
+using ::hogmf::internal::GetU64;
+using ::hogmf::internal::LittleEndianReader;
 using ::hogmf::internal::MappedFile;
+using ::hogmf::internal::PutLittleEndian;
+using ::hogmf::internal::PutU32;
+using ::hogmf::internal::PutU64;
 using ::hogmf::internal::ToAbsl;
 
 namespace formats {
@@ -76,58 +84,41 @@ struct Header {
   uint64_t ratings_checksum = 0;
 };
 
-template <typename T>
-void Store(char* header, size_t offset, T value) {
-  std::memcpy(header + offset, &value, sizeof(T));
-}
-
-template <typename T>
-T Load(const char* header, size_t offset) {
-  T value;
-  std::memcpy(&value, header + offset, sizeof(T));
-  return value;
-}
-
 uint64_t ChecksumOf(const void* data, size_t size) {
   Checksum64 checksum;
   checksum.Update(data, size);
   return checksum.value();
 }
 
+// Calls field(offset, member) for each header field after the magic, in
+// layout order (h is a Header or a const Header).
+template <typename H, typename Field>
+void ForEachHeaderField(H& h, const Field& field) {
+  field(kVersionAt, h.version);
+  field(kHeaderSizeAt, h.header_size);
+  field(kCountAt, h.count);
+  field(kNumUsersAt, h.num_users);
+  field(kNumItemsAt, h.num_items);
+  field(kFlagsAt, h.flags);
+  field(kRatingSizeAt, h.rating_size);
+  field(kRatingsOffsetAt, h.ratings_offset);
+  field(kMapsOffsetAt, h.maps_offset);
+  field(kMapsSizeAt, h.maps_size);
+  field(kFileSizeAt, h.file_size);
+  field(kMapsChecksumAt, h.maps_checksum);
+  field(kRatingsChecksumAt, h.ratings_checksum);
+}
+
 void EncodeHeader(const Header& h, char* out) {
   std::memset(out, 0, kBinaryHeaderSize);
   std::memcpy(out, kBinaryMagic, sizeof(kBinaryMagic));
-  Store(out, kVersionAt, h.version);
-  Store(out, kHeaderSizeAt, h.header_size);
-  Store(out, kCountAt, h.count);
-  Store(out, kNumUsersAt, h.num_users);
-  Store(out, kNumItemsAt, h.num_items);
-  Store(out, kFlagsAt, h.flags);
-  Store(out, kRatingSizeAt, h.rating_size);
-  Store(out, kRatingsOffsetAt, h.ratings_offset);
-  Store(out, kMapsOffsetAt, h.maps_offset);
-  Store(out, kMapsSizeAt, h.maps_size);
-  Store(out, kFileSizeAt, h.file_size);
-  Store(out, kMapsChecksumAt, h.maps_checksum);
-  Store(out, kRatingsChecksumAt, h.ratings_checksum);
-  Store(out, kHeaderChecksumOffset, ChecksumOf(out, kHeaderChecksumOffset));
+  ForEachHeaderField(h, [out](size_t at, auto value) { PutLittleEndian(out + at, value); });
+  PutU64(out + kHeaderChecksumOffset, ChecksumOf(out, kHeaderChecksumOffset));
 }
 
 Header DecodeHeader(const char* in) {
   Header h;
-  h.version = Load<uint32_t>(in, kVersionAt);
-  h.header_size = Load<uint32_t>(in, kHeaderSizeAt);
-  h.count = Load<uint64_t>(in, kCountAt);
-  h.num_users = Load<uint32_t>(in, kNumUsersAt);
-  h.num_items = Load<uint32_t>(in, kNumItemsAt);
-  h.flags = Load<uint32_t>(in, kFlagsAt);
-  h.rating_size = Load<uint32_t>(in, kRatingSizeAt);
-  h.ratings_offset = Load<uint64_t>(in, kRatingsOffsetAt);
-  h.maps_offset = Load<uint64_t>(in, kMapsOffsetAt);
-  h.maps_size = Load<uint64_t>(in, kMapsSizeAt);
-  h.file_size = Load<uint64_t>(in, kFileSizeAt);
-  h.maps_checksum = Load<uint64_t>(in, kMapsChecksumAt);
-  h.ratings_checksum = Load<uint64_t>(in, kRatingsChecksumAt);
+  ForEachHeaderField(h, [in](size_t at, auto& value) { GetLittleEndian(in + at, &value); });
   return h;
 }
 
@@ -140,8 +131,9 @@ absl::Status ByteError(std::string_view path, uint64_t offset, std::string_view 
 void AppendNames(const IdMap& map, std::string* out) {
   if (map.is_identity()) return;
   for (const std::string& name : map.names()) {
-    const uint32_t size = static_cast<uint32_t>(name.size());
-    out->append(reinterpret_cast<const char*>(&size), sizeof(size));
+    char size[sizeof(uint32_t)];
+    PutU32(size, static_cast<uint32_t>(name.size()));
+    out->append(size, sizeof(size));
     out->append(name);
   }
 }
@@ -162,7 +154,7 @@ absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_
       return ByteError(path, *pos, absl::StrCat("the ", which, " id map ends after ", i, " of ", count, " ids"),
                        "an intact file");
     }
-    const uint32_t size = Load<uint32_t>(base, *pos);
+    const uint32_t size = GetU32(base + *pos);
     *pos += sizeof(uint32_t);
     if (end - *pos < size) {
       return ByteError(path, *pos - sizeof(uint32_t),
@@ -247,13 +239,9 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
     return ByteError(path, 0, "not a hogmf binary ratings file (it does not start with 'HOGMFRAT')",
                      "a file written by hogmf convert, or --format naming its text format");
   }
-  if (size < kVersionAt + sizeof(uint32_t)) {
-    return ByteError(path, size,
-                     absl::StrCat("the file is truncated: ", size, " bytes, less than the ",
-                                  kBinaryHeaderSize, "-byte header"),
-                     "a complete file");
-  }
-  const uint32_t version = Load<uint32_t>(base, kVersionAt);
+  const LittleEndianReader reader(path, "the binary ratings file", base, size);
+  uint32_t version = 0;
+  HOGMF_RETURN_IF_ERROR(reader.U32(kVersionAt, &version));
   if (version != kBinaryVersion) {
     return ByteError(path, kVersionAt, absl::StrCat("unsupported binary ratings version ", version),
                      absl::StrCat("version ", kBinaryVersion, " (written by this hogmf)"));
@@ -264,7 +252,7 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
                                   kBinaryHeaderSize, "-byte header"),
                      "a complete file");
   }
-  if (ChecksumOf(base, kHeaderChecksumOffset) != Load<uint64_t>(base, kHeaderChecksumOffset)) {
+  if (ChecksumOf(base, kHeaderChecksumOffset) != GetU64(base + kHeaderChecksumOffset)) {
     return ByteError(path, kHeaderChecksumOffset, "the header is corrupt (checksum mismatch)", kIntact);
   }
   const Header h = DecodeHeader(base);

@@ -41,16 +41,23 @@
 #include "absl/strings/str_format.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "util/checksum.h"
 #include "util/file.h"
+#include "util/little_endian.h"
 #include "util/status_macros.h"
-#include "model/model_internal.h"
+#include "util/varint.h"
 
 namespace hogmf {
 namespace {
 
-static_assert(std::endian::native == std::endian::little,
-              "hogmf model files are read and written with little-endian memory copies");
+using internal::GetF32;
+using internal::GetU32;
+using internal::GetU64;
+using internal::PutF32;
+using internal::PutU32;
+using internal::PutU64;
+using internal::VarintSize;
 
 constexpr std::string_view kMagic = "HOGMFMDL";
 constexpr std::string_view kEndMagic = "HOGMFEND";
@@ -104,37 +111,6 @@ struct SectionRange {
 // ---------------------------------------------------------------------------
 // Encoding helpers.
 
-template <typename T>
-void Put(uint8_t* at, T value) {
-  std::memcpy(at, &value, sizeof(T));
-}
-
-template <typename T>
-T Get(const uint8_t* at) {
-  T value;
-  std::memcpy(&value, at, sizeof(T));
-  return value;
-}
-
-size_t VarintSize(uint64_t value) {
-  size_t n = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t EncodeVarint(uint64_t value, uint8_t* out) {
-  size_t n = 0;
-  while (value >= 0x80) {
-    out[n++] = static_cast<uint8_t>(value | 0x80);
-    value >>= 7;
-  }
-  out[n++] = static_cast<uint8_t>(value);
-  return n;
-}
-
 uint64_t BitmapBytes(uint32_t rows) { return (static_cast<uint64_t>(rows) + 7) / 8; }
 
 uint64_t FactorBytes(uint32_t rows, uint32_t k) {
@@ -162,8 +138,8 @@ class ChecksummedWriter {
     buffer_.append(static_cast<const char*>(data), size);
   }
   void WriteVarint(uint64_t value) {
-    uint8_t bytes[10];
-    Write(bytes, EncodeVarint(value, bytes));
+    uint8_t bytes[internal::kMaxVarintBytes];
+    Write(bytes, static_cast<size_t>(internal::PutVarint(value, bytes) - bytes));
   }
   void Flush() {
     if (buffer_.empty()) return;
@@ -273,20 +249,7 @@ class SectionReader {
  public:
   SectionReader(const uint8_t* begin, uint64_t size) : at_(begin), end_(begin + size) {}
 
-  bool ReadVarint(uint64_t* value) {
-    uint64_t result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (at_ == end_) return false;
-      const uint8_t byte = *at_++;
-      if (shift == 63 && byte > 1) return false;  // more than 64 bits
-      result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-      if ((byte & 0x80) == 0) {
-        *value = result;
-        return true;
-      }
-    }
-    return false;
-  }
+  bool ReadVarint(uint64_t* value) { return internal::GetVarint(at_, end_, value); }
   bool ReadBytes(uint64_t size, std::string* out) {
     if (size > remaining()) return false;
     out->assign(reinterpret_cast<const char*>(at_), static_cast<size_t>(size));
@@ -315,10 +278,9 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
     return FileError(path, absl::StrCat("truncated hogmf model: ", size,
                                         " bytes, shorter than its magic number"));
   }
-  if (size < kVersionAt + 4) {
-    return FileError(path, absl::StrCat("truncated hogmf model: ", size, " bytes"));
-  }
-  const uint32_t version = Get<uint32_t>(data + kVersionAt);
+  const internal::LittleEndianReader reader(path, "the hogmf model", data, size);
+  uint32_t version = 0;
+  HOGMF_RETURN_IF_ERROR(reader.U32(kVersionAt, &version));
   if (version > kVersion) {
     return FileError(path, absl::StrCat("hogmf model format version ", version,
                                         " is newer than this build reads (up to ", kVersion,
@@ -330,11 +292,11 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
                                         kHeaderSize + kTrailerSize,
                                         " of an empty model's header and trailer"));
   }
-  const uint32_t header_size = Get<uint32_t>(data + kHeaderSizeAt);
+  const uint32_t header_size = GetU32(data + kHeaderSizeAt);
   if (header_size != kHeaderSize) {
     return Corrupt(path, absl::StrCat("header size ", header_size, ", expected ", kHeaderSize));
   }
-  const uint64_t file_size = Get<uint64_t>(data + kFileSizeAt);
+  const uint64_t file_size = GetU64(data + kFileSizeAt);
   if (file_size != size) {
     if (file_size > size) {
       return FileError(path, absl::StrCat("truncated hogmf model: ", size, " of ", file_size,
@@ -349,7 +311,7 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
   }
   internal::Checksum64 checksum;
   checksum.Update(data, size - kTrailerSize);
-  const uint64_t stored = Get<uint64_t>(trailer);
+  const uint64_t stored = GetU64(trailer);
   if (checksum.value() != stored) {
     return FileError(path, absl::StrFormat(
                                "checksum mismatch (stored %016x, computed %016x): the hogmf "
@@ -358,15 +320,15 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
   }
 
   Header h;
-  h.flags = Get<uint32_t>(data + kFlagsAt);
-  h.k = Get<uint32_t>(data + kKAt);
-  h.num_users = Get<uint32_t>(data + kNumUsersAt);
-  h.num_items = Get<uint32_t>(data + kNumItemsAt);
-  h.mean = Get<float>(data + kMeanAt);
+  h.flags = GetU32(data + kFlagsAt);
+  h.k = GetU32(data + kKAt);
+  h.num_users = GetU32(data + kNumUsersAt);
+  h.num_items = GetU32(data + kNumItemsAt);
+  h.mean = GetF32(data + kMeanAt);
   if ((h.flags & ~kKnownFlags) != 0) {
     return Corrupt(path, absl::StrFormat("unknown flags 0x%x", h.flags & ~kKnownFlags));
   }
-  if (Get<uint32_t>(data + kReservedAt) != 0) return Corrupt(path, "reserved header field is set");
+  if (GetU32(data + kReservedAt) != 0) return Corrupt(path, "reserved header field is set");
   if (h.k < 1 || h.k > kMaxK) {
     return Corrupt(path, absl::StrCat("k = ", h.k, ", expected 1 to ", kMaxK));
   }
@@ -377,8 +339,8 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
   const uint64_t body_end = size - kTrailerSize;
   for (size_t s = 0; s < kNumSections; ++s) {
     SectionRange& range = h.sections[s];
-    range.offset = Get<uint64_t>(data + kSectionsAt + 16 * s);
-    range.size = Get<uint64_t>(data + kSectionsAt + 16 * s + 8);
+    range.offset = GetU64(data + kSectionsAt + 16 * s);
+    range.size = GetU64(data + kSectionsAt + 16 * s + 8);
     if (range.offset < kHeaderSize || range.offset > body_end ||
         range.size > body_end - range.offset) {
       return Corrupt(path, absl::StrCat(kSectionNames[s], " (offset ", range.offset, ", ",
@@ -561,24 +523,24 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
 
   uint8_t header[kHeaderSize] = {};
   std::memcpy(header, kMagic.data(), kMagic.size());
-  Put<uint32_t>(header + kVersionAt, kVersion);
-  Put<uint32_t>(header + kHeaderSizeAt, kHeaderSize);
+  PutU32(header + kVersionAt, kVersion);
+  PutU32(header + kHeaderSizeAt, kHeaderSize);
   uint32_t flags = 0;
   if (model.users().is_identity()) flags |= kUserIdsIdentity;
   if (model.items().is_identity()) flags |= kItemIdsIdentity;
   if (model.has_rated_items()) flags |= kHasRatedItems;
-  Put<uint32_t>(header + kFlagsAt, flags);
-  Put<uint32_t>(header + kKAt, k);
-  Put<uint32_t>(header + kNumUsersAt, model.num_users());
-  Put<uint32_t>(header + kNumItemsAt, model.num_items());
-  Put<float>(header + kMeanAt, model.mean());
+  PutU32(header + kFlagsAt, flags);
+  PutU32(header + kKAt, k);
+  PutU32(header + kNumUsersAt, model.num_users());
+  PutU32(header + kNumItemsAt, model.num_items());
+  PutF32(header + kMeanAt, model.mean());
   uint64_t offset = kHeaderSize;
   for (size_t s = 0; s < kNumSections; ++s) {
-    Put<uint64_t>(header + kSectionsAt + 16 * s, offset);
-    Put<uint64_t>(header + kSectionsAt + 16 * s + 8, sizes[s]);
+    PutU64(header + kSectionsAt + 16 * s, offset);
+    PutU64(header + kSectionsAt + 16 * s + 8, sizes[s]);
     offset += sizes[s];
   }
-  Put<uint64_t>(header + kFileSizeAt, offset + kTrailerSize);
+  PutU64(header + kFileSizeAt, offset + kTrailerSize);
 
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
                          internal::AtomicFileWriter::Create(path));
@@ -593,7 +555,7 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   WriteRatedItems(model, out);
   const uint64_t checksum = out.Finish();
   uint8_t trailer[kTrailerSize];
-  Put<uint64_t>(trailer, checksum);
+  PutU64(trailer, checksum);
   std::memcpy(trailer + 8, kEndMagic.data(), kEndMagic.size());
   file->Write(trailer, sizeof(trailer));
   if (file->offset() != offset + kTrailerSize) {

@@ -2,6 +2,8 @@
 // and squared error exactly.
 #include "kernels/sgd_kernel.h"
 
+#include "util/dot.h"
+
 namespace hogmf::kernels {
 
 void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count) {
@@ -12,9 +14,7 @@ void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* 
     const Rating& r = ratings[order != nullptr ? order[j] : j];
     float* p = args.p + static_cast<size_t>(r.user) * args.stride;
     float* q = args.q + static_cast<size_t>(r.item) * args.stride;
-    float dot = 0.0f;
-    for (int d = 0; d < k; ++d) dot += p[d] * q[d];
-    const float e2 = 2.0f * (r.value - dot);
+    const float e2 = 2.0f * (r.value - internal::Dot(p, q, k));
     for (int d = 0; d < k; ++d) {
       const float pd = p[d];
       const float qd = q[d];
@@ -25,9 +25,7 @@ void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* 
 }
 
 float DotScalar(const float* a, const float* b, size_t stride, int k) {
-  float dot = 0.0f;
-  for (int d = 0; d < k; ++d) dot += a[d] * b[d];
-  return dot;
+  return internal::Dot(a, b, k);
 }
 
 double SquaredErrorScalar(const float* p, const float* q, size_t stride, int k,

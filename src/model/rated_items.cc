@@ -36,6 +36,7 @@
 #include "util/check.h"
 #include "util/file.h"
 #include "util/parallel.h"
+#include "util/varint.h"
 
 namespace hogmf {
 namespace {
@@ -43,15 +44,20 @@ namespace {
 static_assert(offsetof(Rating, user) == 0 && offsetof(Rating, item) == 4,
               "BuildConsuming compacts a rating to its first 8 bytes");
 
-constexpr size_t kMaxVarintBytes = 5;
+using internal::kMaxVarint32Bytes;
+using internal::PutVarint;
 
-uint8_t* PutVarint(uint32_t value, uint8_t* out) {
-  while (value >= 0x80) {
-    *out++ = static_cast<uint8_t>(value | 0x80);
-    value >>= 7;
+// Calls emit(item) for each item of one user's encoding [at, end): varint
+// differences, the first item as it is.
+template <typename Emit>
+void DecodeItems(const uint8_t* at, const uint8_t* end, const Emit& emit) {
+  uint32_t item = 0;
+  uint64_t delta = 0;
+  while (at < end) {
+    HOGMF_CHECK(internal::GetVarint(at, end, &delta));
+    item += static_cast<uint32_t>(delta);
+    emit(item);
   }
-  *out++ = static_cast<uint8_t>(value);
-  return out;
 }
 
 // A (user, item) pair in the scratch bytes.
@@ -362,7 +368,7 @@ class ScratchBuild {
     const auto encode = [&](uint32_t u) {
       items.resize(run_count(u));
       std::memcpy(items.data(), run_start(u), items.size() * sizeof(uint32_t));
-      encoded.resize(items.size() * kMaxVarintBytes);
+      encoded.resize(items.size() * kMaxVarint32Bytes);
       uint8_t* at = encoded.data();
       uint32_t previous = 0;
       size_t kept = 0;
@@ -460,7 +466,7 @@ RatedItems internal::RatedItemsInternal::BuildConsuming(std::span<Rating> rating
 void RatedItems::AppendUser(std::span<const uint32_t> items) {
   if (offsets_.empty()) offsets_.push_back(0);
   HOGMF_CHECK(offsets_.size() - 1 < UINT32_MAX);
-  uint8_t encoded[kMaxVarintBytes];
+  uint8_t encoded[kMaxVarint32Bytes];
   uint32_t previous = 0;
   for (size_t j = 0; j < items.size(); ++j) {
     HOGMF_CHECK(j == 0 || items[j] > previous);
@@ -483,9 +489,16 @@ std::vector<uint32_t> RatedItems::Decode(uint32_t user) const {
   return items;
 }
 
+void RatedItems::ForEachItem(uint32_t user, absl::FunctionRef<void(uint32_t)> visit) const {
+  if (user >= num_users()) return;
+  DecodeItems(bytes_.data() + offsets_[user], bytes_.data() + offsets_[user + 1], visit);
+}
+
 void RatedItems::Decode(uint32_t user, std::vector<uint32_t>* items) const {
   items->clear();
-  ForEachItem(user, [items](uint32_t item) { items->push_back(item); });
+  if (user >= num_users()) return;
+  DecodeItems(bytes_.data() + offsets_[user], bytes_.data() + offsets_[user + 1],
+              [items](uint32_t item) { items->push_back(item); });
 }
 
 }  // namespace hogmf

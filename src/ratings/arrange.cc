@@ -11,7 +11,7 @@ std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, i
   for (const Rating& r : ratings) HOGMF_CHECK(r.user < num_users);
   std::vector<uint32_t> rank(num_users);
   std::iota(rank.begin(), rank.end(), 0u);
-  FisherYates(std::span<uint32_t>(rank), rng);
+  internal::FisherYates(std::span<uint32_t>(rank), rng);
   std::vector<size_t> bounds = DistributeInPlace(
       ratings, std::max<size_t>(num_users, 1), [&rank](const Rating& r) -> size_t { return rank[r.user]; });
   // Each run of kGroupsPerStream groups shuffles with its own stream of one
@@ -25,7 +25,7 @@ std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, i
       internal::Rng run_rng(stream_seed, run);
       const size_t end = std::min(groups, (run + 1) * kGroupsPerStream);
       for (size_t j = run * kGroupsPerStream; j < end; ++j) {
-        FisherYates(ratings.subspan(bounds[j], bounds[j + 1] - bounds[j]), run_rng);
+        internal::FisherYates(ratings.subspan(bounds[j], bounds[j + 1] - bounds[j]), run_rng);
       }
     }
   });

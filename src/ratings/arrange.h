@@ -23,36 +23,6 @@
 
 namespace hogmf {
 
-// A uniformly random permutation: for i = n, n - 1, ..., 2, values[i - 1]
-// swaps with values[rng.Below(i)]. On arrays far larger than the caches it
-// runs at memory speed: the swaps are independent, so the processor overlaps
-// their cache misses (a bucketed shuffle was tried and dropped:
-// docs/performance.md). The random targets are drawn kShuffleAhead swaps early,
-// in the same order, and prefetched, so the permutation is the same as without.
-inline constexpr size_t kShuffleAhead = 8;
-
-template <typename T>
-void FisherYates(std::span<T> values, internal::Rng& rng) {
-  const size_t n = values.size();
-  if (n < 2) return;
-  const size_t swaps = n - 1;  // swap s exchanges values[n - 1 - s] and values[Below(n - s)]
-  size_t target[kShuffleAhead];
-  const size_t drawn_first = std::min(kShuffleAhead, swaps);
-  for (size_t s = 0; s < drawn_first; ++s) {
-    target[s] = rng.Below(n - s);
-    __builtin_prefetch(values.data() + target[s], 1);
-  }
-  for (size_t s = 0; s < swaps; ++s) {
-    const size_t j = target[s % kShuffleAhead];
-    if (s + kShuffleAhead < swaps) {
-      const size_t later = rng.Below(n - s - kShuffleAhead);
-      target[s % kShuffleAhead] = later;
-      __builtin_prefetch(values.data() + later, 1);
-    }
-    std::swap(values[n - 1 - s], values[j]);
-  }
-}
-
 namespace arrange_internal {
 
 // How far ahead of a bucket's next free slot a distribution pass prefetches

@@ -27,11 +27,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "util/check.h"
+#include "util/dot.h"
 #include "util/parallel.h"
 #include "util/random.h"
 
 namespace hogmf {
 
+using ::hogmf::internal::Dot;
+using ::hogmf::internal::FisherYates;
 using ::hogmf::internal::Rng;
 
 namespace {
@@ -89,11 +92,11 @@ enum : uint64_t {
 // ---------------------------------------------------------------------------
 // Random helpers.
 
-// A random permutation of [0, n) (Fisher-Yates).
+// A random permutation of [0, n).
 std::vector<uint32_t> RandomPermutation(uint32_t n, Rng& rng) {
   std::vector<uint32_t> perm(n);
   for (uint32_t i = 0; i < n; ++i) perm[i] = i;
-  for (uint32_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng.Below(i)]);
+  FisherYates(std::span<uint32_t>(perm), rng);
   return perm;
 }
 
@@ -295,17 +298,6 @@ void DrawItems(const ItemSampler& sampler, uint64_t n, uint64_t already, Rng& rn
   for (uint64_t j = 0; j < n; ++j) scratch.Take(out[j].item);
 }
 
-void ShuffleEntries(Rating* begin, uint64_t n, Rng& rng) {
-  for (uint64_t i = n; i > 1; --i) std::swap(begin[i - 1], begin[rng.Below(i)]);
-}
-
-// p.q with float factors accumulated in double: every product is exact.
-double Dot(const float* p, const float* q, int rank) {
-  double sum = 0.0;
-  for (int k = 0; k < rank; ++k) sum += static_cast<double>(p[k]) * static_cast<double>(q[k]);
-  return sum;
-}
-
 float NormalFloat(double sd, Rng& rng) { return static_cast<float>(sd * rng.Normal()); }
 
 // Exclusive prefix sums of `count`: where each user's slice starts.
@@ -401,14 +393,15 @@ std::vector<Rating> GenerateSkewed(Shape shape, uint32_t users, uint32_t items, 
 
     Rating* slice = out.data() + offset[u];
     DrawItems(sampler, n, 0, rng, scratch, slice);
-    ShuffleEntries(slice, n, rng);
+    FisherYates(std::span<Rating>(slice, n), rng);
     for (uint64_t k = 0; k < n; ++k) {
       Rating& r = slice[k];
       scratch.Release(r.item);
       r.user = u;
       const double x = kGlobalMean + user_bias + item_bias[r.item] +
-                       Dot(user_factor, &item_factor[static_cast<size_t>(r.item) * kHiddenRank],
-                           kHiddenRank) +
+                       Dot<double>(user_factor,
+                                   &item_factor[static_cast<size_t>(r.item) * kHiddenRank],
+                                   kHiddenRank) +
                        NormalFloat(kRatingNoiseSd, rng);
       const double rounded = halves ? std::round(2.0 * x) * 0.5 : std::round(x);
       r.value = static_cast<float>(std::clamp(rounded, low, 5.0));
@@ -505,13 +498,13 @@ std::vector<Rating> GenerateLowRank(uint32_t users, uint32_t items, uint64_t rat
       scratch.Take(slice[k].item);
     }
     DrawItems(sampler, n - base, base, rng, scratch, slice + base);
-    ShuffleEntries(slice, n, rng);
+    FisherYates(std::span<Rating>(slice, n), rng);
     for (uint64_t k = 0; k < n; ++k) {
       Rating& r = slice[k];
       scratch.Release(r.item);
       r.user = u;
       const double x =
-          Dot(user_factor.data(), &item_factor[static_cast<size_t>(r.item) * rank], rank) +
+          Dot<double>(user_factor.data(), &item_factor[static_cast<size_t>(r.item) * rank], rank) +
           NormalFloat(noise, rng);
       r.value = static_cast<float>(x);
     }

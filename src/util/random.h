@@ -1,11 +1,15 @@
 // Random numbers with a fixed, portable definition (the standard library's
 // distributions differ between implementations): xoshiro256++ seeded through
-// splitmix64, with the conversions hogmf needs. Same seed, same stream,
-// on every platform.
+// splitmix64, with the conversions hogmf needs, and the one Fisher-Yates
+// shuffle. Same seed, same stream, on every platform.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <utility>
 
 namespace hogmf::internal {
 
@@ -56,5 +60,35 @@ class Rng {
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// A uniformly random permutation: for i = n, n - 1, ..., 2, values[i - 1]
+// swaps with values[rng.Below(i)]. On arrays far larger than the caches it
+// runs at memory speed: the swaps are independent, so the processor overlaps
+// their cache misses (a bucketed shuffle was tried and dropped:
+// docs/performance.md). The random targets are drawn kShuffleAhead swaps early,
+// in the same order, and prefetched, so the permutation is the same as without.
+inline constexpr size_t kShuffleAhead = 8;
+
+template <typename T>
+void FisherYates(std::span<T> values, Rng& rng) {
+  const size_t n = values.size();
+  if (n < 2) return;
+  const size_t swaps = n - 1;  // swap s exchanges values[n - 1 - s] and values[Below(n - s)]
+  size_t target[kShuffleAhead];
+  const size_t drawn_first = std::min(kShuffleAhead, swaps);
+  for (size_t s = 0; s < drawn_first; ++s) {
+    target[s] = rng.Below(n - s);
+    __builtin_prefetch(values.data() + target[s], 1);
+  }
+  for (size_t s = 0; s < swaps; ++s) {
+    const size_t j = target[s % kShuffleAhead];
+    if (s + kShuffleAhead < swaps) {
+      const size_t later = rng.Below(n - s - kShuffleAhead);
+      target[s % kShuffleAhead] = later;
+      __builtin_prefetch(values.data() + later, 1);
+    }
+    std::swap(values[n - 1 - s], values[j]);
+  }
+}
 
 }  // namespace hogmf::internal

@@ -1,5 +1,5 @@
 // Tests of the in-place arrangements: DistributeInPlace in one and two passes,
-// GroupByUser, FisherYates, InterleaveRuns.
+// GroupByUser, InterleaveRuns.
 #include "ratings/arrange.h"
 
 #include <algorithm>
@@ -121,34 +121,6 @@ TEST(GroupByUserTest, SeededOrderOfUsersAndWithinUsers) {
   };
   EXPECT_FALSE(increasing_within_users(a));
   EXPECT_FALSE(increasing_within_users(b));
-}
-
-// The drawn-ahead, prefetching loop gives exactly the permutation of the
-// textbook loop with the same generator, for sizes around the look-ahead.
-TEST(FisherYatesTest, SameAsTheTextbookLoop) {
-  for (size_t n : {0, 1, 2, 3, 7, 8, 9, 16, 17, 1000, 65537}) {
-    std::vector<uint32_t> fast(n), plain(n);
-    std::iota(fast.begin(), fast.end(), 0u);
-    std::iota(plain.begin(), plain.end(), 0u);
-    internal::Rng fast_rng(n, 3), plain_rng(n, 3);
-    FisherYates(std::span<uint32_t>(fast), fast_rng);
-    for (size_t i = n; i > 1; --i) std::swap(plain[i - 1], plain[plain_rng.Below(i)]);
-    EXPECT_EQ(fast, plain) << n << " values";
-    EXPECT_EQ(fast_rng.Next(), plain_rng.Next()) << "the same number of draws, " << n << " values";
-  }
-}
-
-TEST(FisherYatesTest, PermutesAndDependsOnSeed) {
-  std::vector<uint32_t> values(1000);
-  for (uint32_t j = 0; j < values.size(); ++j) values[j] = j;
-  std::vector<uint32_t> a = values, b = values;
-  internal::Rng rng_a(1, 3), rng_b(2, 3);
-  FisherYates(std::span<uint32_t>(a), rng_a);
-  FisherYates(std::span<uint32_t>(b), rng_b);
-  EXPECT_NE(a, values);
-  EXPECT_NE(a, b);
-  std::sort(a.begin(), a.end());
-  EXPECT_EQ(a, values);
 }
 
 std::vector<Rating> Numbered(size_t count) {

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "util/check.h"
+#include "util/dot.h"
 
 namespace hogmf {
 
@@ -17,12 +17,7 @@ Model::Model(int k, IdMap users, IdMap items)
 
 float Model::Predict(uint32_t user, uint32_t item) const {
   if (!user_seen(user) || !item_seen(item)) return mean_;
-  const float* p = p_.row(user);
-  const float* q = q_.row(item);
-  float dot = 0.0f;
-  for (int d = 0; d < p_.k(); ++d) dot += p[d] * q[d];
-  return dot;
+  return internal::Dot(p_.row(user), q_.row(item), p_.k());
 }
-
 
 }  // namespace hogmf

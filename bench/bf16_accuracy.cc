@@ -76,19 +76,32 @@ Options ParseOptions(int argc, char** argv) {
     if (arg.substr(0, 2) != "--" || eq == std::string_view::npos) Usage(argv[a]);
     const std::string_view name = arg.substr(2, eq - 2);
     const char* value = argv[a] + eq + 1;
-    if (name == "data") o.data = value;
-    else if (name == "k") o.k = std::atoi(value);
-    else if (name == "epochs") o.epochs = std::atoi(value);
-    else if (name == "lr") o.lr = std::strtof(value, nullptr);
-    else if (name == "l2") o.l2 = std::strtof(value, nullptr);
-    else if (name == "ratings") o.ratings = std::strtoull(value, nullptr, 10);
-    else if (name == "users") o.users = static_cast<uint32_t>(std::strtoul(value, nullptr, 10));
-    else if (name == "items") o.items = static_cast<uint32_t>(std::strtoul(value, nullptr, 10));
-    else if (name == "rank") o.rank = std::atoi(value);
-    else if (name == "noise") o.noise = std::strtod(value, nullptr);
-    else if (name == "test-fraction") o.test_fraction = std::strtod(value, nullptr);
-    else if (name == "seed") o.seed = std::strtoull(value, nullptr, 10);
-    else Usage(argv[a]);
+    if (name == "data")
+      o.data = value;
+    else if (name == "k")
+      o.k = std::atoi(value);
+    else if (name == "epochs")
+      o.epochs = std::atoi(value);
+    else if (name == "lr")
+      o.lr = std::strtof(value, nullptr);
+    else if (name == "l2")
+      o.l2 = std::strtof(value, nullptr);
+    else if (name == "ratings")
+      o.ratings = std::strtoull(value, nullptr, 10);
+    else if (name == "users")
+      o.users = static_cast<uint32_t>(std::strtoul(value, nullptr, 10));
+    else if (name == "items")
+      o.items = static_cast<uint32_t>(std::strtoul(value, nullptr, 10));
+    else if (name == "rank")
+      o.rank = std::atoi(value);
+    else if (name == "noise")
+      o.noise = std::strtod(value, nullptr);
+    else if (name == "test-fraction")
+      o.test_fraction = std::strtod(value, nullptr);
+    else if (name == "seed")
+      o.seed = std::strtoull(value, nullptr, 10);
+    else
+      Usage(argv[a]);
   }
   if ((o.data != "lowrank" && o.data != "netflix") || o.k < 1 || o.k > kMaxK || o.epochs < 1) {
     std::fprintf(stderr, "bf16_accuracy: need --data=lowrank|netflix, 1 <= k <= %d, epochs >= 1\n",
@@ -158,8 +171,8 @@ class Fp32Variant : public Variant {
  public:
   Fp32Variant(const FactorMatrix& p, const FactorMatrix& q, const Options& o,
               kernels::Kernel kernel)
-      : p_(p), q_(q), kernel_(std::move(kernel)),
-        args_{p_.data(), q_.data(), p_.stride(), o.k, o.lr, o.l2} {}
+      : p_(p), q_(q), kernel_(std::move(kernel)), args_{p_.data(), q_.data(), p_.stride(),
+                                                        o.k,       o.lr,      o.l2} {}
   const char* name() const override { return "fp32"; }
   void Chunk(const Rating* ratings, const uint32_t* order, size_t count) override {
     kernel_.sgd_chunk(args_, ratings, order, count);
@@ -178,11 +191,9 @@ template <Format F>
 class Bf16Variant : public Variant {
  public:
   Bf16Variant(const FactorMatrix& p, const FactorMatrix& q, const Options& o)
-      : p_(p), q_(q), rounding_(o.seed + 2),
-        args_{p_.data(), q_.data(), p_.stride(), o.k, o.lr, o.l2} {}
-  const char* name() const override {
-    return F == Format::kBf16Nearest ? "bf16-rne" : "bf16-sr";
-  }
+      : p_(p), q_(q), rounding_(o.seed + 2), args_{p_.data(), q_.data(), p_.stride(),
+                                                   o.k,       o.lr,      o.l2} {}
+  const char* name() const override { return F == Format::kBf16Nearest ? "bf16-rne" : "bf16-sr"; }
   void Chunk(const Rating* ratings, const uint32_t* order, size_t count) override {
     SgdChunk<F>(args_, ratings, order, count, &rounding_);
   }
@@ -247,10 +258,11 @@ int Main(int argc, char** argv) {
   double mean = 0;
   for (const Rating& r : problem.train) mean += r.value;
   mean /= static_cast<double>(problem.train.size());
-  std::printf("data=%s users=%u items=%u train=%zu test=%zu mean=%.3f k=%d lr=%g l2=%g "
-              "fp32 kernel=%s\n",
-              o.data.c_str(), problem.users, problem.items, problem.train.size(),
-              problem.test.size(), mean, o.k, o.lr, o.l2, kernel->name.c_str());
+  std::printf(
+      "data=%s users=%u items=%u train=%zu test=%zu mean=%.3f k=%d lr=%g l2=%g "
+      "fp32 kernel=%s\n",
+      o.data.c_str(), problem.users, problem.items, problem.train.size(), problem.test.size(), mean,
+      o.k, o.lr, o.l2, kernel->name.c_str());
 
   const FactorMatrix p = InitialFactors(problem.users, o.k, mean, o.seed, 1);
   const FactorMatrix q = InitialFactors(problem.items, o.k, mean, o.seed, 2);

@@ -64,9 +64,12 @@ constexpr Order kOrders[] = {Order::kShuffle, Order::kChunks, Order::kUsers};
 
 const char* OrderName(Order order) {
   switch (order) {
-    case Order::kShuffle: return "shuffle";
-    case Order::kChunks: return "chunks";
-    case Order::kUsers: return "users";
+    case Order::kShuffle:
+      return "shuffle";
+    case Order::kChunks:
+      return "chunks";
+    case Order::kUsers:
+      return "users";
   }
   return "?";
 }
@@ -197,26 +200,23 @@ void RunPasses(benchmark::State& state, Order order, ChunkFn&& chunk_fn) {
 
 template <typename ChunkFn>
 void Register(const std::string& kernel, Order order, int k, ChunkFn make_chunk_fn) {
-  const std::string name =
-      "Bf16/" + kernel + "/" + OrderName(order) + "/k:" + std::to_string(k);
-  benchmark::RegisterBenchmark(name.c_str(),
-                               [order, k, make_chunk_fn](benchmark::State& state) {
-                                 RunPasses(state, order, make_chunk_fn(GetFactors(k)));
-                               })
-      ->Unit(benchmark::kMillisecond);
+  const std::string name = "Bf16/" + kernel + "/" + OrderName(order) + "/k:" + std::to_string(k);
+  benchmark::RegisterBenchmark(name.c_str(), [order, k, make_chunk_fn](benchmark::State& state) {
+    RunPasses(state, order, make_chunk_fn(GetFactors(k)));
+  })->Unit(benchmark::kMillisecond);
 }
 
 template <Format F>
 void RegisterOwn(const std::string& kernel, Order order, int k) {
   Register(kernel, order, k, [](Factors& f) {
-    return [&f, rounding = std::make_shared<RoundingState>(99)](const Rating* r,
-                                                                const uint32_t* o, size_t n) {
+    return [&f, rounding = std::make_shared<RoundingState>(99)](const Rating* r, const uint32_t* o,
+                                                                size_t n) {
       if constexpr (F == Format::kFp32) {
         const RowArgs<float> args{f.p.data(), f.q.data(), f.p.stride(), f.k, kLearningRate, kL2};
         SgdChunk<F>(args, r, o, n, rounding.get());
       } else {
-        const RowArgs<uint16_t> args{f.p16.data(), f.q16.data(), f.p16.stride(), f.k,
-                                     kLearningRate, kL2};
+        const RowArgs<uint16_t> args{f.p16.data(), f.q16.data(),  f.p16.stride(),
+                                     f.k,          kLearningRate, kL2};
         SgdChunk<F>(args, r, o, n, rounding.get());
       }
     };
@@ -233,8 +233,8 @@ void RegisterAll() {
     for (Order order : kOrders) {
       Register("fp32-" + kernel.name, order, k, [kernel](Factors& f) {
         return [&f, kernel](const Rating* r, const uint32_t* o, size_t n) {
-          const kernels::SgdArgs args{f.p.data(), f.q.data(), f.p.stride(), f.k, kLearningRate,
-                                      kL2};
+          const kernels::SgdArgs args{f.p.data(), f.q.data(),    f.p.stride(),
+                                      f.k,        kLearningRate, kL2};
           kernel.sgd_chunk(args, r, o, n);
         };
       });

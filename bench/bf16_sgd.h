@@ -62,7 +62,9 @@ inline uint16_t FloatToBf16(float f) {
   if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN
   return static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
 }
-inline float Bf16ToFloat(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
+inline float Bf16ToFloat(uint16_t h) {
+  return std::bit_cast<float>(static_cast<uint32_t>(h) << 16);
+}
 
 // Rows of k bf16 values, padded with zeros to a multiple of 32 and 64-byte
 // aligned; matrices of 2 MiB or more ask for transparent huge pages, as
@@ -117,7 +119,8 @@ struct RoundingState {
     uint64_t s = seed;
     for (auto& stream : lanes) {
       for (uint32_t& lane : stream) {
-        do lane = static_cast<uint32_t>(hogmf::internal::SplitMix64(s)); while (lane == 0);
+        do lane = static_cast<uint32_t>(hogmf::internal::SplitMix64(s));
+        while (lane == 0);
       }
     }
   }
@@ -169,15 +172,16 @@ HOGMF_BF16_TARGET inline __m512i Narrow(__m512 even, __m512 odd, __m512i& state)
   if constexpr (F == Format::kBf16Nearest) {
     // The convert packs even values into elements 0..15 and odd ones into 16..31.
     const __m512i packed = (__m512i)_mm512_cvtne2ps_pbh(odd, even);  // a vector cast: same bits
-    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
-                                                24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17,
-                                                1, 16, 0);
+    const __m512i interleave =
+        _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     return _mm512_permutexvar_epi16(interleave, packed);
   } else {
     state = XorShift(state);
-    const __m512i even_bits = _mm512_add_epi32(
-        _mm512_castps_si512(even), _mm512_and_si512(state, _mm512_set1_epi32(0xFFFF)));
-    const __m512i odd_bits = _mm512_add_epi32(_mm512_castps_si512(odd), _mm512_srli_epi32(state, 16));
+    const __m512i even_bits = _mm512_add_epi32(_mm512_castps_si512(even),
+                                               _mm512_and_si512(state, _mm512_set1_epi32(0xFFFF)));
+    const __m512i odd_bits =
+        _mm512_add_epi32(_mm512_castps_si512(odd), _mm512_srli_epi32(state, 16));
     // Truncation: the high half of every lane; even values move down into the low half.
     return _mm512_mask_blend_epi16(0x55555555u, odd_bits, _mm512_srli_epi32(even_bits, 16));
   }
@@ -233,10 +237,13 @@ HOGMF_BF16_TARGET __attribute__((noinline)) void ChunkLoop(const RowArgs<T>& arg
   const size_t records_end = order != nullptr && count > 2 * kDist ? count - 2 * kDist : 0;
   for (size_t j = 0; j < count; ++j) {
     if (j < rows_end) {
-      if (j < records_end) _mm_prefetch(reinterpret_cast<const char*>(ratings + order[j + 2 * kDist]), _MM_HINT_T0);
+      if (j < records_end)
+        _mm_prefetch(reinterpret_cast<const char*>(ratings + order[j + 2 * kDist]), _MM_HINT_T0);
       const Rating& ahead = ratings[order != nullptr ? order[j + kDist] : j + kDist];
-      const char* pa = reinterpret_cast<const char*>(p_base + static_cast<size_t>(ahead.user) * stride);
-      const char* qa = reinterpret_cast<const char*>(q_base + static_cast<size_t>(ahead.item) * stride);
+      const char* pa =
+          reinterpret_cast<const char*>(p_base + static_cast<size_t>(ahead.user) * stride);
+      const char* qa =
+          reinterpret_cast<const char*>(q_base + static_cast<size_t>(ahead.item) * stride);
       for (size_t line = 0; line < kRowLines; ++line) {
         _mm_prefetch(pa + 64 * line, _MM_HINT_T0);
         _mm_prefetch(qa + 64 * line, _MM_HINT_T0);
@@ -288,24 +295,33 @@ void SgdChunk(const RowArgs<T>& args, const Rating* ratings, const uint32_t* ord
   HOGMF_CHECK(F != Format::kBf16Stochastic || rounding != nullptr);
   constexpr size_t kPerVec = 16;  // fp32 lanes
   constexpr size_t kRowAlign = 64 / sizeof(T);
-  const size_t vecs = (static_cast<size_t>(args.k) + kRowAlign - 1) / kRowAlign * kRowAlign / kPerVec;
+  const size_t vecs =
+      (static_cast<size_t>(args.k) + kRowAlign - 1) / kRowAlign * kRowAlign / kPerVec;
   switch (vecs) {
     case 1:
-      if constexpr (F == Format::kFp32) return internal::ChunkLoop<F, 1>(args, ratings, order, count, rounding);
+      if constexpr (F == Format::kFp32)
+        return internal::ChunkLoop<F, 1>(args, ratings, order, count, rounding);
       break;
-    case 2: return internal::ChunkLoop<F, 2>(args, ratings, order, count, rounding);
+    case 2:
+      return internal::ChunkLoop<F, 2>(args, ratings, order, count, rounding);
     case 3:
-      if constexpr (F == Format::kFp32) return internal::ChunkLoop<F, 3>(args, ratings, order, count, rounding);
+      if constexpr (F == Format::kFp32)
+        return internal::ChunkLoop<F, 3>(args, ratings, order, count, rounding);
       break;
-    case 4: return internal::ChunkLoop<F, 4>(args, ratings, order, count, rounding);
+    case 4:
+      return internal::ChunkLoop<F, 4>(args, ratings, order, count, rounding);
     case 5:
-      if constexpr (F == Format::kFp32) return internal::ChunkLoop<F, 5>(args, ratings, order, count, rounding);
+      if constexpr (F == Format::kFp32)
+        return internal::ChunkLoop<F, 5>(args, ratings, order, count, rounding);
       break;
-    case 6: return internal::ChunkLoop<F, 6>(args, ratings, order, count, rounding);
+    case 6:
+      return internal::ChunkLoop<F, 6>(args, ratings, order, count, rounding);
     case 7:
-      if constexpr (F == Format::kFp32) return internal::ChunkLoop<F, 7>(args, ratings, order, count, rounding);
+      if constexpr (F == Format::kFp32)
+        return internal::ChunkLoop<F, 7>(args, ratings, order, count, rounding);
       break;
-    case 8: return internal::ChunkLoop<F, 8>(args, ratings, order, count, rounding);
+    case 8:
+      return internal::ChunkLoop<F, 8>(args, ratings, order, count, rounding);
   }
   HOGMF_CHECK(false);
 }

@@ -21,8 +21,8 @@
 #include <memory>
 #include <vector>
 
-#include "engine/shuffler.h"
 #include "bench_data.h"
+#include "engine/shuffler.h"
 #include "hogmf/trainer.h"
 #include "kernels/kernel_registry.h"
 
@@ -31,7 +31,8 @@ namespace {
 
 const Ratings& Data() { return bench::NetflixShapedRatings(); }
 
-const RatingOrder kOrders[] = {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks};
+const RatingOrder kOrders[] = {RatingOrder::kShuffle, RatingOrder::kChunks,
+                               RatingOrder::kUserChunks};
 
 void BM_Shuffler(benchmark::State& state) {
   std::vector<Rating> working(Data().entries().begin(), Data().entries().end());
@@ -46,7 +47,8 @@ void BM_Shuffler(benchmark::State& state) {
     }
   }
   state.SetLabel(std::string(OrderName(order)));
-  state.counters["chunks/s"] = benchmark::Counter(static_cast<double>(chunks), benchmark::Counter::kIsRate);
+  state.counters["chunks/s"] =
+      benchmark::Counter(static_cast<double>(chunks), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Shuffler)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 
@@ -63,7 +65,8 @@ void BM_Arrange(benchmark::State& state) {
     ratings += static_cast<int64_t>(working.size());
   }
   state.SetLabel(std::string(OrderName(order)));
-  state.counters["ratings/s"] = benchmark::Counter(static_cast<double>(ratings), benchmark::Counter::kIsRate);
+  state.counters["ratings/s"] =
+      benchmark::Counter(static_cast<double>(ratings), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Arrange)->DenseRange(1, 2)->Unit(benchmark::kMillisecond);
 
@@ -83,8 +86,10 @@ void BM_BareLoop(benchmark::State& state) {
   std::vector<Rating> working(Data().entries().begin(), Data().entries().end());
   engine::Shuffler shuffler(std::span<Rating>(working), order, 4096, 1);
   FactorMatrix p(Data().num_users(), k), q(Data().num_items(), k);
-  for (uint32_t u = 0; u < p.rows(); ++u) for (int d = 0; d < k; ++d) p.row(u)[d] = 0.1f;
-  for (uint32_t i = 0; i < q.rows(); ++i) for (int d = 0; d < k; ++d) q.row(i)[d] = 0.1f;
+  for (uint32_t u = 0; u < p.rows(); ++u)
+    for (int d = 0; d < k; ++d) p.row(u)[d] = 0.1f;
+  for (uint32_t i = 0; i < q.rows(); ++i)
+    for (int d = 0; d < k; ++d) q.row(i)[d] = 0.1f;
   kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.001f, 0.05f};
   int64_t updates = 0;
   for (auto _ : state) {
@@ -95,7 +100,8 @@ void BM_BareLoop(benchmark::State& state) {
     }
   }
   state.SetLabel(std::string(OrderName(order)) + " " + kernel.name);
-  state.counters["updates/s"] = benchmark::Counter(static_cast<double>(updates), benchmark::Counter::kIsRate);
+  state.counters["updates/s"] =
+      benchmark::Counter(static_cast<double>(updates), benchmark::Counter::kIsRate);
 }
 
 void BM_Engine(benchmark::State& state) {
@@ -129,8 +135,9 @@ void Args(benchmark::internal::Benchmark* b, bool threads) {
     }
   }
 }
-BENCHMARK(BM_BareLoop)->Apply([](auto* b) { Args(b, false); })->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Engine)->Apply([](auto* b) { Args(b, true); })->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BareLoop)->Apply([](auto* b) { Args(b, false); }) -> Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Engine)->Apply([](auto* b) { Args(b, true); }) -> UseManualTime() -> Iterations(1)
+    -> Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace hogmf

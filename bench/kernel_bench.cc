@@ -207,9 +207,10 @@ auto Variant(SgdChunkVariantFn fn, size_t distance, bool specialise) {
 
 template <typename Fn>
 void Register(const std::string& name, Workload workload, int k, Fn fn) {
-  benchmark::RegisterBenchmark(
-      name.c_str(),
-      [workload, k, fn](benchmark::State& state) { RunPasses(state, workload, k, fn); })
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [workload, k, fn](benchmark::State& state) {
+                                 RunPasses(state, workload, k, fn);
+                               })
       ->Unit(benchmark::kMillisecond)
       // With repetitions, "_max" of updates/s is the least disturbed run: other
       // processes only ever slow a run down.

@@ -157,13 +157,19 @@ void ReadBenchmark(benchmark::State& state, const std::string& path, Format form
   state.counters["file_MB"] = static_cast<double>(bytes) / 1e6;
 }
 
-void BM_ReadLibmf(benchmark::State& state) { ReadBenchmark(state, Files().libmf(), Format::kLibmf); }
+void BM_ReadLibmf(benchmark::State& state) {
+  ReadBenchmark(state, Files().libmf(), Format::kLibmf);
+}
 void BM_ReadMovielensTsv(benchmark::State& state) {
   ReadBenchmark(state, Files().tsv(), Format::kMovielensTsv);
 }
 void BM_ReadCsv(benchmark::State& state) { ReadBenchmark(state, Files().csv(), Format::kCsv); }
-void BM_LoadBinary(benchmark::State& state) { ReadBenchmark(state, Files().binary(), Format::kBinary); }
-void BM_ReadAutoLibmf(benchmark::State& state) { ReadBenchmark(state, Files().libmf(), Format::kAuto); }
+void BM_LoadBinary(benchmark::State& state) {
+  ReadBenchmark(state, Files().binary(), Format::kBinary);
+}
+void BM_ReadAutoLibmf(benchmark::State& state) {
+  ReadBenchmark(state, Files().libmf(), Format::kAuto);
+}
 
 BENCHMARK(BM_ReadLibmf)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadMovielensTsv)->Unit(benchmark::kMillisecond);

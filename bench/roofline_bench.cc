@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_data.h"
 #include "engine/shuffler.h"
 #include "hogmf/factor_matrix.h"
-#include "bench_data.h"
 #include "hwy/cache_control.h"
 #include "kernels/kernel_registry.h"
 
@@ -103,9 +103,9 @@ void BM_Kernel(benchmark::State& state) {
     });
   }
   state.SetLabel(std::string(OrderName(order)) + " " + kernel.name);
-  state.counters["updates/s"] = benchmark::Counter(
-      static_cast<double>(ratings.size()) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["updates/s"] = benchmark::Counter(static_cast<double>(ratings.size()) *
+                                                       static_cast<double>(state.iterations()),
+                                                   benchmark::Counter::kIsRate);
 }
 
 void BM_Touch(benchmark::State& state) {
@@ -123,9 +123,9 @@ void BM_Touch(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(p.row(0)[0]);
   state.SetLabel(std::string(OrderName(order)));
-  state.counters["updates/s"] = benchmark::Counter(
-      static_cast<double>(ratings.size()) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["updates/s"] = benchmark::Counter(static_cast<double>(ratings.size()) *
+                                                       static_cast<double>(state.iterations()),
+                                                   benchmark::Counter::kIsRate);
 }
 
 void BM_InCache(benchmark::State& state) {
@@ -138,7 +138,8 @@ void BM_InCache(benchmark::State& state) {
   internal::Rng rng(3, 1);
   std::vector<Rating> ratings(1 << 20);
   for (Rating& r : ratings) {
-    r = Rating{static_cast<uint32_t>(rng.Below(kRows)), static_cast<uint32_t>(rng.Below(kRows)), 3.0f};
+    r = Rating{static_cast<uint32_t>(rng.Below(kRows)), static_cast<uint32_t>(rng.Below(kRows)),
+               3.0f};
   }
   kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.0001f, 0.05f};
   for (auto _ : state) {
@@ -147,9 +148,9 @@ void BM_InCache(benchmark::State& state) {
     }
   }
   state.SetLabel(kernel.name);
-  state.counters["updates/s"] = benchmark::Counter(
-      static_cast<double>(ratings.size()) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["updates/s"] = benchmark::Counter(static_cast<double>(ratings.size()) *
+                                                       static_cast<double>(state.iterations()),
+                                                   benchmark::Counter::kIsRate);
 }
 
 void Args(benchmark::internal::Benchmark* b) {
@@ -162,7 +163,12 @@ void Args(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Kernel)->Apply(Args)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Touch)->Apply(Args)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_InCache)->ArgName("k")->Arg(32)->Arg(128)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InCache)
+    ->ArgName("k")
+    ->Arg(32)
+    ->Arg(128)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace hogmf

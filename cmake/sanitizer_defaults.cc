@@ -23,7 +23,8 @@
 // cannot reach an atomic's memory with a plain access, so no race of hogmf's
 // own is hidden; plain-with-plain races, the Hogwild kind, are still reported.
 HOGMF_SANITIZER_DEFAULTS const char* __tsan_default_options() {
-  return "suppressions=\"" HOGMF_TSAN_SUPPRESSIONS "\" halt_on_error=1 second_deadlock_stack=1"
+  return "suppressions=\"" HOGMF_TSAN_SUPPRESSIONS
+         "\" halt_on_error=1 second_deadlock_stack=1"
          " suppress_equal_addresses=0 history_size=7 report_atomic_races=0";
 }
 #else

@@ -42,7 +42,9 @@ class FactorMatrix {
   int k() const { return k_; }
   // Floats from one row to the next: k rounded up to kPadFloats.
   size_t stride() const { return stride_; }
-  static size_t StrideFor(int k) { return (static_cast<size_t>(k) + kPadFloats - 1) / kPadFloats * kPadFloats; }
+  static size_t StrideFor(int k) {
+    return (static_cast<size_t>(k) + kPadFloats - 1) / kPadFloats * kPadFloats;
+  }
 
   float* data() { return data_.get(); }
   const float* data() const { return data_.get(); }

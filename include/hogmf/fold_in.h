@@ -40,11 +40,11 @@ struct FoldInParams {
 };
 
 struct FoldInReport {
-  uint32_t users_added = 0;      // users the model lacked, now with rows
-  uint32_t users_refitted = 0;   // users the model had, whose rows were solved anew
+  uint32_t users_added = 0;                // users the model lacked, now with rows
+  uint32_t users_refitted = 0;             // users the model had, whose rows were solved anew
   uint32_t users_without_known_items = 0;  // users none of whose items the model has trained
-  uint64_t ratings_used = 0;     // ratings of items with trained factors
-  uint64_t ratings_skipped = 0;  // ratings of items the model lacks or never trained
+  uint64_t ratings_used = 0;               // ratings of items with trained factors
+  uint64_t ratings_skipped = 0;            // ratings of items the model lacks or never trained
 };
 
 struct FoldInResult {

@@ -15,8 +15,9 @@ namespace hogmf {
 struct EvalResult {
   double rmse = 0;
   double mae = 0;
-  size_t count = 0;    // ratings evaluated
-  size_t unknown = 0;  // of those, pairs with a user or item unseen in training (predicted as the mean)
+  size_t count = 0;  // ratings evaluated
+  size_t unknown =
+      0;  // of those, pairs with a user or item unseen in training (predicted as the mean)
 };
 
 // Evaluates on ratings in their own id space, aligned to the model's ids.

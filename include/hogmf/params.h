@@ -128,8 +128,8 @@ struct TrainParams {
   // OK, or kInvalidArgument (the only error) for the first field, in the
   // order declared above, that is outside the range its comment gives (a NaN
   // or infinite value included), or for a grid below threads + 1 when both
-  // are set; the message names the field and the allowed range. What depends on more than these fields is checked when
-  // training starts, not here: `isa` naming a kernel this CPU runs, and a
+  // are set; the message names the field and the allowed range. What depends on more than these
+  // fields is checked when training starts, not here: `isa` naming a kernel this CPU runs, and a
   // validation set for early_stop and stop_validation_rmse.
   absl::Status Validate() const;
 };

@@ -46,9 +46,7 @@ class RatedItems {
   // Items over all users.
   uint64_t num_entries() const { return num_entries_; }
   // Heap bytes the index holds.
-  size_t memory_bytes() const {
-    return bytes_.capacity() + offsets_.capacity() * sizeof(size_t);
-  }
+  size_t memory_bytes() const { return bytes_.capacity() + offsets_.capacity() * sizeof(size_t); }
 
   // Calls visit(item) for each item of `user` in increasing order; nothing
   // for a user out of range.

@@ -36,30 +36,30 @@
 namespace hogmf {
 
 enum class StopReason {
-  kEpochLimit,     // max_epochs reached
-  kLossThreshold,  // loss <= stop_loss (exact at an epoch end, or the monitor's estimate)
-  kRmseThreshold,  // train RMSE <= stop_rmse (exact, or the monitor's estimate)
-  kTimeLimit,      // time_limit_seconds of training reached
-  kEarlyStop,      // validation RMSE stopped improving; the best model is returned
+  kEpochLimit,               // max_epochs reached
+  kLossThreshold,            // loss <= stop_loss (exact at an epoch end, or the monitor's estimate)
+  kRmseThreshold,            // train RMSE <= stop_rmse (exact, or the monitor's estimate)
+  kTimeLimit,                // time_limit_seconds of training reached
+  kEarlyStop,                // validation RMSE stopped improving; the best model is returned
   kValidationRmseThreshold,  // validation RMSE <= stop_validation_rmse at an epoch end
-  kCancelled,      // TrainOptions::cancel was set
-  kCallback,       // the observer returned ProgressAction::kStop
-  kDiverged,       // NaN/Inf or an exploding loss; RunEpoch and Train return kAborted
+  kCancelled,                // TrainOptions::cancel was set
+  kCallback,                 // the observer returned ProgressAction::kStop
+  kDiverged,                 // NaN/Inf or an exploding loss; RunEpoch and Train return kAborted
 };
 std::string_view StopReasonName(StopReason reason);
 
 // Exact figures at the end of one epoch.
 struct EpochStats {
-  int epoch = 0;                  // 1-based, counted over the session
-  uint64_t updates = 0;           // SGD steps this epoch
-  bool complete = true;           // false when a stop rule ended the epoch early
-  double loss = 0;                // seed loss over all training ratings
+  int epoch = 0;         // 1-based, counted over the session
+  uint64_t updates = 0;  // SGD steps this epoch
+  bool complete = true;  // false when a stop rule ended the epoch early
+  double loss = 0;       // seed loss over all training ratings
   double train_rmse = 0;
-  double validation_rmse = -1;    // -1 when there is no validation set
-  double seconds = 0;             // SGD time of this epoch (evaluation excluded)
-  double elapsed_seconds = 0;     // session time at the epoch's end (evaluation included)
+  double validation_rmse = -1;  // -1 when there is no validation set
+  double seconds = 0;           // SGD time of this epoch (evaluation excluded)
+  double elapsed_seconds = 0;   // session time at the epoch's end (evaluation included)
   double updates_per_second = 0;
-  float learning_rate = 0;        // the rate this epoch used
+  float learning_rate = 0;  // the rate this epoch used
 };
 
 // One reading of the monitor thread while the workers run: estimates from a
@@ -104,24 +104,24 @@ struct TrainOptions {
 struct TrainReport {
   int epochs = 0;
   uint64_t updates = 0;
-  double seconds = 0;             // SGD time only
+  double seconds = 0;  // SGD time only
   double updates_per_second = 0;
   double loss = 0;
   double train_rmse = 0;
-  double validation_rmse = -1;    // -1 when there is no validation set
+  double validation_rmse = -1;      // -1 when there is no validation set
   uint64_t validation_unknown = 0;  // validation pairs with an id unseen in training
   StopReason stop_reason = StopReason::kEpochLimit;
-  std::string kernel;             // the SIMD kernel used ("avx512", "scalar", ...)
-  int threads = 0;                // worker threads used
+  std::string kernel;                      // the SIMD kernel used ("avx512", "scalar", ...)
+  int threads = 0;                         // worker threads used
   Schedule schedule = Schedule::kHogwild;  // the schedule used (kAuto resolved)
-  int grid = 0;                   // blocked schedule: bands per side (0 for hogwild)
+  int grid = 0;                            // blocked schedule: bands per side (0 for hogwild)
   double block_idle_seconds = 0;  // blocked: worker-seconds outside blocks (waits, epoch tails)
   RatingOrder order = RatingOrder::kShuffle;  // hogwild: the order used (kAuto resolved)
-  int best_epoch = 0;             // early stop: the epoch whose model is returned
-  bool warm_start = false;        // the session continued an initial model
-  uint32_t new_users = 0;         // warm start: users the initial model lacked
-  uint32_t new_items = 0;         // warm start: items the initial model lacked
-  double rated_items_seconds = 0;  // time to index the rated items after training
+  int best_epoch = 0;                         // early stop: the epoch whose model is returned
+  bool warm_start = false;                    // the session continued an initial model
+  uint32_t new_users = 0;                     // warm start: users the initial model lacked
+  uint32_t new_items = 0;                     // warm start: items the initial model lacked
+  double rated_items_seconds = 0;             // time to index the rated items after training
   std::vector<EpochStats> history;
 };
 
@@ -156,8 +156,7 @@ class Trainer {
   static absl::StatusOr<Trainer> Continue(Model initial, const Ratings& train,
                                           const TrainParams& params,
                                           const TrainOptions& options = {});
-  static absl::StatusOr<Trainer> Continue(Model initial, Ratings&& train,
-                                          const TrainParams& params,
+  static absl::StatusOr<Trainer> Continue(Model initial, Ratings&& train, const TrainParams& params,
                                           const TrainOptions& options = {});
 
   Trainer(Trainer&&) noexcept;

@@ -27,7 +27,8 @@ std::vector<uint32_t> ContiguousBands(std::span<const Rating> ratings, bool by_u
   uint64_t before = 0;
   for (uint32_t row = 0; row < rows; ++row) {
     const uint64_t middle = before + count[row] / 2;
-    band[row] = static_cast<uint32_t>(std::min(middle * static_cast<uint64_t>(bands) / total, last));
+    band[row] =
+        static_cast<uint32_t>(std::min(middle * static_cast<uint64_t>(bands) / total, last));
     before += count[row];
   }
   return band;
@@ -37,13 +38,17 @@ std::vector<uint32_t> ContiguousBands(std::span<const Rating> ratings, bool by_u
 
 BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num_items,
                      int user_bands, int item_bands, uint64_t seed)
-    : ratings_(ratings), user_bands_(user_bands), item_bands_(item_bands),
+    : ratings_(ratings),
+      user_bands_(user_bands),
+      item_bands_(item_bands),
       rng_(seed, /*stream=*/0x424C4F43ull),
       user_band_busy_(static_cast<size_t>(user_bands), 0),
       item_band_busy_(static_cast<size_t>(item_bands), 0) {
   HOGMF_CHECK(user_bands >= 1 && item_bands >= 1);
-  const std::vector<uint32_t> user_band = ContiguousBands(ratings, /*by_user=*/true, num_users, user_bands);
-  const std::vector<uint32_t> item_band = ContiguousBands(ratings, /*by_user=*/false, num_items, item_bands);
+  const std::vector<uint32_t> user_band =
+      ContiguousBands(ratings, /*by_user=*/true, num_users, user_bands);
+  const std::vector<uint32_t> item_band =
+      ContiguousBands(ratings, /*by_user=*/false, num_items, item_bands);
   const uint32_t columns = static_cast<uint32_t>(item_bands);
   bounds_ = DistributeInPlace(ratings_, static_cast<size_t>(user_bands) * columns,
                               [&](const Rating& r) -> size_t {
@@ -52,7 +57,8 @@ BlockGrid::BlockGrid(std::span<Rating> ratings, uint32_t num_users, uint32_t num
   // A band's users are one range of ids: first_user[b] .. first_user[b + 1].
   std::vector<uint32_t> first_user(static_cast<size_t>(user_bands) + 1, num_users);
   for (uint32_t u = num_users; u-- > 0;) first_user[user_band[u]] = u;
-  for (size_t b = first_user.size() - 1; b-- > 0;) first_user[b] = std::min(first_user[b], first_user[b + 1]);
+  for (size_t b = first_user.size() - 1; b-- > 0;)
+    first_user[b] = std::min(first_user[b], first_user[b + 1]);
   // Inside a block: shuffled (a stream of the seed per block), then by user
   // (a stable counting sort into scratch, so each user's items stay in a
   // random order whatever order the input had), then interleaved back so
@@ -106,7 +112,8 @@ int BlockGrid::Acquire(const StopState& stop) {
     // Every remaining block conflicts with one in flight: wait for a release.
     const auto waited_from = std::chrono::steady_clock::now();
     freed_.wait_for(lock, std::chrono::milliseconds(10));
-    wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - waited_from).count();
+    wait_seconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - waited_from).count();
   }
 }
 

@@ -1,12 +1,11 @@
 // BlockGrid: the blocked schedule. Users are cut into `user_bands` bands of
 // consecutive ids with about equal rating counts, and items into `item_bands`
-// likewise, which cuts the ratings into user_bands x item_bands blocks; ratings are arranged block by block, each block sorted by
-// user (so a worker reuses each P row while it is in cache) and interleaved
-// (so consecutive steps update different users). In an epoch every block runs once, and a
-// worker only takes a block that shares no user band and no item band with
-// the blocks in flight, so no two workers ever touch the same row (the
-// schedule of Chin et al.'s FPSGD). The hand-out is a short critical section
-// per block (a block is thousands of ratings or more), so it does not cap
+// likewise, which cuts the ratings into user_bands x item_bands blocks; ratings are arranged block
+// by block, each block sorted by user (so a worker reuses each P row while it is in cache) and
+// interleaved (so consecutive steps update different users). In an epoch every block runs once, and
+// a worker only takes a block that shares no user band and no item band with the blocks in flight,
+// so no two workers ever touch the same row (the schedule of Chin et al.'s FPSGD). The hand-out is
+// a short critical section per block (a block is thousands of ratings or more), so it does not cap
 // scaling; workers wait only when every block left conflicts with one in
 // flight, which both band counts >= threads + 1 keep rare.
 #pragma once
@@ -36,7 +35,8 @@ class BlockGrid {
   int item_bands() const { return item_bands_; }
   size_t num_blocks() const { return bounds_.size() - 1; }
   std::span<const Rating> block(size_t index) const {
-    return std::span<const Rating>(ratings_.data() + bounds_[index], bounds_[index + 1] - bounds_[index]);
+    return std::span<const Rating>(ratings_.data() + bounds_[index],
+                                   bounds_[index + 1] - bounds_[index]);
   }
 
   // Marks every block as not yet run this epoch.
@@ -60,7 +60,7 @@ class BlockGrid {
 
   mutable std::mutex mutex_;
   std::condition_variable freed_;
-  std::vector<uint32_t> pending_;     // blocks not yet handed out this epoch
+  std::vector<uint32_t> pending_;  // blocks not yet handed out this epoch
   std::vector<uint8_t> user_band_busy_;
   std::vector<uint8_t> item_band_busy_;
   double wait_seconds_ = 0;

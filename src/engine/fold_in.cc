@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "engine/model_setup.h"
 #include "hogmf/rated_items.h"
-#include "util/parallel.h"
 #include "model/model_internal.h"
+#include "util/parallel.h"
 
 namespace hogmf {
 namespace {
@@ -62,10 +62,12 @@ void SolveRow(const FactorMatrix& q, const Rating* ratings, size_t count, float 
 
 absl::Status FoldInParams::Validate() const {
   if (!(l2 >= 0.0f) || !std::isfinite(l2)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid l2 = ", l2, "; expected >= 0 and finite"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid l2 = ", l2, "; expected >= 0 and finite"));
   }
   if (threads < 0 || threads > 1024) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid threads = ", threads, "; expected 0 .. 1024"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid threads = ", threads, "; expected 0 .. 1024"));
   }
   return absl::OkStatus();
 }
@@ -103,8 +105,10 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   engine::CopyRows(model.user_factors(), internal::ModelInternal::user_factors(grown));
   internal::ModelInternal::item_factors(grown) =
       std::move(internal::ModelInternal::item_factors(model));
-  for (uint32_t u = 0; u < old_users; ++u) internal::ModelInternal::set_user_seen(grown, u, model.user_seen(u));
-  for (uint32_t i = 0; i < model.num_items(); ++i) internal::ModelInternal::set_item_seen(grown, i, model.item_seen(i));
+  for (uint32_t u = 0; u < old_users; ++u)
+    internal::ModelInternal::set_user_seen(grown, u, model.user_seen(u));
+  for (uint32_t i = 0; i < model.num_items(); ++i)
+    internal::ModelInternal::set_item_seen(grown, i, model.item_seen(i));
   internal::ModelInternal::set_mean(grown, model.mean());
 
   // Runs of one user each.
@@ -146,8 +150,10 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   report.users_added = grown.num_users() - old_users;
 
   if (model.has_rated_items()) {
-    internal::ModelInternal::set_rated_items(grown, engine::MergeRatedItems(
-        model.rated_items(), RatedItems::Build(usable, grown.num_users()), grown.num_users()));
+    internal::ModelInternal::set_rated_items(
+        grown,
+        engine::MergeRatedItems(model.rated_items(), RatedItems::Build(usable, grown.num_users()),
+                                grown.num_users()));
   }
   result.model = std::move(grown);
   return result;

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "model/model_internal.h"
 #include "util/check.h"
 #include "util/random.h"
-#include "model/model_internal.h"
 
 namespace hogmf::engine {
 namespace {
@@ -109,8 +109,10 @@ absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entr
   Model model(params.k, std::move(merged_users), std::move(merged_items));
   CopyRows(initial.user_factors(), internal::ModelInternal::user_factors(model));
   CopyRows(initial.item_factors(), internal::ModelInternal::item_factors(model));
-  for (uint32_t u = 0; u < old_users; ++u) internal::ModelInternal::set_user_seen(model, u, initial.user_seen(u));
-  for (uint32_t i = 0; i < old_items; ++i) internal::ModelInternal::set_item_seen(model, i, initial.item_seen(i));
+  for (uint32_t u = 0; u < old_users; ++u)
+    internal::ModelInternal::set_user_seen(model, u, initial.user_seen(u));
+  for (uint32_t i = 0; i < old_items; ++i)
+    internal::ModelInternal::set_item_seen(model, i, initial.item_seen(i));
   initial = Model();  // the old factors are copied: free them before training
   const double mean = MarkSeen(entries, model);
   internal::ModelInternal::set_mean(model, static_cast<float>(mean));

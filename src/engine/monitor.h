@@ -53,7 +53,7 @@ class StopState {
 struct MonitorConfig {
   std::chrono::milliseconds period{200};
   float l2 = 0;
-  uint64_t num_ratings = 0;   // the loss estimate is scaled to the full set
+  uint64_t num_ratings = 0;  // the loss estimate is scaled to the full set
   // The kernel's dot product for the estimate; nullptr: the scalar reference.
   // With the SIMD one the monitor's thread stays a small share of a core
   // (docs/performance.md, Engine overhead).

@@ -21,14 +21,18 @@ uint32_t NumUsers(std::span<const Rating> ratings) {
 void InterleaveChunks(std::span<Rating> ratings, size_t chunk_size, size_t ways) {
   std::vector<Rating> scratch;
   for (size_t begin = 0; begin < ratings.size(); begin += chunk_size) {
-    InterleaveRuns(ratings.subspan(begin, std::min(chunk_size, ratings.size() - begin)), ways, scratch);
+    InterleaveRuns(ratings.subspan(begin, std::min(chunk_size, ratings.size() - begin)), ways,
+                   scratch);
   }
 }
 
 }  // namespace
 
 Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_size, uint64_t seed)
-    : ratings_(ratings), order_(ResolveOrder(order, ratings.size())), chunk_size_(chunk_size), rng_(seed, /*stream=*/0x5348554646ull) {
+    : ratings_(ratings),
+      order_(ResolveOrder(order, ratings.size())),
+      chunk_size_(chunk_size),
+      rng_(seed, /*stream=*/0x5348554646ull) {
   HOGMF_CHECK(chunk_size > 0);
   HOGMF_CHECK(ratings.size() <= 0xFFFFFFFFull);
   switch (order_) {

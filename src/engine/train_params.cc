@@ -20,8 +20,8 @@ std::string_view ScheduleName(LearningRateSchedule schedule) {
 absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
   if (name == "constant") return LearningRateSchedule::kConstant;
   if (name == "decay") return LearningRateSchedule::kDecay;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown learning-rate schedule '", internal::ToAbsl(name), "'; expected constant or decay"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown learning-rate schedule '", internal::ToAbsl(name), "'; expected constant or decay"));
 }
 
 Schedule ResolveSchedule(Schedule schedule, uint64_t num_ratings) {
@@ -45,8 +45,8 @@ absl::StatusOr<Schedule> ParseParallelSchedule(std::string_view name) {
   if (name == "auto") return Schedule::kAuto;
   if (name == "hogwild") return Schedule::kHogwild;
   if (name == "blocked") return Schedule::kBlocked;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown schedule '", internal::ToAbsl(name), "'; expected auto, hogwild or blocked"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown schedule '", internal::ToAbsl(name),
+                                                 "'; expected auto, hogwild or blocked"));
 }
 
 RatingOrder ResolveOrder(RatingOrder order, uint64_t num_ratings) {
@@ -73,8 +73,9 @@ absl::StatusOr<RatingOrder> ParseOrder(std::string_view name) {
                             RatingOrder::kUserChunks}) {
     if (name == OrderName(order)) return order;
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown rating order '", internal::ToAbsl(name),
-                                                 "'; expected auto, shuffle, chunks or user-chunks"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown rating order '", internal::ToAbsl(name),
+                   "'; expected auto, shuffle, chunks or user-chunks"));
 }
 
 namespace {
@@ -106,7 +107,8 @@ absl::Status TrainParams::Validate() const {
   if (!std::isfinite(init_scale) || init_scale < 0) {
     return Bad("init_scale (--init-scale)", init_scale, "a finite value >= 0 (0 = auto)");
   }
-  if (threads < 0 || threads > 1024) return Bad("threads (--threads)", threads, "0 (all cores) .. 1024");
+  if (threads < 0 || threads > 1024)
+    return Bad("threads (--threads)", threads, "0 (all cores) .. 1024");
   if (!std::isfinite(lr_decay) || lr_decay < 0) {
     return Bad("lr_decay (--lr-decay)", lr_decay, "a finite value >= 0");
   }
@@ -116,15 +118,18 @@ absl::Status TrainParams::Validate() const {
   if (monitor_ms < 1 || monitor_ms > 3600000) {
     return Bad("monitor_ms (--monitor-ms)", monitor_ms, "an integer in 1 .. 3600000");
   }
-  if (monitor_sample < 1) return Bad("monitor_sample (--monitor-sample)", monitor_sample, "an integer >= 1");
+  if (monitor_sample < 1)
+    return Bad("monitor_sample (--monitor-sample)", monitor_sample, "an integer >= 1");
   if (!std::isfinite(time_limit_seconds) || time_limit_seconds < 0) {
-    return Bad("time_limit_seconds (--time-limit)", time_limit_seconds, "a finite value >= 0 (0 = off)");
+    return Bad("time_limit_seconds (--time-limit)", time_limit_seconds,
+               "a finite value >= 0 (0 = off)");
   }
   if (grid < 0 || grid > 4096) return Bad("grid (--grid)", grid, "0 (auto) .. 4096");
   if (grid > 0 && threads > 0 && grid < threads + 1) {
     return Bad("grid (--grid)", grid, "at least threads + 1 so a free block always exists");
   }
-  if (early_stop < 0) return Bad("early_stop (--early-stop)", early_stop, "an integer >= 0 (0 = off)");
+  if (early_stop < 0)
+    return Bad("early_stop (--early-stop)", early_stop, "an integer >= 0 (0 = off)");
   return absl::OkStatus();
 }
 

@@ -23,10 +23,10 @@
 #include "engine/stop_rules.h"
 #include "engine/workers.h"
 #include "kernels/kernel_registry.h"
+#include "model/model_internal.h"
 #include "model/rated_items_internal.h"
 #include "util/random.h"
 #include "util/status_macros.h"
-#include "model/model_internal.h"
 
 namespace hogmf {
 
@@ -113,9 +113,9 @@ ValidationSet SplitValidation(std::vector<Rating> aligned, const Model& model) {
 }
 
 absl::Status Diverged(int epoch, double loss, float learning_rate) {
-  return absl::AbortedError(absl::StrCat(
-      "training diverged in epoch ", epoch, " (loss ", loss,
-      "); try a smaller learning rate than --lr=", learning_rate));
+  return absl::AbortedError(
+      absl::StrCat("training diverged in epoch ", epoch, " (loss ", loss,
+                   "); try a smaller learning rate than --lr=", learning_rate));
 }
 
 absl::Status CheckInputs(size_t num_ratings, const TrainParams& params,
@@ -136,9 +136,9 @@ absl::Status CheckInputs(size_t num_ratings, const TrainParams& params,
   const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
   if (ResolveSchedule(params.schedule, num_ratings) == Schedule::kBlocked && params.grid > 0 &&
       params.grid < threads + 1) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid grid (--grid) = ", params.grid,
-                                                   "; expected at least threads + 1 = ",
-                                                   threads + 1));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid grid (--grid) = ", params.grid,
+                     "; expected at least threads + 1 = ", threads + 1));
   }
   return kernels::SelectKernel(params.isa).status();
 }
@@ -189,8 +189,8 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
   options.validation = nullptr;  // read here, not kept
   if (given.validation != nullptr) {
     size_t unknown = 0;
-    validation = SplitValidation(
-        AlignTo(*given.validation, model.users(), model.items(), &unknown), model);
+    validation =
+        SplitValidation(AlignTo(*given.validation, model.users(), model.items(), &unknown), model);
     report.validation_unknown = unknown;
   }
 
@@ -272,8 +272,8 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   stats.train_rmse = fit.rmse;
   if (validation.count > 0) {
     const double squared_error = pool->Execute([&] {
-      return engine::SumSquaredErrors(model.user_factors(), model.item_factors(),
-                                      validation.known, kernel);
+      return engine::SumSquaredErrors(model.user_factors(), model.item_factors(), validation.known,
+                                      kernel);
     });
     stats.validation_rmse = std::sqrt((squared_error + validation.unknown_squared_error) /
                                       static_cast<double>(validation.count));
@@ -329,8 +329,7 @@ TrainResult Trainer::Session::Finish() {
       rated = engine::MergeRatedItems(warm->initial_rated, rated, model.num_users());
     }
     internal::ModelInternal::set_rated_items(model, std::move(rated));
-    report.rated_items_seconds =
-        std::chrono::duration<double>(Clock::now() - rated_start).count();
+    report.rated_items_seconds = std::chrono::duration<double>(Clock::now() - rated_start).count();
   }
   working = std::vector<Rating>();
   finished = true;
@@ -384,7 +383,7 @@ absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams&
   HOGMF_ASSIGN_OR_RETURN(
       std::unique_ptr<Session> session,
       Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                 train.users(), train.items(), std::nullopt, params, options));
+                   train.users(), train.items(), std::nullopt, params, options));
   return Trainer(std::move(session));
 }
 
@@ -392,33 +391,31 @@ absl::StatusOr<Trainer> Trainer::Create(Ratings&& train, const TrainParams& para
                                         const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   std::vector<Rating> working = train.ReleaseEntries();
-  HOGMF_ASSIGN_OR_RETURN(
-      std::unique_ptr<Session> session,
-      Session::New(std::move(working), std::move(train.mutable_users()),
-                 std::move(train.mutable_items()), std::nullopt, params, options));
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                         Session::New(std::move(working), std::move(train.mutable_users()),
+                                      std::move(train.mutable_items()), std::nullopt, params,
+                                      options));
   return Trainer(std::move(session));
 }
 
 absl::StatusOr<Trainer> Trainer::Continue(Model initial, const Ratings& train,
-                                          const TrainParams& params,
-                                          const TrainOptions& options) {
+                                          const TrainParams& params, const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   HOGMF_ASSIGN_OR_RETURN(
       std::unique_ptr<Session> session,
       Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                 train.users(), train.items(), std::move(initial), params, options));
+                   train.users(), train.items(), std::move(initial), params, options));
   return Trainer(std::move(session));
 }
 
-absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train,
-                                          const TrainParams& params,
+absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train, const TrainParams& params,
                                           const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   std::vector<Rating> working = train.ReleaseEntries();
-  HOGMF_ASSIGN_OR_RETURN(
-      std::unique_ptr<Session> session,
-      Session::New(std::move(working), std::move(train.mutable_users()),
-                 std::move(train.mutable_items()), std::move(initial), params, options));
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                         Session::New(std::move(working), std::move(train.mutable_users()),
+                                      std::move(train.mutable_items()), std::move(initial), params,
+                                      options));
   return Trainer(std::move(session));
 }
 

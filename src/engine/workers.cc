@@ -22,7 +22,8 @@ uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
                               std::atomic<uint64_t>& updates) {
   uint64_t handed_out = 0;
   if (threads_ == 1) {
-    for (Chunk chunk = shuffler.Next(); chunk.count > 0 && !stop.stopped(); chunk = shuffler.Next()) {
+    for (Chunk chunk = shuffler.Next(); chunk.count > 0 && !stop.stopped();
+         chunk = shuffler.Next()) {
       kernel.sgd_chunk(args, chunk.ratings, chunk.order, chunk.count);
       handed_out += chunk.count;
       updates.fetch_add(chunk.count, std::memory_order_relaxed);
@@ -46,8 +47,7 @@ uint64_t WorkerPool::RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel,
   return handed_out;
 }
 
-WorkerPool::BlockedEpoch WorkerPool::RunBlockedEpoch(BlockGrid& grid,
-                                                     const kernels::Kernel& kernel,
+WorkerPool::BlockedEpoch WorkerPool::RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
                                                      const kernels::SgdArgs& args,
                                                      const StopState& stop,
                                                      std::atomic<uint64_t>& updates) {
@@ -81,7 +81,8 @@ WorkerPool::BlockedEpoch WorkerPool::RunBlockedEpoch(BlockGrid& grid,
   BlockedEpoch epoch;
   epoch.ratings = ran.load();
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  epoch.idle_seconds = std::max(0.0, wall * threads_ - 1e-9 * static_cast<double>(busy_nanoseconds.load()));
+  epoch.idle_seconds =
+      std::max(0.0, wall * threads_ - 1e-9 * static_cast<double>(busy_nanoseconds.load()));
   return epoch;
 }
 

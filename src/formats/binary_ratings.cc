@@ -151,14 +151,16 @@ absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_
   names.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     if (end - *pos < sizeof(uint32_t)) {
-      return ByteError(path, *pos, absl::StrCat("the ", which, " id map ends after ", i, " of ", count, " ids"),
+      return ByteError(path, *pos,
+                       absl::StrCat("the ", which, " id map ends after ", i, " of ", count, " ids"),
                        "an intact file");
     }
     const uint32_t size = GetU32(base + *pos);
     *pos += sizeof(uint32_t);
     if (end - *pos < size) {
       return ByteError(path, *pos - sizeof(uint32_t),
-                       absl::StrCat(which, " id ", i, " has length ", size, ", past the end of the id maps"),
+                       absl::StrCat(which, " id ", i, " has length ", size,
+                                    ", past the end of the id maps"),
                        "an intact file");
     }
     names.emplace_back(base + *pos, size);
@@ -174,7 +176,8 @@ absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_
 
 // Checks every rating and the array checksum in one pass, block by block so
 // each block is checksummed and validated while it is in cache.
-absl::Status ValidateRatings(std::string_view path, const Header& h, std::span<const Rating> ratings) {
+absl::Status ValidateRatings(std::string_view path, const Header& h,
+                             std::span<const Rating> ratings) {
   constexpr size_t kBlock = 4096;
   Checksum64 checksum;
   for (size_t begin = 0; begin < ratings.size(); begin += kBlock) {
@@ -192,7 +195,8 @@ absl::Status ValidateRatings(std::string_view path, const Header& h, std::span<c
       min_exponent_complement =
           std::min(min_exponent_complement, ~std::bit_cast<uint32_t>(r.value) & 0x7F800000u);
     }
-    const bool bad = max_user >= h.num_users || max_item >= h.num_items || min_exponent_complement == 0;
+    const bool bad =
+        max_user >= h.num_users || max_item >= h.num_items || min_exponent_complement == 0;
     if (!bad) continue;
     for (size_t i = begin; i < end; ++i) {
       const Rating& r = ratings[i];
@@ -210,7 +214,8 @@ absl::Status ValidateRatings(std::string_view path, const Header& h, std::span<c
                          "indices inside the id maps");
       }
       if ((std::bit_cast<uint32_t>(r.value) & 0x7F800000u) == 0x7F800000u) {
-        return ByteError(path, at + 8, absl::StrCat("rating ", i, " has a value that is not finite"),
+        return ByteError(path, at + 8,
+                         absl::StrCat("rating ", i, " has a value that is not finite"),
                          "finite values");
       }
     }
@@ -253,7 +258,8 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
                      "a complete file");
   }
   if (ChecksumOf(base, kHeaderChecksumOffset) != GetU64(base + kHeaderChecksumOffset)) {
-    return ByteError(path, kHeaderChecksumOffset, "the header is corrupt (checksum mismatch)", kIntact);
+    return ByteError(path, kHeaderChecksumOffset, "the header is corrupt (checksum mismatch)",
+                     kIntact);
   }
   const Header h = DecodeHeader(base);
   // The checksum held, so these only fail for a file from a faulty writer.
@@ -322,10 +328,10 @@ absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path)
   for (size_t i = 0; i < entries.size(); ++i) {
     const Rating& r = entries[i];
     if (r.user >= ratings.num_users() || r.item >= ratings.num_items() || !std::isfinite(r.value)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": cannot write entry ", i, " (user ", r.user, ", item ", r.item,
-          "): expected indices inside the id maps (", ratings.num_users(), " users, ",
-          ratings.num_items(), " items) and a finite value"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot write entry ", i, " (user ", r.user, ", item ", r.item,
+                       "): expected indices inside the id maps (", ratings.num_users(), " users, ",
+                       ratings.num_items(), " items) and a finite value"));
     }
   }
   std::string maps;

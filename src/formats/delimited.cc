@@ -11,10 +11,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "hogmf/input.h"
 #include "formats/id_interner.h"
 #include "formats/readers.h"
 #include "formats/text_scanner.h"
+#include "hogmf/input.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 
@@ -31,8 +31,11 @@ namespace {
 class RecordParser {
  public:
   RecordParser(std::string_view text, std::string_view path, char delimiter, bool quoting)
-      : pos_(text.data()), end_(text.data() + text.size()), path_(path),
-        delimiter_(delimiter), quoting_(quoting) {}
+      : pos_(text.data()),
+        end_(text.data() + text.size()),
+        path_(path),
+        delimiter_(delimiter),
+        quoting_(quoting) {}
 
   // Reads the next record. Returns false at the end of the text or on an error,
   // which is then in *status.
@@ -155,7 +158,6 @@ class RecordParser {
   size_t scratch_used_ = 0;
 };
 
-
 std::string ListHeader(const std::vector<std::string>& header) {
   std::string out;
   for (size_t i = 0; i < header.size(); ++i) {
@@ -166,7 +168,7 @@ std::string ListHeader(const std::vector<std::string>& header) {
 }
 
 struct ColumnRole {
-  const char* role;                            // "user", "item", "rating"
+  const char* role;                             // "user", "item", "rating"
   std::vector<std::string_view> default_names;  // tried in order, any case
   size_t default_position;
 };
@@ -176,9 +178,8 @@ struct ColumnRole {
 // position.
 absl::StatusOr<size_t> ResolveColumn(std::string_view path, const std::vector<std::string>& header,
                                      const std::string& option, const ColumnRole& role) {
-  const std::string expected =
-      absl::StrCat("a column name from the header (", ListHeader(header), ") or a 0-based position below ",
-                   header.size());
+  const std::string expected = absl::StrCat("a column name from the header (", ListHeader(header),
+                                            ") or a 0-based position below ", header.size());
   if (!option.empty()) {
     uint32_t position;
     if (ParseIndex(option, &position) == NumberProblem::kNone) {
@@ -206,10 +207,10 @@ absl::StatusOr<size_t> ResolveColumn(std::string_view path, const std::vector<st
   if (role.default_position < header.size()) return role.default_position;
   return LineError(path, 1,
                    absl::StrCat("the header has ", header.size(),
-                                header.size() == 1 ? " column" : " columns", " and none is named as a ",
-                                role.role, " column"),
-                   absl::StrCat("at least ", role.default_position + 1, " columns, or the ", role.role,
-                                " column chosen by name"));
+                                header.size() == 1 ? " column" : " columns",
+                                " and none is named as a ", role.role, " column"),
+                   absl::StrCat("at least ", role.default_position + 1, " columns, or the ",
+                                role.role, " column chosen by name"));
 }
 
 }  // namespace
@@ -257,9 +258,9 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
   const size_t item_column = columns[1];
   const size_t rating_column = columns[2];
   const size_t needed = std::max({user_column, item_column, rating_column}) + 1;
-  const std::string expected_width = absl::StrCat(
-      "at least ", needed, " columns (user in column ", user_column, ", item in column ", item_column,
-      ", rating in column ", rating_column, ")");
+  const std::string expected_width =
+      absl::StrCat("at least ", needed, " columns (user in column ", user_column,
+                   ", item in column ", item_column, ", rating in column ", rating_column, ")");
 
   std::vector<Rating> entries;
   entries.reserve(CountNewlines(text));
@@ -275,7 +276,8 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
     const uint64_t line = records.line_number();
     if (records.size() < needed) {
       return LineError(path, line,
-                       absl::StrCat("row has ", records.size(), records.size() == 1 ? " column" : " columns"),
+                       absl::StrCat("row has ", records.size(),
+                                    records.size() == 1 ? " column" : " columns"),
                        expected_width);
     }
     const std::string_view user = records.field(user_column);

@@ -58,7 +58,8 @@ absl::StatusOr<Ratings> ReadDenseText(const MappedFile& file) {
     } else if (column != columns) {
       return LineError(path, lines.line_number(),
                        absl::StrCat("row has ", column, column == 1 ? " column" : " columns"),
-                       absl::StrCat(columns, " columns like the first row (line ", first_row_line, ")"));
+                       absl::StrCat(columns, " columns like the first row (line ", first_row_line,
+                                    ")"));
     }
     ++rows;
   }

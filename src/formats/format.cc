@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "hogmf/input.h"
 #include "formats/binary_ratings.h"
 #include "formats/readers.h"
 #include "formats/text_scanner.h"
+#include "hogmf/input.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -25,10 +25,14 @@ struct NamedFormat {
 };
 
 constexpr NamedFormat kFormats[] = {
-    {Format::kAuto, "auto"},           {Format::kLibmf, "libmf"},
-    {Format::kMovielensTsv, "movielens-tsv"}, {Format::kMovielensDat, "movielens-dat"},
-    {Format::kCsv, "csv"},             {Format::kTsv, "tsv"},
-    {Format::kDense, "dense"},         {Format::kBinary, "binary"},
+    {Format::kAuto, "auto"},
+    {Format::kLibmf, "libmf"},
+    {Format::kMovielensTsv, "movielens-tsv"},
+    {Format::kMovielensDat, "movielens-dat"},
+    {Format::kCsv, "csv"},
+    {Format::kTsv, "tsv"},
+    {Format::kDense, "dense"},
+    {Format::kBinary, "binary"},
 };
 
 // Splits at each `separator`, trimming blanks from every field.
@@ -37,7 +41,8 @@ std::vector<std::string_view> SplitAt(std::string_view line, char separator) {
   size_t start = 0;
   while (true) {
     const size_t stop = line.find(separator, start);
-    fields.push_back(formats::TrimBlanks(line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
+    fields.push_back(formats::TrimBlanks(
+        line.substr(start, stop == std::string_view::npos ? stop : stop - start)));
     if (stop == std::string_view::npos) return fields;
     start = stop + 1;
   }
@@ -87,7 +92,8 @@ absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
   bool found = false;
   while (!found && lines.Next(&line)) found = !IsBlankLine(line);
   if (!found) {
-    return FileError(file.path(), file.size() == 0 ? "the file is empty" : "the file has only blank lines",
+    return FileError(file.path(),
+                     file.size() == 0 ? "the file is empty" : "the file has only blank lines",
                      "ratings");
   }
   line = TrimBlanks(line);
@@ -105,7 +111,8 @@ absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
         return Format::kMovielensTsv;
       }
     }
-    if (blank_fields.size() == 3 && LooksInteger(blank_fields[0]) && LooksInteger(blank_fields[1])) {
+    if (blank_fields.size() == 3 && LooksInteger(blank_fields[0]) &&
+        LooksInteger(blank_fields[1])) {
       return Format::kLibmf;
     }
   }

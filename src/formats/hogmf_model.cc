@@ -184,9 +184,9 @@ absl::StatusOr<uint64_t> RatedItemsBytes(const Model& model, const std::string& 
       ++count;
     });
     if (out_of_range > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: the rated items of user ",
-                                                     u, " are not item indices below ",
-                                                     model.num_items()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot save: the rated items of user ", u,
+                       " are not item indices below ", model.num_items()));
     }
     bytes += VarintSize(count);
   }
@@ -299,11 +299,11 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
   const uint64_t file_size = GetU64(data + kFileSizeAt);
   if (file_size != size) {
     if (file_size > size) {
-      return FileError(path, absl::StrCat("truncated hogmf model: ", size, " of ", file_size,
-                                          " bytes"));
+      return FileError(path,
+                       absl::StrCat("truncated hogmf model: ", size, " of ", file_size, " bytes"));
     }
-    return Corrupt(path, absl::StrCat("the file is ", size, " bytes but its header says ",
-                                      file_size));
+    return Corrupt(path,
+                   absl::StrCat("the file is ", size, " bytes but its header says ", file_size));
   }
   const uint8_t* trailer = data + size - kTrailerSize;
   if (std::memcmp(trailer + 8, kEndMagic.data(), kEndMagic.size()) != 0) {
@@ -313,10 +313,10 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
   checksum.Update(data, size - kTrailerSize);
   const uint64_t stored = GetU64(trailer);
   if (checksum.value() != stored) {
-    return FileError(path, absl::StrFormat(
-                               "checksum mismatch (stored %016x, computed %016x): the hogmf "
-                               "model is corrupt",
-                               stored, checksum.value()));
+    return FileError(path,
+                     absl::StrFormat("checksum mismatch (stored %016x, computed %016x): the hogmf "
+                                     "model is corrupt",
+                                     stored, checksum.value()));
   }
 
   Header h;
@@ -343,14 +343,16 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
     range.size = GetU64(data + kSectionsAt + 16 * s + 8);
     if (range.offset < kHeaderSize || range.offset > body_end ||
         range.size > body_end - range.offset) {
-      return Corrupt(path, absl::StrCat(kSectionNames[s], " (offset ", range.offset, ", ",
-                                        range.size, " bytes) lie outside bytes ", kHeaderSize,
-                                        " to ", body_end));
+      return Corrupt(path,
+                     absl::StrCat(kSectionNames[s], " (offset ", range.offset, ", ", range.size,
+                                  " bytes) lie outside bytes ", kHeaderSize, " to ", body_end));
     }
   }
   const uint64_t expected[] = {
-      FactorBytes(h.num_users, h.k), FactorBytes(h.num_items, h.k),
-      BitmapBytes(h.num_users),      BitmapBytes(h.num_items),
+      FactorBytes(h.num_users, h.k),
+      FactorBytes(h.num_items, h.k),
+      BitmapBytes(h.num_users),
+      BitmapBytes(h.num_items),
   };
   for (size_t s = 0; s < 4; ++s) {
     if (h.sections[s].size != expected[s]) {
@@ -396,16 +398,16 @@ absl::StatusOr<IdMap> ReadIdTable(const std::string& path, const uint8_t* data,
     names.push_back(std::move(id));
   }
   if (reader.remaining() != 0) {
-    return Corrupt(path, absl::StrCat(name, ": ", reader.remaining(),
-                                      " bytes left after the last id"));
+    return Corrupt(path,
+                   absl::StrCat(name, ": ", reader.remaining(), " bytes left after the last id"));
   }
   std::optional<IdMap> map = IdMap::FromNames(std::move(names));
   if (!map.has_value()) return Corrupt(path, absl::StrCat(name, ": an id appears twice"));
   return std::move(*map);
 }
 
-absl::Status ReadRatedItems(const std::string& path, const uint8_t* data,
-                            const SectionRange& range, bool present, Model& model) {
+absl::Status ReadRatedItems(const std::string& path, const uint8_t* data, const SectionRange& range,
+                            bool present, Model& model) {
   if (!present) {
     if (range.size != 0) {
       return Corrupt(path, absl::StrCat("rated items: ", range.size,
@@ -470,12 +472,12 @@ void ReadFactors(const uint8_t* data, const SectionRange& range, FactorMatrix& m
 absl::StatusOr<Model> ParseNative(const std::string& path, const uint8_t* data, size_t size) {
   HOGMF_ASSIGN_OR_RETURN(const Header h, ReadHeader(path, data, size));
   const SectionRange* s = h.sections;
-  HOGMF_ASSIGN_OR_RETURN(IdMap users, ReadIdTable(path, data, s[kUserIds],
-                                                  (h.flags & kUserIdsIdentity) != 0, h.num_users,
-                                                  kSectionNames[kUserIds]));
-  HOGMF_ASSIGN_OR_RETURN(IdMap items, ReadIdTable(path, data, s[kItemIds],
-                                                  (h.flags & kItemIdsIdentity) != 0, h.num_items,
-                                                  kSectionNames[kItemIds]));
+  HOGMF_ASSIGN_OR_RETURN(IdMap users,
+                         ReadIdTable(path, data, s[kUserIds], (h.flags & kUserIdsIdentity) != 0,
+                                     h.num_users, kSectionNames[kUserIds]));
+  HOGMF_ASSIGN_OR_RETURN(IdMap items,
+                         ReadIdTable(path, data, s[kItemIds], (h.flags & kItemIdsIdentity) != 0,
+                                     h.num_items, kSectionNames[kItemIds]));
   HOGMF_ASSIGN_OR_RETURN(std::vector<uint8_t> user_seen,
                          ReadBitmap(path, data, s[kUserSeen], h.num_users,
                                     kSectionNames[kUserSeen]));
@@ -485,8 +487,10 @@ absl::StatusOr<Model> ParseNative(const std::string& path, const uint8_t* data, 
   Model model(static_cast<int>(h.k), std::move(users), std::move(items));
   ReadFactors(data, s[kUserFactors], internal::ModelInternal::user_factors(model));
   ReadFactors(data, s[kItemFactors], internal::ModelInternal::item_factors(model));
-  for (uint32_t u = 0; u < h.num_users; ++u) internal::ModelInternal::set_user_seen(model, u, user_seen[u] != 0);
-  for (uint32_t i = 0; i < h.num_items; ++i) internal::ModelInternal::set_item_seen(model, i, item_seen[i] != 0);
+  for (uint32_t u = 0; u < h.num_users; ++u)
+    internal::ModelInternal::set_user_seen(model, u, user_seen[u] != 0);
+  for (uint32_t i = 0; i < h.num_items; ++i)
+    internal::ModelInternal::set_item_seen(model, i, item_seen[i] != 0);
   internal::ModelInternal::set_mean(model, h.mean);
   HOGMF_RETURN_IF_ERROR(
       ReadRatedItems(path, data, s[kRatedItems], (h.flags & kHasRatedItems) != 0, model));
@@ -503,7 +507,8 @@ bool LooksNative(std::string_view data) {
 
 absl::Status SaveModel(const Model& model, const std::string& path) {
   if (model.k() < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save a model without factors (k = 0)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot save a model without factors (k = 0)"));
   }
   if (static_cast<uint32_t>(model.k()) > kMaxK) {
     return absl::InvalidArgumentError(
@@ -515,9 +520,12 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   const uint32_t k = static_cast<uint32_t>(model.k());
   HOGMF_ASSIGN_OR_RETURN(const uint64_t rated_bytes, RatedItemsBytes(model, path));
   const uint64_t sizes[kNumSections] = {
-      FactorBytes(model.num_users(), k), FactorBytes(model.num_items(), k),
-      BitmapBytes(model.num_users()),    BitmapBytes(model.num_items()),
-      IdTableBytes(model.users()),       IdTableBytes(model.items()),
+      FactorBytes(model.num_users(), k),
+      FactorBytes(model.num_items(), k),
+      BitmapBytes(model.num_users()),
+      BitmapBytes(model.num_items()),
+      IdTableBytes(model.users()),
+      IdTableBytes(model.items()),
       rated_bytes,
   };
 
@@ -560,8 +568,7 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   file->Write(trailer, sizeof(trailer));
   if (file->offset() != offset + kTrailerSize) {
     return absl::InternalError(absl::StrCat(path, ": wrote ", file->offset(),
-                                            " bytes, the header promised ",
-                                            offset + kTrailerSize));
+                                            " bytes, the header promised ", offset + kTrailerSize));
   }
   return file->Commit();
 }
@@ -572,8 +579,8 @@ absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
   const std::string_view data = file->view();
   if (data.empty()) return FileError(path, "empty file, not a model");
   if (LooksNative(data)) {
-    HOGMF_ASSIGN_OR_RETURN(Model model, ParseNative(path, reinterpret_cast<const uint8_t*>(data.data()),
-                                                    data.size()));
+    HOGMF_ASSIGN_OR_RETURN(
+        Model model, ParseNative(path, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
     if (format != nullptr) *format = ModelFormat::kHogmf;
     return model;
   }

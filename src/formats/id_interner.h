@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "hogmf/ratings.h"
 #include "formats/text_scanner.h"
+#include "hogmf/ratings.h"
 
 namespace hogmf::formats {
 

@@ -31,12 +31,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "formats/text_scanner.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "util/file.h"
 #include "util/status_macros.h"
-#include "model/model_internal.h"
-#include "formats/text_scanner.h"
 
 namespace hogmf {
 namespace {
@@ -177,8 +177,8 @@ class LibmfReader {
                                    &internal::ModelInternal::set_item_seen));
     std::string_view line;
     if (NextLine(&line)) {
-      return Error(absl::StrCat("expected the end of the file after m = ", m, " p rows and n = ",
-                                n, " q rows, found ", Quote(line)));
+      return Error(absl::StrCat("expected the end of the file after m = ", m, " p rows and n = ", n,
+                                " q rows, found ", Quote(line)));
     }
     return model;
   }
@@ -297,23 +297,21 @@ absl::Status ExportLibmfModel(const Model& model, const std::string& path) {
         absl::StrCat(path, ": cannot export a model without factors (k = 0)"));
   }
   if (model.num_users() > kLibmfIntMax || model.num_items() > kLibmfIntMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": cannot export to LIBMF: ", model.num_users(), " users x ", model.num_items(),
-        " items exceeds LIBMF's limit of ", kLibmfIntMax, " rows"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot export to LIBMF: ", model.num_users(), " users x ",
+                     model.num_items(), " items exceeds LIBMF's limit of ", kLibmfIntMax, " rows"));
   }
   if (!std::isfinite(model.mean())) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": cannot export to LIBMF: the model mean is not finite"));
   }
-  HOGMF_RETURN_IF_ERROR(
-      CheckFinite(model.user_factors(), "user", &Model::user_seen, model, path));
-  HOGMF_RETURN_IF_ERROR(
-      CheckFinite(model.item_factors(), "item", &Model::item_seen, model, path));
+  HOGMF_RETURN_IF_ERROR(CheckFinite(model.user_factors(), "user", &Model::user_seen, model, path));
+  HOGMF_RETURN_IF_ERROR(CheckFinite(model.item_factors(), "item", &Model::item_seen, model, path));
 
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
                          internal::AtomicFileWriter::Create(path));
-  std::string buffer = absl::StrCat("f 0\nm ", model.num_users(), "\nn ", model.num_items(),
-                                    "\nk ", model.k(), "\nb ");
+  std::string buffer = absl::StrCat("f 0\nm ", model.num_users(), "\nn ", model.num_items(), "\nk ",
+                                    model.k(), "\nb ");
   AppendFloat(buffer, model.mean());
   buffer += '\n';
   AppendRows(model.user_factors(), 'p', &Model::user_seen, model, *file, buffer);

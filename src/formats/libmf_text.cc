@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "hogmf/input.h"
 #include "formats/readers.h"
 #include "formats/text_scanner.h"
+#include "hogmf/input.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -53,7 +53,8 @@ absl::Status DiagnoseLine(std::string_view path, uint64_t line_number, std::stri
     const NumberProblem problem = ParseIndex(fields[k], &index);
     if (problem != NumberProblem::kNone) {
       return LineError(path, line_number, DescribeProblem(names[k], fields[k], problem),
-                       absl::StrCat(ToAbsl(kShape), " with row and col integers in [0, ", kMaxIndex, "]"));
+                       absl::StrCat(ToAbsl(kShape), " with row and col integers in [0, ", kMaxIndex,
+                                    "]"));
     }
   }
   float value;
@@ -113,7 +114,8 @@ absl::Status ParseRegion(std::string_view path, const char* p, const char* const
     Rating rating;
     const char* next = ParseLine(p, end, &rating);
     if (next == nullptr) {
-      const char* line_end = static_cast<const char*>(std::memchr(line_start, '\n', end - line_start));
+      const char* line_end =
+          static_cast<const char*>(std::memchr(line_start, '\n', end - line_start));
       return DiagnoseLine(path, line_number, std::string_view(line_start, line_end - line_start));
     }
     p = next;
@@ -145,14 +147,16 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
   for (size_t begin = 0; begin < bulk;) {
     size_t end = std::min(bulk, begin + kRegion);
     while (text[end - 1] != '\n') ++end;  // text[bulk - 1] is a '\n'
-    HOGMF_RETURN_IF_ERROR(ParseRegion(file.path(), text.data() + begin, text.data() + end, &parsed));
+    HOGMF_RETURN_IF_ERROR(
+        ParseRegion(file.path(), text.data() + begin, text.data() + end, &parsed));
     file.Discard(text.data() + begin, text.data() + end);
     begin = end;
   }
   if (bulk < text.size()) {
     std::string last(text.substr(bulk));
     last += '\n';
-    HOGMF_RETURN_IF_ERROR(ParseRegion(file.path(), last.data(), last.data() + last.size(), &parsed));
+    HOGMF_RETURN_IF_ERROR(
+        ParseRegion(file.path(), last.data(), last.data() + last.size(), &parsed));
   }
   if (parsed.entries.empty()) {
     return FileError(file.path(), "no ratings in the file",
@@ -168,8 +172,8 @@ absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path) {
   const std::span<const Rating> entries = ratings.entries();
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!std::isfinite(entries[i].value)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot write entry ", i,
-                                                     ": its value is not finite; expected finite values"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": cannot write entry ", i, ": its value is not finite; expected finite values"));
     }
   }
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> writer, AtomicFileWriter::Create(path));

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "hogmf/input.h"
 #include "formats/id_interner.h"
 #include "formats/readers.h"
 #include "formats/text_scanner.h"
+#include "hogmf/input.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 

@@ -5,10 +5,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "hogmf/input.h"
 #include "formats/binary_ratings.h"
 #include "formats/readers.h"
 #include "formats/text_scanner.h"
+#include "hogmf/input.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/status_macros.h"

@@ -89,7 +89,8 @@ NumberProblem ParseIndex(std::string_view token, uint32_t* value) {
   if (*begin == '-') {
     uint32_t ignored;
     const char* stop = ScanIndex(begin + 1, end, &ignored, &overflow);
-    return (stop == end && stop != begin + 1) ? NumberProblem::kNegative : NumberProblem::kNotInteger;
+    return (stop == end && stop != begin + 1) ? NumberProblem::kNegative
+                                              : NumberProblem::kNotInteger;
   }
   const char* stop = ScanIndex(begin, end, value, &overflow);
   if (stop != end) return NumberProblem::kNotInteger;
@@ -159,7 +160,8 @@ std::string DescribeProblem(std::string_view what, std::string_view token, Numbe
     case NumberProblem::kNegative:
       return absl::StrCat(name, " ", quoted, " is negative");
     case NumberProblem::kTooLarge:
-      return absl::StrCat(name, " ", quoted, " is too large (the largest index is ", kMaxIndex, ")");
+      return absl::StrCat(name, " ", quoted, " is too large (the largest index is ", kMaxIndex,
+                          ")");
     case NumberProblem::kNotANumber:
       return absl::StrCat(name, " ", quoted, " is not a number");
     case NumberProblem::kNotFinite:

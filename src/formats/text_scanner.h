@@ -257,13 +257,13 @@ inline const char* ScanFloat(const char* p, const char* end, float* value, Float
 
 enum class NumberProblem {
   kNone,
-  kEmpty,        // the token is empty
-  kNotInteger,   // not a run of decimal digits
-  kNegative,     // an integer with a minus sign
-  kTooLarge,     // an index beyond kMaxIndex
-  kNotANumber,   // not a decimal number
-  kNotFinite,    // nan or inf spelled out
-  kOutOfRange,   // a decimal beyond the range of float
+  kEmpty,       // the token is empty
+  kNotInteger,  // not a run of decimal digits
+  kNegative,    // an integer with a minus sign
+  kTooLarge,    // an index beyond kMaxIndex
+  kNotANumber,  // not a decimal number
+  kNotFinite,   // nan or inf spelled out
+  kOutOfRange,  // a decimal beyond the range of float
 };
 
 // Parses a whole token as an index in [0, kMaxIndex].

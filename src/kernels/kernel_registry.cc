@@ -25,9 +25,10 @@ std::string AsciiLower(std::string_view s) {
 // Names a kernel may have on some build or CPU; used to tell "not available
 // here" from "no such kernel" in error messages.
 bool IsKnownName(std::string_view name) {
-  static constexpr std::string_view kKnown[] = {
-      "scalar", "avx512", "avx2", "sse4", "ssse3",       "neon",   "sve",
-      "sve2",   "rvv",    "ppc8", "wasm", "wasm-emu256", "emu128", "scalar-hwy"};
+  static constexpr std::string_view kKnown[] = {"scalar", "avx512",    "avx2", "sse4",
+                                                "ssse3",  "neon",      "sve",  "sve2",
+                                                "rvv",    "ppc8",      "wasm", "wasm-emu256",
+                                                "emu128", "scalar-hwy"};
   for (std::string_view known : kKnown) {
     if (name == known) return true;
   }

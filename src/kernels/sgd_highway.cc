@@ -334,8 +334,7 @@ double SquaredErrorVariant(const float* p, const float* q, size_t stride, int k,
                               prefetch_distance, true);
     }
   }
-  return SquaredErrorWith(DFull(), p, q, stride, k, ratings, count, prefetch_distance,
-                          specialise);
+  return SquaredErrorWith(DFull(), p, q, stride, k, ratings, count, prefetch_distance, specialise);
 }
 
 double SquaredError(const float* p, const float* q, size_t stride, int k, const Rating* ratings,

@@ -60,7 +60,8 @@ struct Kernel {
 };
 
 // The scalar reference: the executable spec every other kernel is tested against.
-void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count);
+void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
+                    size_t count);
 float DotScalar(const float* a, const float* b, size_t stride, int k);
 double SquaredErrorScalar(const float* p, const float* q, size_t stride, int k,
                           const Rating* ratings, size_t count);

@@ -6,7 +6,8 @@
 
 namespace hogmf::kernels {
 
-void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count) {
+void SgdChunkScalar(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
+                    size_t count) {
   const int k = args.k;
   const float lr = args.learning_rate;
   const float l2 = args.l2;
@@ -41,8 +42,6 @@ double SquaredErrorScalar(const float* p, const float* q, size_t stride, int k,
   return sum;
 }
 
-Kernel ScalarKernel() {
-  return Kernel{"scalar", &SgdChunkScalar, &DotScalar, &SquaredErrorScalar};
-}
+Kernel ScalarKernel() { return Kernel{"scalar", &SgdChunkScalar, &DotScalar, &SquaredErrorScalar}; }
 
 }  // namespace hogmf::kernels

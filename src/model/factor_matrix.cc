@@ -53,7 +53,8 @@ FactorMatrix& FactorMatrix::operator=(const FactorMatrix& other) {
 }
 
 FactorMatrix::EigenView FactorMatrix::AsEigen() {
-  return EigenView(data_.get(), rows_, k_, Eigen::OuterStride<>(static_cast<Eigen::Index>(stride_)));
+  return EigenView(data_.get(), rows_, k_,
+                   Eigen::OuterStride<>(static_cast<Eigen::Index>(stride_)));
 }
 
 FactorMatrix::ConstEigenView FactorMatrix::AsEigen() const {

@@ -213,7 +213,8 @@ class ScratchBuild {
     halves_[1] = base_;
     share_.assign(num_ranges_ + 1, 0);
     for (size_t r = 0; r <= num_ranges_; ++r) {
-      share_[r] = starts_[0][r] + starts_[1][r] + (has_spare_ && (spare_.user >> shift_) < r ? 1 : 0);
+      share_[r] =
+          starts_[0][r] + starts_[1][r] + (has_spare_ && (spare_.user >> shift_) < r ? 1 : 0);
     }
   }
 

@@ -12,8 +12,9 @@ std::vector<size_t> GroupByUser(std::span<Rating> ratings, uint32_t num_users, i
   std::vector<uint32_t> rank(num_users);
   std::iota(rank.begin(), rank.end(), 0u);
   internal::FisherYates(std::span<uint32_t>(rank), rng);
-  std::vector<size_t> bounds = DistributeInPlace(
-      ratings, std::max<size_t>(num_users, 1), [&rank](const Rating& r) -> size_t { return rank[r.user]; });
+  std::vector<size_t> bounds =
+      DistributeInPlace(ratings, std::max<size_t>(num_users, 1),
+                        [&rank](const Rating& r) -> size_t { return rank[r.user]; });
   // Each run of kGroupsPerStream groups shuffles with its own stream of one
   // draw from `rng`, so the runs can go in parallel.
   constexpr size_t kGroupsPerStream = 4096;

@@ -46,7 +46,8 @@ void CycleIntoBuckets(std::span<Rating> ratings, const std::vector<size_t>& boun
       // Follow the cycle until a rating that belongs at next[b] arrives.
       while (home != b) {
         std::swap(r, ratings[next[home]++]);
-        __builtin_prefetch(ratings.data() + std::min(next[home] + kPrefetchAhead, ratings.size() - 1), 1);
+        __builtin_prefetch(
+            ratings.data() + std::min(next[home] + kPrefetchAhead, ratings.size() - 1), 1);
         home = bucket_of(r);
       }
       ratings[next[b]++] = r;

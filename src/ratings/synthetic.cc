@@ -398,11 +398,11 @@ std::vector<Rating> GenerateSkewed(Shape shape, uint32_t users, uint32_t items, 
       Rating& r = slice[k];
       scratch.Release(r.item);
       r.user = u;
-      const double x = kGlobalMean + user_bias + item_bias[r.item] +
-                       Dot<double>(user_factor,
-                                   &item_factor[static_cast<size_t>(r.item) * kHiddenRank],
-                                   kHiddenRank) +
-                       NormalFloat(kRatingNoiseSd, rng);
+      const double x =
+          kGlobalMean + user_bias + item_bias[r.item] +
+          Dot<double>(user_factor, &item_factor[static_cast<size_t>(r.item) * kHiddenRank],
+                      kHiddenRank) +
+          NormalFloat(kRatingNoiseSd, rng);
       const double rounded = halves ? std::round(2.0 * x) * 0.5 : std::round(x);
       r.value = static_cast<float>(std::clamp(rounded, low, 5.0));
     }
@@ -556,9 +556,9 @@ absl::StatusOr<Ratings> Generate(const SyntheticSpec& spec) {
   const uint64_t max_ratings = static_cast<uint64_t>(pairs / 2);  // kMaxDensity
   static_assert(kMaxDensity == 0.5);
   if (ratings > max_ratings) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ratings, " ratings do not fit ", users, " users x ", items,
-        " items: at most half the pairs (", max_ratings, ") may be rated"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ratings, " ratings do not fit ", users, " users x ", items,
+                     " items: at most half the pairs (", max_ratings, ") may be rated"));
   }
   if (spec.shape == Shape::kLowRank) {
     const uint64_t m = static_cast<uint64_t>(spec.rank) + 2;
@@ -580,8 +580,7 @@ absl::StatusOr<Ratings> Generate(const SyntheticSpec& spec) {
                  IdMap::Identity(users), IdMap::Identity(items));
 }
 
-std::pair<Ratings, Ratings> SplitHoldout(const Ratings& data, double test_fraction,
-                                         uint64_t seed) {
+std::pair<Ratings, Ratings> SplitHoldout(const Ratings& data, double test_fraction, uint64_t seed) {
   // An entry goes to test when 53 random bits fall below fraction * 2^53.
   uint64_t threshold = 0;
   if (test_fraction >= 1.0) {

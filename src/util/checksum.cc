@@ -39,7 +39,8 @@ void Checksum64::Update(const void* data, size_t size) {
     p += take;
     size -= take;
     if (pending_size_ == 32) {
-      for (int lane = 0; lane < 4; ++lane) lanes_[lane] = Mix(lanes_[lane], Load64(pending_ + 8 * lane));
+      for (int lane = 0; lane < 4; ++lane)
+        lanes_[lane] = Mix(lanes_[lane], Load64(pending_ + 8 * lane));
       pending_size_ = 0;
     }
   }

@@ -66,7 +66,8 @@ MappedFile::~MappedFile() {
   if (mapped_) ::munmap(const_cast<char*>(data_), size_);
 }
 
-absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(const std::string& path) {
+absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
+    const std::string& path) {
   std::unique_ptr<AtomicFileWriter> writer(new AtomicFileWriter());
   writer->path_ = path;
   std::random_device entropy;
@@ -107,7 +108,8 @@ absl::Status AtomicFileWriter::Commit() {
     return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(err)));
   }
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(path_, ": cannot rename into place: ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat(path_, ": cannot rename into place: ", std::strerror(errno)));
   }
   committed_ = true;
   return absl::OkStatus();

@@ -70,8 +70,7 @@ class LittleEndianReader {
  public:
   // `what` names the file's kind in messages ("the hogmf model"). The reader
   // refers to `path`, `what` and the bytes; they must outlive it.
-  LittleEndianReader(std::string_view path, std::string_view what, const void* data,
-                     uint64_t size)
+  LittleEndianReader(std::string_view path, std::string_view what, const void* data, uint64_t size)
       : path_(path), what_(what), data_(static_cast<const uint8_t*>(data)), size_(size) {}
 
   absl::Status U32(uint64_t offset, uint32_t* value) const { return Load(offset, value); }

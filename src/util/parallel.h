@@ -136,9 +136,9 @@ double DeterministicSum(size_t n, size_t grain, const BlockSum& block_sum) {
     return a + b;
   };
   TbbEdges::Fork(accumulate, combine);
-  const double sum = tbb::parallel_deterministic_reduce(
-      tbb::blocked_range<size_t>(0, n, grain > 0 ? grain : 1), 0.0, accumulate, combine,
-      tbb::simple_partitioner());
+  const double sum =
+      tbb::parallel_deterministic_reduce(tbb::blocked_range<size_t>(0, n, grain > 0 ? grain : 1),
+                                         0.0, accumulate, combine, tbb::simple_partitioner());
   TbbEdges::Join();
   return sum;
 }

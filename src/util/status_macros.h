@@ -8,10 +8,10 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define HOGMF_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::absl::Status hogmf_status_ = (expr);          \
-    if (!hogmf_status_.ok()) return hogmf_status_;  \
+#define HOGMF_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status hogmf_status_ = (expr);         \
+    if (!hogmf_status_.ok()) return hogmf_status_; \
   } while (false)
 
 #define HOGMF_CONCAT_INNER_(a, b) a##b

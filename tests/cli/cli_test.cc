@@ -94,9 +94,9 @@ constexpr const char* kSeedDense =
 TEST_F(CliTest, SeedWorkedExampleThroughTheDenseFormat) {
   const std::string data = dir_.Write("seed.txt", kSeedDense);
   const std::string model = dir_.File("seed.model");
-  CliRun train = Hogmf({"train", "--format=dense", "--k=2", "--lr=0.0002", "--l2=0.02",
-                     "--epochs=5000", "--init-scale=1", "--threads=1", "--seed=1", "--quiet", data,
-                     model});
+  CliRun train =
+      Hogmf({"train", "--format=dense", "--k=2", "--lr=0.0002", "--l2=0.02", "--epochs=5000",
+             "--init-scale=1", "--threads=1", "--seed=1", "--quiet", data, model});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   ASSERT_TRUE(Exists(model));
   // Predictions for the observed entries, in file order (row by row).
@@ -167,8 +167,8 @@ TEST_F(CliTest, TrainContinuesAModelWithNewUsersAndItems) {
 // item factors untouched, the model saved to OUT.
 TEST_F(CliTest, FoldInAddsUsersAndKeepsItems) {
   const std::string train_file = dir_.File("train.txt");
-  CliRun gen = Hogmf({"gen", "--shape=lowrank", "--ratings=200000", "--seed=2",
-                      "--out=" + train_file});
+  CliRun gen =
+      Hogmf({"gen", "--shape=lowrank", "--ratings=200000", "--seed=2", "--out=" + train_file});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   // Users 0..1799 train; users from 1800 are folded in from their even items
   // and checked on their odd ones.
@@ -186,8 +186,8 @@ TEST_F(CliTest, FoldInAddsUsersAndKeepsItems) {
   const std::string check_file = dir_.Write("check.txt", check);
   const std::string model = dir_.File("m.model");
   const std::string folded = dir_.File("folded.model");
-  CliRun train = Hogmf({"train", "--k=10", "--lr=0.01", "--l2=0.02", "--epochs=30", "--quiet",
-                        trained_file, model});
+  CliRun train = Hogmf(
+      {"train", "--k=10", "--lr=0.01", "--l2=0.02", "--epochs=30", "--quiet", trained_file, model});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   CliRun before = Hogmf({"eval", "--quiet", model, check_file});
   ASSERT_EQ(before.exit_code, 0) << before.err;
@@ -215,21 +215,22 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
   const std::string train_file = dir_.File("train.txt");
   const std::string test_file = dir_.File("test.txt");
   CliRun gen = Hogmf({"gen", "--shape=ml100k", "--ratings=20000", "--seed=4", "--out=" + train_file,
-                   "--test-out=" + test_file});
+                      "--test-out=" + test_file});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   const std::string model = dir_.File("m.model");
   const std::string report = dir_.File("report.json");
   CliRun train = Hogmf({"train", "--k=8", "--epochs=5", "--threads=1", "--validation=" + test_file,
-                     "--report=" + report, train_file, model});
+                        "--report=" + report, train_file, model});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   EXPECT_THAT(train.err, HasSubstr("as libmf (detected)"));
   EXPECT_THAT(train.err, HasSubstr("epoch   5/5"));
   EXPECT_THAT(train.err, HasSubstr("val_rmse"));
   const std::string json = ReadFile(report);
   EXPECT_THAT(json, Not(HasSubstr("\"validation_rmse\": null")));
-  for (const char* key : {"\"epochs\": 5", "\"updates\":", "\"seconds\":", "\"updates_per_second\":",
-                          "\"loss\":", "\"train_rmse\":", "\"validation_rmse\": ",
-                          "\"stop_reason\": \"epoch_limit\"", "\"order\": \"shuffle\""}) {
+  for (const char* key :
+       {"\"epochs\": 5", "\"updates\":", "\"seconds\":", "\"updates_per_second\":", "\"loss\":",
+        "\"train_rmse\":", "\"validation_rmse\": ", "\"stop_reason\": \"epoch_limit\"",
+        "\"order\": \"shuffle\""}) {
     EXPECT_THAT(json, HasSubstr(key));
   }
   EXPECT_THAT(train.err, HasSubstr("shuffle order"));
@@ -281,7 +282,9 @@ TEST_F(CliTest, CsvWithStringIdsAndUnseenPairs) {
 TEST_F(CliTest, BinaryConversionTrainsToTheSameModel) {
   const std::string text = dir_.File("d.txt");
   ASSERT_EQ(Hogmf({"gen", "--shape=lowrank", "--ratings=30000", "--users=500", "--items=300",
-                   "--out=" + text}).exit_code, 0);
+                   "--out=" + text})
+                .exit_code,
+            0);
   const std::string binary = dir_.File("d.bin");
   CliRun convert = Hogmf({"convert", text, binary});
   ASSERT_EQ(convert.exit_code, 0) << convert.err;
@@ -295,8 +298,10 @@ TEST_F(CliTest, BinaryConversionTrainsToTheSameModel) {
 
 TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
   const std::string train = dir_.File("tr.txt"), test = dir_.File("te.txt");
-  ASSERT_EQ(Hogmf({"gen", "--shape=ml100k", "--ratings=10000", "--out=" + train,
-                   "--test-out=" + test}).exit_code, 0);
+  ASSERT_EQ(
+      Hogmf({"gen", "--shape=ml100k", "--ratings=10000", "--out=" + train, "--test-out=" + test})
+          .exit_code,
+      0);
   const std::string model = dir_.File("m.model"), libmf = dir_.File("m.libmf");
   ASSERT_EQ(Hogmf({"train", "--k=4", "--epochs=3", "--quiet", train, model}).exit_code, 0);
   CliRun convert = Hogmf({"convert", "--to=libmf", model, libmf});
@@ -346,8 +351,8 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   }
   CliRun train_help = Hogmf({"train", "--help"});
   for (const char* flag : {"--format", "--k", "--lr", "--l2", "--epochs", "--threads", "--seed",
-                           "--stop-loss", "--stop-rmse", "--stop-validation-rmse", "--order", "--validation",
-                           "--quiet", "--report"}) {
+                           "--stop-loss", "--stop-rmse", "--stop-validation-rmse", "--order",
+                           "--validation", "--quiet", "--report"}) {
     EXPECT_THAT(train_help.out, HasSubstr(flag));
   }
   const std::string data = dir_.Write("d.txt", "0 0 1\n");

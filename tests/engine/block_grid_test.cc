@@ -20,7 +20,8 @@ namespace {
 std::vector<Rating> AllPairs(uint32_t users, uint32_t items) {
   std::vector<Rating> ratings;
   for (uint32_t u = 0; u < users; ++u) {
-    for (uint32_t i = 0; i < items; ++i) ratings.push_back({u, i, static_cast<float>(u * items + i)});
+    for (uint32_t i = 0; i < items; ++i)
+      ratings.push_back({u, i, static_cast<float>(u * items + i)});
   }
   return ratings;
 }
@@ -42,14 +43,16 @@ TEST(BlockGridTest, BlocksPartitionTheRatingsByBandsInInterleavedUserRuns) {
     std::vector<std::vector<Rating>> runs(kInterleaveWays);
     for (size_t j = 0; j < block.size(); ++j) runs[j % kInterleaveWays].push_back(block[j]);
     for (size_t w = 0; w < kInterleaveWays; ++w) {
-      EXPECT_TRUE(std::is_sorted(runs[w].begin(), runs[w].end(), by_user)) << "block " << b << " run " << w;
+      EXPECT_TRUE(std::is_sorted(runs[w].begin(), runs[w].end(), by_user))
+          << "block " << b << " run " << w;
       if (w > 0) {
         EXPECT_LE(runs[w - 1].back().user, runs[w].front().user) << "block " << b;
       }
     }
     // So consecutive steps never update the same user (sorted, 9 in 10 would).
     size_t same_as_previous = 0;
-    for (size_t j = 1; j < block.size(); ++j) same_as_previous += block[j].user == block[j - 1].user;
+    for (size_t j = 1; j < block.size(); ++j)
+      same_as_previous += block[j].user == block[j - 1].user;
     EXPECT_EQ(same_as_previous, 0u) << "block " << b;
     for (const Rating& r : block) {
       // A user (item) always lands in the same user (item) band.
@@ -94,8 +97,9 @@ std::vector<Rating> Arranged(uint64_t seed, int threads) {
 }
 
 bool SameOrder(const std::vector<Rating>& a, const std::vector<Rating>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const Rating& x, const Rating& y) { return x.user == y.user && x.item == y.item; });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Rating& x, const Rating& y) {
+    return x.user == y.user && x.item == y.item;
+  });
 }
 
 // Each user's items run in an order drawn from the seed, the same for any

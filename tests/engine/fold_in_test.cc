@@ -13,9 +13,9 @@
 #include "hogmf/metrics.h"
 #include "hogmf/synthetic.h"
 #include "hogmf/trainer.h"
+#include "model/model_internal.h"
 #include "testing/status_matchers.h"
 #include "util/random.h"
-#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -32,11 +32,13 @@ Model RandomModel(uint64_t seed) {
   Model model(kK, IdMap::Identity(3), IdMap::Identity(kItems));
   internal::Rng rng(seed);
   for (uint32_t u = 0; u < 3; ++u) {
-    for (int d = 0; d < kK; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = rng.UniformFloat() - 0.5f;
+    for (int d = 0; d < kK; ++d)
+      internal::ModelInternal::user_factors(model).row(u)[d] = rng.UniformFloat() - 0.5f;
     internal::ModelInternal::set_user_seen(model, u, true);
   }
   for (uint32_t i = 0; i < kItems; ++i) {
-    for (int d = 0; d < kK; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = rng.UniformFloat() * 2 - 1;
+    for (int d = 0; d < kK; ++d)
+      internal::ModelInternal::item_factors(model).row(i)[d] = rng.UniformFloat() * 2 - 1;
     internal::ModelInternal::set_item_seen(model, i, true);
   }
   internal::ModelInternal::set_mean(model, 3.0f);
@@ -61,7 +63,7 @@ Eigen::VectorXd AugmentedLeastSquares(const Model& model, const std::vector<Rati
 TEST(FoldInTest, EachRowIsTheRidgeSolutionWithTheTrainingL2) {
   const Model model = RandomModel(3);
   // User 3 is new (identity maps grow); user 1 is refitted.
-  std::vector<Rating> entries = {{3, 0, 4}, {3, 2, 1}, {3, 5, 5}, {3, 7, 2}, {3, 9, 3},
+  std::vector<Rating> entries = {{3, 0, 4},  {3, 2, 1}, {3, 5, 5}, {3, 7, 2}, {3, 9, 3},
                                  {3, 11, 4}, {1, 1, 2}, {1, 4, 5}, {1, 6, 1}};
   const Ratings ratings(entries, IdMap::Identity(4), IdMap::Identity(kItems));
   FoldInParams params;
@@ -104,7 +106,8 @@ TEST(FoldInTest, WithoutL2ItIsOrdinaryLeastSquares) {
 
 TEST(FoldInTest, KeepsItemsOtherUsersAndTheMeanAndSkipsUnknownItems) {
   Model model = RandomModel(7);
-  internal::ModelInternal::set_rated_items(model, RatedItems::Build(std::vector<Rating>{{0, 1, 1}, {2, 3, 1}}, 3));
+  internal::ModelInternal::set_rated_items(
+      model, RatedItems::Build(std::vector<Rating>{{0, 1, 1}, {2, 3, 1}}, 3));
   const Model before = model;
   Ratings ratings;
   // Item "99" is not in the model; user "5" has only that item.
@@ -115,13 +118,16 @@ TEST(FoldInTest, KeepsItemsOtherUsersAndTheMeanAndSkipsUnknownItems) {
   ASSERT_THAT(folded, IsOk());
   const Model& after = folded->model;
   EXPECT_EQ(std::memcmp(after.item_factors().data(), before.item_factors().data(),
-                        before.item_factors().bytes()), 0);
+                        before.item_factors().bytes()),
+            0);
   for (uint32_t u : {0u, 1u}) {
     EXPECT_EQ(std::memcmp(after.user_factors().row(u), before.user_factors().row(u),
-                          sizeof(float) * kK), 0);
+                          sizeof(float) * kK),
+              0);
   }
   EXPECT_NE(std::memcmp(after.user_factors().row(2), before.user_factors().row(2),
-                        sizeof(float) * kK), 0);
+                        sizeof(float) * kK),
+            0);
   EXPECT_EQ(after.mean(), before.mean());
   // The identity user map became a string map that keeps every index.
   EXPECT_EQ(after.users().Find("2"), 2u);
@@ -181,9 +187,9 @@ TEST(FoldInTest, HeldBackUsersPredictTheirOtherRatings) {
 
   FoldInParams fold_params;
   fold_params.l2 = params.l2;
-  absl::StatusOr<FoldInResult> folded = FoldIn(
-      trained->model, Ratings(fold, IdMap::Identity(data->num_users()), data->items()),
-      fold_params);
+  absl::StatusOr<FoldInResult> folded =
+      FoldIn(trained->model, Ratings(fold, IdMap::Identity(data->num_users()), data->items()),
+             fold_params);
   ASSERT_THAT(folded, IsOk());
   EXPECT_EQ(folded->report.users_added, data->num_users() - trained_users);
   const EvalResult result = EvaluateAligned(folded->model, check);

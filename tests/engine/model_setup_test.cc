@@ -1,8 +1,8 @@
 // Tests of model setup: fresh draws, id merging and rated-items merging.
 #include "engine/model_setup.h"
 
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 
@@ -65,9 +65,8 @@ TEST(ModelSetupTest, ContinueModelGrowsRowsAndRewritesEntries) {
                            *IdMap::FromNames({"i"}), params);
   const float kept = initial.user_factors().row(0)[1];
   std::vector<Rating> entries = {{0, 0, 5}, {1, 0, 3}};  // "v" rates "i", "u" rates "i"
-  absl::StatusOr<WarmStart> warm =
-      ContinueModel(std::move(initial), entries, *IdMap::FromNames({"v", "u"}),
-                    *IdMap::FromNames({"i"}), params);
+  absl::StatusOr<WarmStart> warm = ContinueModel(
+      std::move(initial), entries, *IdMap::FromNames({"v", "u"}), *IdMap::FromNames({"i"}), params);
   ASSERT_TRUE(warm.ok()) << warm.status();
   EXPECT_EQ(warm->new_users, 1u);
   EXPECT_EQ(warm->new_items, 0u);

@@ -23,7 +23,8 @@ std::vector<Rating> Numbered(size_t n, uint32_t users) {
 }
 
 // The values visited by one epoch, in visiting order, checking chunk sizes.
-std::vector<float> Epoch(Shuffler& shuffler, size_t chunk_size, std::vector<std::vector<uint32_t>>* chunk_users = nullptr) {
+std::vector<float> Epoch(Shuffler& shuffler, size_t chunk_size,
+                         std::vector<std::vector<uint32_t>>* chunk_users = nullptr) {
   shuffler.StartEpoch();
   std::vector<float> seen;
   for (Chunk chunk = shuffler.Next(); chunk.count > 0; chunk = shuffler.Next()) {

@@ -25,7 +25,8 @@ TEST(TrainParamsTest, RefusesEachBadFieldByName) {
       {[](TrainParams& p) { p.k = -3; }, "k"},
       {[](TrainParams& p) { p.learning_rate = 0; }, "learning_rate"},
       {[](TrainParams& p) { p.learning_rate = -0.1f; }, "learning_rate"},
-      {[](TrainParams& p) { p.learning_rate = std::numeric_limits<float>::quiet_NaN(); }, "learning_rate"},
+      {[](TrainParams& p) { p.learning_rate = std::numeric_limits<float>::quiet_NaN(); },
+       "learning_rate"},
       {[](TrainParams& p) { p.l2 = -1; }, "l2"},
       {[](TrainParams& p) { p.l2 = std::numeric_limits<float>::infinity(); }, "l2"},
       {[](TrainParams& p) { p.max_epochs = 0; }, "max_epochs"},
@@ -64,7 +65,8 @@ TEST(TrainParamsTest, OrderNamesRoundTripAndAutoResolvesBySize) {
       EXPECT_EQ(ResolveOrder(order, 1), order);
     }
   }
-  EXPECT_THAT(ParseOrder("random"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto")));
+  EXPECT_THAT(ParseOrder("random"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto")));
   EXPECT_EQ(TrainParams().order, RatingOrder::kAuto);
   EXPECT_EQ(ResolveOrder(RatingOrder::kAuto, kAutoOrderMinRatings - 1), RatingOrder::kShuffle);
   EXPECT_EQ(ResolveOrder(RatingOrder::kAuto, kAutoOrderMinRatings), RatingOrder::kUserChunks);

@@ -10,8 +10,8 @@
 
 #include "hogmf/metrics.h"
 #include "hogmf/synthetic.h"
-#include "testing/status_matchers.h"
 #include "model/model_internal.h"
+#include "testing/status_matchers.h"
 
 namespace hogmf {
 namespace {
@@ -48,8 +48,7 @@ TrainParams SeedParams(uint64_t seed) {
 }
 
 bool SameBits(const FactorMatrix& a, const FactorMatrix& b) {
-  return a.rows() == b.rows() && a.k() == b.k() &&
-         std::memcmp(a.data(), b.data(), a.bytes()) == 0;
+  return a.rows() == b.rows() && a.k() == b.k() && std::memcmp(a.data(), b.data(), a.bytes()) == 0;
 }
 
 // The seed's example is not fully converged after 5000 epochs at this rate, so
@@ -95,7 +94,8 @@ TEST(TrainerTest, SameSeedGivesBitIdenticalModelsOnEveryOrder) {
   spec.ratings = 20000;
   absl::StatusOr<Ratings> data = Generate(spec);
   ASSERT_THAT(data, IsOk());
-  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+  for (RatingOrder order :
+       {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
     TrainParams params;
     params.threads = 1;
     params.max_epochs = 3;
@@ -144,7 +144,8 @@ TEST(TrainerTest, StopsAtTheRmseThreshold) {
 TEST(TrainerTest, RefusesInvalidParamsAndEmptyData) {
   TrainParams params;
   params.k = 0;
-  EXPECT_THAT(Train(SeedRatings(), params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k")));
+  EXPECT_THAT(Train(SeedRatings(), params),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k")));
   EXPECT_THAT(Train(Ratings(), TrainParams()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -255,7 +256,8 @@ TEST(TrainerTest, TwoThreadsConvergeLikeOne) {
 
 TEST(TrainerTest, EveryOrderConvergesToTheNoiseFloor) {
   LowRankSplit data = MakeLowRank(0.5);
-  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+  for (RatingOrder order :
+       {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
     TrainParams params = LowRankParams();
     params.order = order;
     params.chunk_size = 512;
@@ -294,7 +296,8 @@ TEST(TrainerTest, BlockedScheduleConvergesAndIsReproducibleOnOneThread) {
   EXPECT_TRUE(SameBits(a->model.user_factors(), b->model.user_factors()));
   params.grid = 1;
   params.threads = 2;
-  EXPECT_THAT(Train(data.train, params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("grid")));
+  EXPECT_THAT(Train(data.train, params),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("grid")));
 }
 
 TEST(TrainerTest, EarlyStopReturnsTheBestEpochsModel) {
@@ -338,8 +341,8 @@ TEST(TrainerTest, StopsAtTheFirstEpochAtOrUnderTheValidationRmse) {
   EXPECT_EQ(stopped->report.epochs, 5);
   EXPECT_EQ(StopReasonName(stopped->report.stop_reason), "validation_rmse_threshold");
   params.stop_validation_rmse = 0.5;
-  EXPECT_THAT(Train(data.train, params), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                  HasSubstr("validation set")));
+  EXPECT_THAT(Train(data.train, params),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("validation set")));
 }
 
 TEST(TrainerTest, ReportsTheOrderAutoStandsFor) {
@@ -381,7 +384,8 @@ TEST(TrainerTest, StopsAtTheTimeLimitAndOnCancel) {
 TEST(TrainerTest, UnknownKernelIsRefused) {
   TrainParams params = SeedParams(1);
   params.isa = "mmx";
-  EXPECT_THAT(Train(SeedRatings(), params), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mmx")));
+  EXPECT_THAT(Train(SeedRatings(), params),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mmx")));
 }
 
 TEST(TrainerTest, KeepsEachUsersRatedItems) {
@@ -437,7 +441,7 @@ TEST(TrainerTest, ValidationRmseCountsUnknownAndUnseenRowsAsTheMean) {
 TEST(TrainerTest, RatedItemsAreEachUsersDistinctItemsOnEveryOrderAndSchedule) {
   LowRankSplit data = MakeLowRank(0.5);
   std::vector<Rating> entries(data.train.entries().begin(), data.train.entries().end());
-  entries.push_back(entries.front());  // a repeated pair
+  entries.push_back(entries.front());                        // a repeated pair
   const uint32_t num_users = data.train.users().size() + 1;  // the last one has no ratings
   const uint32_t num_items = data.train.items().size();
   const Ratings train(entries, IdMap::Identity(num_users), IdMap::Identity(num_items));
@@ -454,7 +458,8 @@ TEST(TrainerTest, RatedItemsAreEachUsersDistinctItemsOnEveryOrderAndSchedule) {
       ASSERT_EQ(model.rated_items().Decode(u), expected[u]) << what << ", user " << u;
     }
   };
-  for (RatingOrder order : {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
+  for (RatingOrder order :
+       {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
     TrainParams params = LowRankParams();
     params.order = order;
     params.max_epochs = 2;
@@ -480,8 +485,8 @@ TEST(TrainerTest, RatedItemsAreEachUsersDistinctItemsOnEveryOrderAndSchedule) {
   params.threads = 1;
   TrainOptions options;
   options.validation = &data.test;
-  absl::StatusOr<TrainResult> early =
-      Train(Ratings(entries, IdMap::Identity(num_users), IdMap::Identity(num_items)), params, options);
+  absl::StatusOr<TrainResult> early = Train(
+      Ratings(entries, IdMap::Identity(num_users), IdMap::Identity(num_items)), params, options);
   ASSERT_THAT(early, IsOk());
   ASSERT_EQ(early->report.stop_reason, StopReason::kEarlyStop);
   ASSERT_LT(early->report.best_epoch, early->report.epochs);
@@ -621,8 +626,8 @@ TEST(TrainerSessionTest, WarmStartAddsNewUsersAndItems) {
   TrainParams params = LowRankParams();
   params.threads = 1;
   params.max_epochs = 20;
-  absl::StatusOr<TrainResult> first = Train(
-      Ratings(first_part, IdMap::Identity(old_users), IdMap::Identity(old_items)), params);
+  absl::StatusOr<TrainResult> first =
+      Train(Ratings(first_part, IdMap::Identity(old_users), IdMap::Identity(old_items)), params);
   ASSERT_THAT(first, IsOk());
   ASSERT_EQ(first->model.num_users(), old_users);
 
@@ -678,8 +683,8 @@ TEST(TrainerSessionTest, WarmStartMergesStringIdsAndRatedItems) {
   EXPECT_EQ(model.users().names(), (std::vector<std::string>{"ann", "bob", "cat"}));
   EXPECT_EQ(model.items().names(), (std::vector<std::string>{"x", "y", "z"}));
   // ann took no part in the second session: her row is as it was.
-  EXPECT_EQ(std::memcmp(model.user_factors().row(0), before.user_factors().row(0),
-                        sizeof(float) * 4), 0);
+  EXPECT_EQ(
+      std::memcmp(model.user_factors().row(0), before.user_factors().row(0), sizeof(float) * 4), 0);
   EXPECT_TRUE(model.user_seen(2));
   EXPECT_TRUE(model.item_seen(2));
   EXPECT_THAT(model.rated_items().Decode(0), ElementsAre(0, 1));

@@ -58,8 +58,9 @@ class BinaryRatingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string csv = dir_.Write(
-        "r.csv", "user,item,rating\nalice,Heat (1995),4.5\nbob,Heat (1995),3\nalice,\"Up, Up\",-1.25\n"
-                 "carol,x,5\n");
+        "r.csv",
+        "user,item,rating\nalice,Heat (1995),4.5\nbob,Heat (1995),3\nalice,\"Up, Up\",-1.25\n"
+        "carol,x,5\n");
     absl::StatusOr<ReadResult> read = ReadRatings(csv);
     ASSERT_THAT(read, IsOk());
     text_ = std::move(read->ratings);
@@ -128,25 +129,28 @@ TEST_F(BinaryRatingsTest, IdentityMapsRoundTripWithoutNames) {
 
 TEST_F(BinaryRatingsTest, RefusesAForeignFile) {
   const std::string path = dir_.Write("foreign.bin", "0 1 3\n");
-  EXPECT_THAT(Read(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                   StartsWith(path + ": at byte 0: not a hogmf binary ratings file")));
+  EXPECT_THAT(Read(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith(path + ": at byte 0: not a hogmf binary ratings file")));
 }
 
 TEST_F(BinaryRatingsTest, RefusesAnotherVersion) {
   std::string bytes = bytes_;
   bytes[8] = 2;
   const std::string path = Damaged(bytes);
-  EXPECT_THAT(Read(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                   StartsWith(path + ": at byte 8: unsupported binary ratings version 2; "
-                                                     "expected version 1")));
+  EXPECT_THAT(Read(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith(path + ": at byte 8: unsupported binary ratings version 2; "
+                                         "expected version 1")));
 }
 
 TEST_F(BinaryRatingsTest, RefusesATruncatedFile) {
   for (size_t size : {size_t{10}, size_t{100}, size_t{128 + 20}, bytes_.size() - 1}) {
     const std::string path = Damaged(bytes_.substr(0, size));
-    EXPECT_THAT(Read(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                     AllOf(StartsWith(path + ": at byte " + std::to_string(size) + ": "),
-                                           HasSubstr("the file is truncated"))))
+    EXPECT_THAT(Read(path),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(StartsWith(path + ": at byte " + std::to_string(size) + ": "),
+                               HasSubstr("the file is truncated"))))
         << size;
   }
 }
@@ -187,8 +191,9 @@ TEST_F(BinaryRatingsTest, ReportsTheOffsetOfAnIndexOutOfRange) {
   const uint32_t item = 0xFFFFFFFFu;
   std::memcpy(&bytes[128 + 12 * 3 + 4], &item, 4);
   path = Damaged(bytes);
-  EXPECT_THAT(Read(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                   StartsWith(path + ": at byte 168: rating 3 has item index 4294967295")));
+  EXPECT_THAT(Read(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith(path + ": at byte 168: rating 3 has item index 4294967295")));
 }
 
 TEST_F(BinaryRatingsTest, RefusesNonFiniteValuesAndChangedValues) {
@@ -196,13 +201,16 @@ TEST_F(BinaryRatingsTest, RefusesNonFiniteValuesAndChangedValues) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::memcpy(&bytes[128 + 8], &nan, 4);
   std::string path = Damaged(bytes);
-  EXPECT_THAT(Read(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                   StartsWith(path + ": at byte 136: rating 0 has a value that is not finite")));
+  EXPECT_THAT(
+      Read(path),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               StartsWith(path + ": at byte 136: rating 0 has a value that is not finite")));
   bytes = bytes_;
   bytes[128 + 12 + 8] ^= 1;  // a finite value changed in its last bit
   path = Damaged(bytes);
-  EXPECT_THAT(Read(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                   StartsWith(path + ": at byte 128: the rating array is corrupt")));
+  EXPECT_THAT(Read(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith(path + ": at byte 128: the rating array is corrupt")));
 }
 
 TEST_F(BinaryRatingsTest, RefusesAnEmptySet) {
@@ -217,8 +225,8 @@ TEST_F(BinaryRatingsTest, FailedWritesLeaveNoFile) {
   // An entry outside the maps.
   Ratings bad({Rating{0, 7, 1.0f}}, IdMap::Identity(1), IdMap::Identity(1));
   const std::string path = dir_.File("bad.bin");
-  EXPECT_THAT(WriteBinaryRatings(bad, path),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(path + ": cannot write entry 0")));
+  EXPECT_THAT(WriteBinaryRatings(bad, path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                      StartsWith(path + ": cannot write entry 0")));
   EXPECT_FALSE(std::filesystem::exists(path));
   // A folder that does not exist.
   const std::string nowhere = dir_.File("missing/out.bin");

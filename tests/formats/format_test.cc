@@ -33,9 +33,10 @@ TEST(FormatNameTest, NamesRoundTrip) {
     EXPECT_EQ(*parsed, format);
   }
   EXPECT_EQ(FormatName(Format::kMovielensDat), "movielens-dat");
-  EXPECT_THAT(ParseFormat("xml"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("unknown format 'xml'; expected one of auto, libmf, movielens-tsv")));
+  EXPECT_THAT(
+      ParseFormat("xml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("unknown format 'xml'; expected one of auto, libmf, movielens-tsv")));
 }
 
 struct SniffCase {
@@ -88,8 +89,8 @@ TEST(DetectFormatTest, RefusesHeaderlessCsvAndEmptyFiles) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        StartsWith(numbers + ":2: the first line holds comma-separated numbers")));
   const std::string empty = dir.Write("e.txt", "");
-  EXPECT_THAT(DetectFormat(empty),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(empty + ": the file is empty")));
+  EXPECT_THAT(DetectFormat(empty), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            StartsWith(empty + ": the file is empty")));
   const std::string blank = dir.Write("b.txt", " \n\n");
   EXPECT_THAT(DetectFormat(blank), StatusIs(absl::StatusCode::kInvalidArgument,
                                             StartsWith(blank + ": the file has only blank lines")));
@@ -124,14 +125,15 @@ TEST(ReadRatingsTest, FileLevelErrors) {
   const std::string missing = dir.File("missing.txt");
   EXPECT_THAT(ReadRatings(missing), StatusIs(absl::StatusCode::kNotFound, HasSubstr(missing)));
   EXPECT_THAT(DetectFormat(missing), StatusIs(absl::StatusCode::kNotFound, HasSubstr(missing)));
-  EXPECT_THAT(ReadRatings(dir.path()),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(dir.path() + ": is a directory")));
+  EXPECT_THAT(ReadRatings(dir.path()), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                StartsWith(dir.path() + ": is a directory")));
   const std::string empty = dir.Write("empty.txt", "");
-  for (Format format : {Format::kAuto, Format::kLibmf, Format::kCsv, Format::kBinary, Format::kDense}) {
+  for (Format format :
+       {Format::kAuto, Format::kLibmf, Format::kCsv, Format::kBinary, Format::kDense}) {
     ReadOptions options;
     options.format = format;
-    EXPECT_THAT(ReadRatings(empty, options),
-                StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(empty + ": the file is empty")));
+    EXPECT_THAT(ReadRatings(empty, options), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                      StartsWith(empty + ": the file is empty")));
   }
 }
 
@@ -145,8 +147,9 @@ TEST(ReadRatingsTest, GarbageNeverCrashes) {
     for (size_t i = 0; i < size; ++i) content += alphabet[rng.Below(sizeof(alphabet) - 1)];
     if (trial % 7 == 0) content = "HOGMFRAT" + content;
     const std::string path = dir.Write("garbage", content);
-    for (Format format : {Format::kAuto, Format::kLibmf, Format::kMovielensTsv, Format::kMovielensDat,
-                          Format::kCsv, Format::kTsv, Format::kDense, Format::kBinary}) {
+    for (Format format :
+         {Format::kAuto, Format::kLibmf, Format::kMovielensTsv, Format::kMovielensDat, Format::kCsv,
+          Format::kTsv, Format::kDense, Format::kBinary}) {
       ReadOptions options;
       options.format = format;
       absl::StatusOr<ReadResult> read = ReadRatings(path, options);
@@ -171,7 +174,8 @@ TEST(WriteLibmfTextTest, RoundTripIsBitExact) {
   for (int i = 0; i < 20000; ++i) {
     uint32_t bits = static_cast<uint32_t>(rng.Next());
     if ((bits & 0x7F800000u) == 0x7F800000u) bits &= 0xBFFFFFFFu;  // keep it finite
-    const float value = i < 4 ? std::vector<float>{0.0f, -0.0f, 3.5f, 1e-45f}[i] : std::bit_cast<float>(bits);
+    const float value =
+        i < 4 ? std::vector<float>{0.0f, -0.0f, 3.5f, 1e-45f}[i] : std::bit_cast<float>(bits);
     entries.push_back(Rating{static_cast<uint32_t>(rng.Below(1000)),
                              static_cast<uint32_t>(rng.Below(50)), value});
   }
@@ -188,7 +192,8 @@ TEST(WriteLibmfTextTest, RoundTripIsBitExact) {
   for (size_t i = 0; i < entries.size(); ++i) {
     ASSERT_EQ(read->ratings[i].user, entries[i].user) << i;
     ASSERT_EQ(read->ratings[i].item, entries[i].item) << i;
-    ASSERT_EQ(std::bit_cast<uint32_t>(read->ratings[i].value), std::bit_cast<uint32_t>(entries[i].value))
+    ASSERT_EQ(std::bit_cast<uint32_t>(read->ratings[i].value),
+              std::bit_cast<uint32_t>(entries[i].value))
         << i << " " << entries[i].value;
   }
 }
@@ -210,8 +215,8 @@ TEST(WriteLibmfTextTest, RefusesNonFiniteValuesAndLeavesNoFile) {
   Ratings ratings({Rating{0, 0, std::numeric_limits<float>::infinity()}}, IdMap::Identity(1),
                   IdMap::Identity(1));
   const std::string path = dir.File("out.txt");
-  EXPECT_THAT(WriteLibmfText(ratings, path),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(path + ": cannot write entry 0")));
+  EXPECT_THAT(WriteLibmfText(ratings, path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                      StartsWith(path + ": cannot write entry 0")));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 

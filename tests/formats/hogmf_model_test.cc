@@ -16,10 +16,10 @@
 
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "testing/status_matchers.h"
 #include "util/checksum.h"
 #include "util/random.h"
-#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -99,11 +99,13 @@ Model StringIdModel() {
   Model model(5, std::move(users), std::move(items));
   internal::Rng rng(7);
   for (uint32_t u = 0; u < model.num_users(); ++u) {
-    for (int d = 0; d < 5; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = static_cast<float>(rng.Normal());
+    for (int d = 0; d < 5; ++d)
+      internal::ModelInternal::user_factors(model).row(u)[d] = static_cast<float>(rng.Normal());
     internal::ModelInternal::set_user_seen(model, u, u % 3 != 1);
   }
   for (uint32_t i = 0; i < model.num_items(); ++i) {
-    for (int d = 0; d < 5; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = static_cast<float>(rng.Normal());
+    for (int d = 0; d < 5; ++d)
+      internal::ModelInternal::item_factors(model).row(i)[d] = static_cast<float>(rng.Normal());
     internal::ModelInternal::set_item_seen(model, i, i % 4 != 2);
   }
   internal::ModelInternal::user_factors(model).row(0)[0] = -0.0f;
@@ -127,11 +129,13 @@ Model IdentityModel(uint32_t users, uint32_t items, int k) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
   internal::Rng rng(11);
   for (uint32_t u = 0; u < users; ++u) {
-    for (int d = 0; d < k; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = rng.UniformFloat();
+    for (int d = 0; d < k; ++d)
+      internal::ModelInternal::user_factors(model).row(u)[d] = rng.UniformFloat();
     internal::ModelInternal::set_user_seen(model, u, true);
   }
   for (uint32_t i = 0; i < items; ++i) {
-    for (int d = 0; d < k; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = rng.UniformFloat();
+    for (int d = 0; d < k; ++d)
+      internal::ModelInternal::item_factors(model).row(i)[d] = rng.UniformFloat();
     internal::ModelInternal::set_item_seen(model, i, i != 1);
   }
   internal::ModelInternal::set_mean(model, -1.25f);
@@ -205,17 +209,25 @@ TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
   for (const char* name : {"ann", "bob", "cy", "dee"}) users.Intern(name);
   Model model(3, std::move(users), IdMap::Identity(200));
   for (uint32_t u = 0; u < model.num_users(); ++u) {
-    for (int d = 0; d < 3; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = 0.25f * (u + 1) - 0.5f * d;
+    for (int d = 0; d < 3; ++d)
+      internal::ModelInternal::user_factors(model).row(u)[d] = 0.25f * (u + 1) - 0.5f * d;
     internal::ModelInternal::set_user_seen(model, u, u != 2);
   }
   for (uint32_t i = 0; i < model.num_items(); ++i) {
-    for (int d = 0; d < 3; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = 0.01f * i + d;
+    for (int d = 0; d < 3; ++d)
+      internal::ModelInternal::item_factors(model).row(i)[d] = 0.01f * i + d;
     internal::ModelInternal::set_item_seen(model, i, i % 5 != 0);
   }
   internal::ModelInternal::set_mean(model, 3.25f);
-  internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 199, 1}, {0, 0, 2}, {0, 130, 3}, {0, 0, 4},
-                                      {1, 5, 5}, {3, 1, 1}, {3, 150, 2}, {3, 2, 3}},
-                                     4));
+  internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 199, 1},
+                                                                {0, 0, 2},
+                                                                {0, 130, 3},
+                                                                {0, 0, 4},
+                                                                {1, 5, 5},
+                                                                {3, 1, 1},
+                                                                {3, 150, 2},
+                                                                {3, 2, 3}},
+                                                               4));
   TempDir dir;
   const std::string path = dir.File("golden.model");
   ASSERT_THAT(SaveModel(model, path), IsOk());
@@ -289,7 +301,8 @@ TEST(ModelFileTest, FailedSavesLeaveNothingBehind) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(missing_folder)));
   // Rated items that are not item indices of the model.
   Model out_of_range = IdentityModel(2, 5, 2);
-  internal::ModelInternal::set_rated_items(out_of_range, RatedItemsOf({{1, 2, 1.0f}, {1, 5, 1.0f}}, 2));
+  internal::ModelInternal::set_rated_items(out_of_range,
+                                           RatedItemsOf({{1, 2, 1.0f}, {1, 5, 1.0f}}, 2));
   EXPECT_THAT(SaveModel(out_of_range, dir.File("bad.model")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user 1")));
   EXPECT_THAT(SaveModel(Model(), dir.File("bad.model")),
@@ -312,8 +325,8 @@ TEST(ModelFileTest, EmptyFileIsAnError) {
   TempDir dir;
   const std::string path = dir.Write("empty.model", "");
   ExpectLoadError(path, "empty");
-  EXPECT_THAT(LoadModel(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                        HasSubstr("empty file, not a model")));
+  EXPECT_THAT(LoadModel(path),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty file, not a model")));
 }
 
 TEST(ModelFileTest, ForeignFilesAreRecognizedAsSuch) {
@@ -332,7 +345,8 @@ TEST(ModelFileTest, EveryFlippedByteIsDetected) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   Model model = IdentityModel(3, 10, 3);
-  internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}}, 3));
+  internal::ModelInternal::set_rated_items(
+      model, RatedItemsOf({{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}}, 3));
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string original = ReadBytes(path);
   VariantWriter damaged(dir, "damaged.model");
@@ -359,8 +373,8 @@ TEST(ModelFileTest, DamageInEachRegionIsNamed) {
   };
   EXPECT_THAT(load_with(0, 'X'), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("not a hogmf or LIBMF model file")));
-  EXPECT_THAT(load_with(8, 2), StatusIs(absl::StatusCode::kInvalidArgument,
-                                        HasSubstr("format version 2 is newer")));
+  EXPECT_THAT(load_with(8, 2),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format version 2 is newer")));
   // Each section: user and item factors, seen bitmaps, ids, rated items.
   for (int section = 0; section < 7; ++section) {
     const size_t at = SectionOffset(original, section);
@@ -368,7 +382,8 @@ TEST(ModelFileTest, DamageInEachRegionIsNamed) {
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checksum mismatch")))
         << "section " << section;
   }
-  EXPECT_THAT(load_with(original.size() - kTrailerSize, static_cast<uint8_t>(original[original.size() - kTrailerSize] ^ 1)),
+  EXPECT_THAT(load_with(original.size() - kTrailerSize,
+                        static_cast<uint8_t>(original[original.size() - kTrailerSize] ^ 1)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checksum mismatch")));
   EXPECT_THAT(load_with(original.size() - 1, 'x'),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("end marker")));
@@ -384,12 +399,12 @@ TEST(ModelFileTest, EveryTruncationIsDetected) {
     const std::string cut_path = cut.Write(original.substr(0, length));
     ExpectLoadError(cut_path, "length " + std::to_string(length));
     if (length >= 200) {
-      EXPECT_THAT(LoadModel(cut_path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("truncated hogmf model")));
+      EXPECT_THAT(LoadModel(cut_path),
+                  StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated hogmf model")));
     }
   }
-  EXPECT_THAT(LoadModel(cut.Write(original.substr(0, original.size() - 1))), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("truncated hogmf model")));
+  EXPECT_THAT(LoadModel(cut.Write(original.substr(0, original.size() - 1))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated hogmf model")));
 }
 
 TEST(ModelFileTest, AppendedBytesAreAnError) {
@@ -450,7 +465,11 @@ TEST(ModelFileTest, RepeatedStringIdsAreAnError) {
   ASSERT_THAT(SaveModel(model, path), IsOk());
   std::string bytes = ReadBytes(path);
   const size_t ids_at = SectionOffset(bytes, 4);
-  ASSERT_EQ(bytes.substr(ids_at, 6), std::string("\x02" "ab" "\x02" "ac", 6));
+  ASSERT_EQ(bytes.substr(ids_at, 6), std::string("\x02"
+                                                 "ab"
+                                                 "\x02"
+                                                 "ac",
+                                                 6));
   bytes[ids_at + 5] = 'b';
   Reseal(bytes);
   const std::string edited = dir.Write("edited.model", bytes);

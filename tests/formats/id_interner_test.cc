@@ -85,9 +85,9 @@ TEST(IdInternerTest, TextThatIsNotACanonicalDecimalIsADistinctId) {
 TEST(IdInternerTest, NumbersAroundTheTableLimitAndAcrossItsGrowth) {
   // Ids below 2^24 take the table, which grows to cover them; from 2^24 on,
   // and for more than 8 digits, they take the map's hash index.
-  ExpectSameAsPlainInterning({"16777216", "16777215", "0", "1", "16777214", "99999999",
-                              "100000000", "4294967295", "4294967296", "18446744073709551616",
-                              "8388608", "2", "16777215", "16777216", "0", "99999999"});
+  ExpectSameAsPlainInterning({"16777216", "16777215", "0", "1", "16777214", "99999999", "100000000",
+                              "4294967295", "4294967296", "18446744073709551616", "8388608", "2",
+                              "16777215", "16777216", "0", "99999999"});
   // Growth in every direction: a small table doubled, a jump far past its
   // size, and numbers below what it already covers.
   std::vector<std::string> growing;

@@ -14,9 +14,9 @@
 
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "testing/status_matchers.h"
 #include "util/random.h"
-#include "model/model_internal.h"
 
 namespace hogmf {
 namespace {
@@ -43,11 +43,13 @@ Model RandomModel(uint32_t users, uint32_t items, int k, uint64_t seed) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
   internal::Rng rng(seed);
   for (uint32_t u = 0; u < users; ++u) {
-    for (int d = 0; d < k; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = static_cast<float>(rng.Normal());
+    for (int d = 0; d < k; ++d)
+      internal::ModelInternal::user_factors(model).row(u)[d] = static_cast<float>(rng.Normal());
     internal::ModelInternal::set_user_seen(model, u, rng.Below(5) != 0);
   }
   for (uint32_t i = 0; i < items; ++i) {
-    for (int d = 0; d < k; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = static_cast<float>(rng.Normal());
+    for (int d = 0; d < k; ++d)
+      internal::ModelInternal::item_factors(model).row(i)[d] = static_cast<float>(rng.Normal());
     internal::ModelInternal::set_item_seen(model, i, rng.Below(5) != 0);
   }
   internal::ModelInternal::set_mean(model, 3.58f);
@@ -61,7 +63,8 @@ TEST(LibmfModelTest, ExportWritesLibmfsLayout) {
   internal::ModelInternal::user_factors(model).row(0)[0] = 1.0f;
   internal::ModelInternal::user_factors(model).row(0)[1] = -2.5f;
   internal::ModelInternal::set_user_seen(model, 0, true);
-  internal::ModelInternal::user_factors(model).row(1)[0] = 9.0f;  // unseen: written as an F row of zeros
+  internal::ModelInternal::user_factors(model).row(1)[0] =
+      9.0f;  // unseen: written as an F row of zeros
   internal::ModelInternal::item_factors(model).row(0)[0] = 0.1f;
   internal::ModelInternal::item_factors(model).row(0)[1] = 3e-7f;
   internal::ModelInternal::set_item_seen(model, 0, true);
@@ -96,7 +99,8 @@ TEST(LibmfModelTest, ExportThenImportKeepsFactorsSeenFlagsAndPredictions) {
   for (uint32_t u = 0; u < 40; ++u) {
     EXPECT_EQ(back->user_seen(u), model.user_seen(u));
     if (model.user_seen(u)) {
-      for (int d = 0; d < 10; ++d) EXPECT_EQ(back->user_factors().row(u)[d], model.user_factors().row(u)[d]);
+      for (int d = 0; d < 10; ++d)
+        EXPECT_EQ(back->user_factors().row(u)[d], model.user_factors().row(u)[d]);
     }
   }
   for (uint32_t i = 0; i < 70; ++i) EXPECT_EQ(back->item_seen(i), model.item_seen(i));
@@ -224,12 +228,14 @@ TEST_P(MalformedLibmfTest, NamesFileLineAndWhatWasExpected) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, MalformedLibmfTest,
     ::testing::Values(
-        Malformed{"MissingFLine", "m 2\nn 1\n", "1: expected header line \"f <loss function>\", found 'm 2'"},
+        Malformed{"MissingFLine", "m 2\nn 1\n",
+                  "1: expected header line \"f <loss function>\", found 'm 2'"},
         Malformed{"MissingMLine", "f 0\nn 1\nk 2\nb 3\n",
                   "2: expected header line \"m <number of rows>\", found 'n 1'"},
         Malformed{"HeaderCutShort", "f 0\nm 2\nn 1\n",
                   "4: the file ends before the header line \"k <number of factors>\""},
-        Malformed{"ExtraHeaderToken", "f 0\nm 2 3\n", "2: expected header line \"m <number of rows>\""},
+        Malformed{"ExtraHeaderToken", "f 0\nm 2 3\n",
+                  "2: expected header line \"m <number of rows>\""},
         Malformed{"NonIntegerM", "f 0\nm two\n", "2: m = 'two' is not an integer"},
         Malformed{"NegativeN", "f 0\nm 2\nn -1\n", "3: n = -1 is out of range"},
         Malformed{"ZeroK", "f 0\nm 2\nn 1\nk 0\nb 3\n", "4: k = 0, expected k >= 1"},
@@ -253,7 +259,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "6: value 1 of p0, '1e39', is not a finite number"},
         Malformed{"RowsOutOfOrder", "f 0\nm 2\nn 1\nk 2\nb 3\np1 T 1 2\np0 T 1 2\nq0 T 1 2\n",
                   "6: expected row p0, found 'p1' (rows must be numbered 0, 1, 2, ... in order)"},
-        Malformed{"TooManyPRows", "f 0\nm 2\nn 1\nk 2\nb 3\np0 T 1 2\np1 T 1 2\np2 T 1 2\nq0 T 1 2\n",
+        Malformed{"TooManyPRows",
+                  "f 0\nm 2\nn 1\nk 2\nb 3\np0 T 1 2\np1 T 1 2\np2 T 1 2\nq0 T 1 2\n",
                   "8: expected row q0, found 'p2' (the header says m = 2)"},
         Malformed{"TooFewPRows", "f 0\nm 2\nn 1\nk 2\nb 3\np0 T 1 2\nq0 T 1 2\n",
                   "7: expected row p1, found 'q0' (the header says m = 2)"},
@@ -265,8 +272,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "6: expected T or F after p0, found 'p0 X 1 2'"},
         Malformed{"MissingRows", "f 0\nm 2\nn 1\nk 2\nb 3\np0 T 1 2\np1 T 1 2\n",
                   "8: the file ends before row q0 (1 q rows expected)"},
-        Malformed{"TrailingLine", "f 0\nm 2\nn 1\nk 2\nb 3\np0 T 1 2\np1 T 1 2\nq0 T 1 2\nq1 T 1 2\n",
-                  "9: expected the end of the file after m = 2 p rows and n = 1 q rows, found 'q1 T 1 2'"}),
+        Malformed{"TrailingLine",
+                  "f 0\nm 2\nn 1\nk 2\nb 3\np0 T 1 2\np1 T 1 2\nq0 T 1 2\nq1 T 1 2\n",
+                  "9: expected the end of the file after m = 2 p rows and n = 1 q rows, found 'q1 "
+                  "T 1 2'"}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return std::string(info.param.name); });
 
 TEST(LibmfModelTest, ExportRefusesWhatLibmfCannotRead) {

@@ -129,8 +129,8 @@ TEST(LibmfTextTest, ReadsAPageSizedFileEndingInADigit) {
 TEST(LibmfTextTest, RefusesFilesWithoutRatings) {
   TempDir dir;
   const std::string empty = dir.Write("empty.txt", "");
-  EXPECT_THAT(Read(empty, Format::kLibmf),
-              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(empty + ": the file is empty")));
+  EXPECT_THAT(Read(empty, Format::kLibmf), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                    StartsWith(empty + ": the file is empty")));
   const std::string blank = dir.Write("blank.txt", "\n  \n\r\n");
   EXPECT_THAT(Read(blank, Format::kLibmf),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(blank + ": no ratings")));
@@ -150,13 +150,14 @@ TEST(MovielensTest, TsvInternsIdsInOrderOfAppearance) {
   EXPECT_EQ(r.num_items(), 3u);
   EXPECT_EQ(r.users().Name(0), "196");
   EXPECT_EQ(r.users().Find("186"), 1u);
-  EXPECT_EQ(Named(r), (std::vector<Entry>{{"196", "242", 3}, {"186", "302", 3.5}, {"196", "377", 1}}));
+  EXPECT_EQ(Named(r),
+            (std::vector<Entry>{{"196", "242", 3}, {"186", "302", 3.5}, {"196", "377", 1}}));
 }
 
 TEST(MovielensTest, DatSplitsOnDoubleColons) {
   TempDir dir;
-  const std::string path =
-      dir.Write("ratings.dat", "1::1193::5::978300760\r\n1::661::3::978302109\r\n2::1193::4.5::978300275");
+  const std::string path = dir.Write(
+      "ratings.dat", "1::1193::5::978300760\r\n1::661::3::978302109\r\n2::1193::4.5::978300275");
   absl::StatusOr<ReadResult> read = Read(path, Format::kMovielensDat);
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(Named(read->ratings),
@@ -167,12 +168,16 @@ TEST(MovielensTest, DatSplitsOnDoubleColons) {
 TEST(MovielensTest, ReportsBadLines) {
   TempDir dir;
   const std::string tsv = dir.Write("u.data", "1\t2\t3\t4\n1\t2\t3\n");
-  EXPECT_THAT(Read(tsv, Format::kMovielensTsv),
-              FailsAt(tsv, 2, "line has 3 fields; expected 4 fields 'user<TAB>item<TAB>rating<TAB>timestamp'"));
+  EXPECT_THAT(
+      Read(tsv, Format::kMovielensTsv),
+      FailsAt(tsv, 2,
+              "line has 3 fields; expected 4 fields 'user<TAB>item<TAB>rating<TAB>timestamp'"));
   const std::string rating = dir.Write("u2.data", "1\t2\t3\t4\n\n1\t2\tfive\t4\n");
-  EXPECT_THAT(Read(rating, Format::kMovielensTsv), FailsAt(rating, 3, "rating 'five' is not a number"));
+  EXPECT_THAT(Read(rating, Format::kMovielensTsv),
+              FailsAt(rating, 3, "rating 'five' is not a number"));
   const std::string dat = dir.Write("r.dat", "1::2::3::4\n1::2::NaN::4\n");
-  EXPECT_THAT(Read(dat, Format::kMovielensDat), FailsAt(dat, 2, "rating 'NaN' is not a finite number"));
+  EXPECT_THAT(Read(dat, Format::kMovielensDat),
+              FailsAt(dat, 2, "rating 'NaN' is not a finite number"));
   const std::string extra = dir.Write("r2.dat", "1::2::3::4::5\n");
   EXPECT_THAT(Read(extra, Format::kMovielensDat), FailsAt(extra, 1, "line has 5 fields"));
   const std::string empty_id = dir.Write("r3.dat", "::2::3::4\n");
@@ -183,9 +188,10 @@ TEST(MovielensTest, ReportsBadLines) {
 
 TEST(DelimitedTest, ReadsMovielensCsvByHeaderNames) {
   TempDir dir;
-  const std::string path = dir.Write(
-      "ratings.csv", "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n"
-                     "7,31,4.0,1260759185\n");
+  const std::string path =
+      dir.Write("ratings.csv",
+                "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3.0,1260759179\n"
+                "7,31,4.0,1260759185\n");
   absl::StatusOr<ReadResult> read = Read(path, Format::kCsv);
   ASSERT_THAT(read, IsOk());
   EXPECT_EQ(Named(read->ratings),
@@ -216,10 +222,9 @@ TEST(DelimitedTest, QuotedFieldsHoldCommasQuotesAndLineBreaks) {
   const std::string good = dir.Write("g.csv", rows);
   absl::StatusOr<ReadResult> read = ReadRatings(good, options);
   ASSERT_THAT(read, IsOk());
-  EXPECT_EQ(Named(read->ratings),
-            (std::vector<Entry>{{"Smith, J", "Heat, \"the\" movie (1995)", 4},
-                                {"bob", "Two\nlines", 3},
-                                {"carol", "plain", 5}}));
+  EXPECT_EQ(Named(read->ratings), (std::vector<Entry>{{"Smith, J", "Heat, \"the\" movie (1995)", 4},
+                                                      {"bob", "Two\nlines", 3},
+                                                      {"carol", "plain", 5}}));
   // An empty quoted id is refused, on the line where its row starts.
   const std::string empty = dir.Write("e.csv", rows + "\"Smith, J\",\"\",1\n");
   EXPECT_THAT(ReadRatings(empty, options), FailsAt(empty, 6, "the item id in column 1 is empty"));
@@ -239,8 +244,9 @@ TEST(DelimitedTest, ColumnsChosenByPositionOrName) {
 
   options.user_column = "nope";
   EXPECT_THAT(ReadRatings(path, options),
-              FailsAt(path, 1, "the header has no user column named 'nope'; expected a column name "
-                               "from the header ('a', 'b', 'c', 'd')"));
+              FailsAt(path, 1,
+                      "the header has no user column named 'nope'; expected a column name "
+                      "from the header ('a', 'b', 'c', 'd')"));
   options.user_column = "9";
   EXPECT_THAT(ReadRatings(path, options), FailsAt(path, 1, "the user column is position 9"));
   options.user_column = "a";
@@ -261,12 +267,15 @@ TEST(DelimitedTest, ReportsBadRows) {
   EXPECT_THAT(Read(few, Format::kCsv),
               FailsAt(few, 4, "row has 2 columns; expected at least 3 columns"));
   const std::string bad = dir.Write("bad.csv", "userId,movieId,rating\n1,2,good\n");
-  EXPECT_THAT(Read(bad, Format::kCsv),
-              FailsAt(bad, 2, "rating 'good' is not a number; expected a numeric rating in column 2 ('rating')"));
+  EXPECT_THAT(
+      Read(bad, Format::kCsv),
+      FailsAt(bad, 2,
+              "rating 'good' is not a number; expected a numeric rating in column 2 ('rating')"));
   const std::string unclosed = dir.Write("open.csv", "u,i,r\n1,2,3\n\"x,2,3\n4,5,6\n");
   EXPECT_THAT(Read(unclosed, Format::kCsv), FailsAt(unclosed, 3, "a quoted field is not closed"));
   const std::string stray = dir.Write("stray.csv", "u,i,r\n\"x\"y,2,3\n");
-  EXPECT_THAT(Read(stray, Format::kCsv), FailsAt(stray, 2, "unexpected 'y' after the closing quote"));
+  EXPECT_THAT(Read(stray, Format::kCsv),
+              FailsAt(stray, 2, "unexpected 'y' after the closing quote"));
   const std::string header_only = dir.Write("h.csv", "userId,movieId,rating\n\n");
   EXPECT_THAT(Read(header_only, Format::kCsv),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -274,7 +283,8 @@ TEST(DelimitedTest, ReportsBadRows) {
   const std::string narrow = dir.Write("n.tsv", "user\titem\n1\t2\n");
   EXPECT_THAT(Read(narrow, Format::kTsv), FailsAt(narrow, 1, "the header has 2 columns"));
   const std::string empty_id = dir.Write("e.csv", "u,i,r\n,2,3\n");
-  EXPECT_THAT(Read(empty_id, Format::kCsv), FailsAt(empty_id, 2, "the user id in column 0 is empty"));
+  EXPECT_THAT(Read(empty_id, Format::kCsv),
+              FailsAt(empty_id, 2, "the user id in column 0 is empty"));
 }
 
 TEST(DelimitedTest, LineNumbersCountLinesInsideQuotedFields) {
@@ -294,16 +304,19 @@ TEST(DenseTextTest, ZeroMeansMissingAndShapeCountsEmptyRowsAndColumns) {
   EXPECT_EQ(r.num_users(), 3u);
   EXPECT_EQ(r.num_items(), 4u);
   EXPECT_TRUE(r.users().is_identity());
-  EXPECT_EQ(Named(r), (std::vector<Entry>{{"0", "0", 5}, {"0", "2", 3}, {"2", "0", 1}, {"2", "1", 2.5}}));
+  EXPECT_EQ(Named(r),
+            (std::vector<Entry>{{"0", "0", 5}, {"0", "2", 3}, {"2", "0", 1}, {"2", "1", 2.5}}));
 }
 
 TEST(DenseTextTest, ReportsRaggedRowsAndBadValues) {
   TempDir dir;
   const std::string ragged = dir.Write("r.txt", "1 2 3\n4 5\n");
   EXPECT_THAT(Read(ragged, Format::kDense),
-              FailsAt(ragged, 2, "row has 2 columns; expected 3 columns like the first row (line 1)"));
+              FailsAt(ragged, 2,
+                      "row has 2 columns; expected 3 columns like the first row (line 1)"));
   const std::string bad = dir.Write("b.txt", "1 2 3\n4 inf 6\n");
-  EXPECT_THAT(Read(bad, Format::kDense), FailsAt(bad, 2, "value in column 1 'inf' is not a finite number"));
+  EXPECT_THAT(Read(bad, Format::kDense),
+              FailsAt(bad, 2, "value in column 1 'inf' is not a finite number"));
   const std::string zeros = dir.Write("z.txt", "0 0\n0 0\n");
   EXPECT_THAT(Read(zeros, Format::kDense),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith(zeros + ": no ratings")));

@@ -123,7 +123,8 @@ TEST(ScanIndexTest, EightByteScanMatchesTheByteLoop) {
       ASSERT_EQ(value, expected_value) << text;
     }
   }
-  for (const std::string number : {"4294967294", "4294967295", "12345678", "123456789", "00000000001"}) {
+  for (const std::string number :
+       {"4294967294", "4294967295", "12345678", "123456789", "00000000001"}) {
     const std::string text = number + " 1\n";
     uint32_t value;
     bool overflow;
@@ -178,11 +179,13 @@ TEST(QuoteTest, EscapesAndShortens) {
 }
 
 TEST(ErrorTextTest, NamesFileLineProblemAndExpectation) {
-  const absl::Status status = LineError("bad.txt", 3, DescribeProblem("rating", "abc", NumberProblem::kNotANumber),
-                                        "'row col value' with a numeric value");
+  const absl::Status status =
+      LineError("bad.txt", 3, DescribeProblem("rating", "abc", NumberProblem::kNotANumber),
+                "'row col value' with a numeric value");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "bad.txt:3: rating 'abc' is not a number; expected 'row col value' with a numeric value");
+  EXPECT_EQ(
+      status.message(),
+      "bad.txt:3: rating 'abc' is not a number; expected 'row col value' with a numeric value");
 }
 
 TEST(LineReaderTest, CountsLinesAndKeepsTheLastLineWithoutNewline) {

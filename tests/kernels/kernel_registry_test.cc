@@ -129,10 +129,9 @@ TEST(KernelRegistryTest, AnUnknownNameIsAnErrorListingTheAvailableNames) {
     if (!list.empty()) list += ", ";
     list += name;
   }
-  EXPECT_THAT(SelectKernel("mmx"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("\"mmx\" is not a known kernel"),
-                             HasSubstr("available: " + list))));
+  EXPECT_THAT(SelectKernel("mmx"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            AllOf(HasSubstr("\"mmx\" is not a known kernel"),
+                                                  HasSubstr("available: " + list))));
 }
 
 TEST(KernelRegistryTest, AKnownNameThisCpuLacksSaysSo) {

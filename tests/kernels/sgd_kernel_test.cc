@@ -299,8 +299,8 @@ void ExpectSquaredErrorMatchesReference(const std::string& name,
   FillRandom(p, rng);
   FillRandom(q, rng);
   const std::vector<Rating> ratings = MakeChunk(rng, kUsers, kItems, 400);
-  for (size_t count : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{17},
-                       size_t{400}}) {
+  for (size_t count :
+       {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{17}, size_t{400}}) {
     const double want =
         SquaredErrorScalar(p.data(), q.data(), p.stride(), k, ratings.data(), count);
     const double got = squared_error(p.data(), q.data(), p.stride(), k, ratings.data(), count);
@@ -319,7 +319,8 @@ TEST(SgdKernelTest, EveryKernelSquaredErrorMatchesScalarReference) {
 // ahead than the chunk is long, and the runtime-k loop for every k.
 TEST(SgdKernelTest, HighwaySquaredErrorVariantsMatchScalarReference) {
   ForEachHighwayVariant(kHighwayErrorPrefetchDistance, [](const HighwayKernel& hk, size_t distance,
-                                                          bool specialise, const std::string& name) {
+                                                          bool specialise,
+                                                          const std::string& name) {
     const SquaredErrorFnObject fn = [&hk, distance, specialise](const float* p, const float* q,
                                                                 size_t stride, int k,
                                                                 const Rating* r, size_t n) {
@@ -544,11 +545,11 @@ TEST(KernelRegistryTest, BadEnvironmentIsRefused) {
 TEST(KernelRegistryTest, UnknownNameIsRefusedWithTheAvailableNames) {
   ScopedIsaEnv env(std::nullopt);
   absl::StatusOr<Kernel> kernel = SelectKernel("avx1024");
-  EXPECT_THAT(
-      kernel,
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               ::testing::AllOf(HasSubstr("avx1024"), HasSubstr("not a known kernel"),
-                                HasSubstr("scalar"), HasSubstr(AvailableKernels().front().name))));
+  EXPECT_THAT(kernel,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr("avx1024"), HasSubstr("not a known kernel"),
+                                        HasSubstr("scalar"),
+                                        HasSubstr(AvailableKernels().front().name))));
 }
 
 TEST(KernelRegistryTest, KernelThisCpuLacksIsRefused) {

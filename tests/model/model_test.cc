@@ -51,7 +51,7 @@ TEST(ModelTest, NewModelHasZeroFactorsAndNothingSeen) {
 
 TEST(ModelTest, PredictIsTheDotProductOfSeenRows) {
   const Model model = SmallModel();
-  EXPECT_FLOAT_EQ(model.Predict(0, 0), 1.0f);           // 1*0 + 0.5*2
+  EXPECT_FLOAT_EQ(model.Predict(0, 0), 1.0f);             // 1*0 + 0.5*2
   EXPECT_FLOAT_EQ(model.Predict(1, 2), 2.0f * 2 + 1.0f);  // 2*2 + 0.5*2
 }
 

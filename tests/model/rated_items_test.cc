@@ -147,8 +147,8 @@ TEST(RatedItemsTest, BuildConsumingIsTheSameOnAnyNumberOfThreads) {
   for (int threads : {1, 4}) {
     tbb::task_arena arena(threads);
     std::vector<Rating> scratch = original;
-    built[threads == 4] =
-        arena.execute([&] { return internal::RatedItemsInternal::BuildConsuming(scratch, kUsers); });
+    built[threads == 4] = arena.execute(
+        [&] { return internal::RatedItemsInternal::BuildConsuming(scratch, kUsers); });
   }
   ExpectLists(built[0], expected);
   EXPECT_EQ(built[1], built[0]);
@@ -166,7 +166,8 @@ TEST(RatedItemsTest, BuildConsumingWithSeveralBlocksOfBitmapsPerRange) {
   }
   original.push_back({kUsers - 1, (1u << 17) - 1, 1.0f});
   std::vector<Rating> scratch = original;
-  ExpectLists(internal::RatedItemsInternal::BuildConsuming(scratch, kUsers), Expected(original, kUsers));
+  ExpectLists(internal::RatedItemsInternal::BuildConsuming(scratch, kUsers),
+              Expected(original, kUsers));
 }
 
 // Wide item indices (sorted, not marked) with 2 users per coarse range, where
@@ -182,12 +183,13 @@ TEST(RatedItemsTest, BuildConsumingWhenAnEncodingOutgrowsItsRatings) {
     }
   }
   std::vector<Rating> scratch = original;
-  ExpectLists(internal::RatedItemsInternal::BuildConsuming(scratch, 2000), Expected(original, 2000));
+  ExpectLists(internal::RatedItemsInternal::BuildConsuming(scratch, 2000),
+              Expected(original, 2000));
 }
 
 // Every split of up to 7 ratings into halves and a spare.
 TEST(RatedItemsTest, FewRatings) {
-  const std::vector<Rating> all = {{1, 9, 1}, {0, 4, 1}, {1, 2, 1}, {2, 0, 1},
+  const std::vector<Rating> all = {{1, 9, 1}, {0, 4, 1},        {1, 2, 1}, {2, 0, 1},
                                    {1, 9, 1}, {0, kMaxItem, 1}, {2, 1, 1}};
   for (size_t n = 0; n <= all.size(); ++n) {
     std::vector<Rating> ratings(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
@@ -198,12 +200,15 @@ TEST(RatedItemsTest, FewRatings) {
 
 TEST(RatedItemsTest, EncodesDifferencesAsVarints) {
   std::vector<Rating> ratings = {
-      {0, 0, 1}, {0, 127, 1}, {0, 128, 1},  // 0, 127, 1: 3 bytes
-      {2, 300, 1},                          // 300: 2 bytes
-      {3, kMaxItem, 1}, {3, 0, 1},          // 0, 2^32 - 1: 1 + 5 bytes
+      {0, 0, 1},
+      {0, 127, 1},
+      {0, 128, 1},  // 0, 127, 1: 3 bytes
+      {2, 300, 1},  // 300: 2 bytes
+      {3, kMaxItem, 1},
+      {3, 0, 1},  // 0, 2^32 - 1: 1 + 5 bytes
       {3, kMaxItem, 2},
-      {4, 1u << 28, 1},                     // 5 bytes for one rating
-      {5, (1u << 28) - 1, 1},               // 4 bytes
+      {4, 1u << 28, 1},        // 5 bytes for one rating
+      {5, (1u << 28) - 1, 1},  // 4 bytes
   };
   const RatedItems rated = RatedItems::Build(ratings, 6);
   EXPECT_THAT(rated.Decode(0), ElementsAre(0u, 127u, 128u));

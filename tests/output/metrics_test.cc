@@ -52,9 +52,9 @@ TEST(MetricsTest, UnknownAndUnseenPairsArePredictedAsTheMean) {
   const uint32_t eve = test.mutable_users().Intern("eve");
   const uint32_t x = test.mutable_items().Intern("x");
   const uint32_t z = test.mutable_items().Intern("z");
-  test.Add(eve, x, 3.5f);   // unknown user: predicted 2.5, error 1
-  test.Add(ann, z, 2.5f);   // item never trained: predicted 2.5, error 0
-  test.Add(ann, x, 3.0f);   // known: predicted 3, error 0
+  test.Add(eve, x, 3.5f);  // unknown user: predicted 2.5, error 1
+  test.Add(ann, z, 2.5f);  // item never trained: predicted 2.5, error 0
+  test.Add(ann, x, 3.0f);  // known: predicted 3, error 0
   const EvalResult r = Evaluate(model, test);
   EXPECT_EQ(r.unknown, 2u);
   EXPECT_NEAR(r.rmse, std::sqrt(1.0 / 3.0), 1e-9);

@@ -1,8 +1,8 @@
 // Tests of Recommend: ordering, exclusion of rated and untrained items, errors.
 #include "hogmf/recommend.h"
 
-#include "testing/status_matchers.h"
 #include "model/model_internal.h"
+#include "testing/status_matchers.h"
 
 namespace hogmf {
 namespace {

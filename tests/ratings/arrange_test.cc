@@ -41,7 +41,8 @@ void ExpectDistributed(size_t num_buckets, size_t count) {
   const auto bucket_of = [num_buckets](const Rating& r) -> size_t {
     return (r.user * 7919u) % num_buckets;
   };
-  const std::vector<size_t> bounds = DistributeInPlace(std::span<Rating>(ratings), num_buckets, bucket_of);
+  const std::vector<size_t> bounds =
+      DistributeInPlace(std::span<Rating>(ratings), num_buckets, bucket_of);
   ASSERT_EQ(bounds.size(), num_buckets + 1);
   EXPECT_EQ(bounds.front(), 0u);
   EXPECT_EQ(bounds.back(), count);

@@ -99,8 +99,8 @@ TEST(IdMapTest, AMovedFromMapIsAnEmptyStringMap) {
 }
 
 TEST(RatingsTest, AViewReleasesItsStorageWhenItsEntriesAreMovedOut) {
-  auto storage = std::make_shared<std::vector<Rating>>(
-      std::vector<Rating>{{0, 1, 2.5f}, {1, 0, 4.0f}});
+  auto storage =
+      std::make_shared<std::vector<Rating>>(std::vector<Rating>{{0, 1, 2.5f}, {1, 0, 4.0f}});
   Ratings view = Ratings::View(*storage, storage, IdMap::Identity(2), IdMap::Identity(2));
   EXPECT_FALSE(view.owns_entries());
   EXPECT_EQ(storage.use_count(), 2);
@@ -117,10 +117,11 @@ TEST(RatingsTest, AFileBackedViewCopiesTheMappedEntriesOut) {
   std::vector<Rating> written(3000);
   for (uint32_t i = 0; i < written.size(); ++i) written[i] = {i % 7, i % 11, 0.5f * i};
   TempDir dir;
-  const std::string path = dir.Write(
-      "ratings.raw", std::string_view(reinterpret_cast<const char*>(written.data()),
-                                      written.size() * sizeof(Rating)));
-  absl::StatusOr<std::shared_ptr<const internal::MappedFile>> file = internal::MappedFile::Open(path);
+  const std::string path =
+      dir.Write("ratings.raw", std::string_view(reinterpret_cast<const char*>(written.data()),
+                                                written.size() * sizeof(Rating)));
+  absl::StatusOr<std::shared_ptr<const internal::MappedFile>> file =
+      internal::MappedFile::Open(path);
   ASSERT_TRUE(file.ok()) << file.status();
   const std::span<const Rating> mapped(reinterpret_cast<const Rating*>((*file)->data()),
                                        written.size());

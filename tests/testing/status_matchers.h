@@ -45,8 +45,7 @@ MATCHER_P2(StatusIs, code, message_matcher, "") {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "hogmf_test_XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "hogmf_test_XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
   ~TempDir() {

@@ -81,8 +81,8 @@ TEST(LittleEndianReaderTest, AFieldPastTheEndIsAnErrorNamingFileAndOffsets) {
                        "some/file: at byte 10: the file is truncated: the test file ends inside "
                        "the 4-byte field at byte 8; expected a complete file"));
   EXPECT_EQ(u32, 99u);
-  EXPECT_THAT(reader.U64(3, &u64), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("8-byte field at byte 3")));
+  EXPECT_THAT(reader.U64(3, &u64),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("8-byte field at byte 3")));
   EXPECT_THAT(reader.U32(std::numeric_limits<uint64_t>::max() - 1, &u32),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(reader.U32(6, &u32), IsOk());

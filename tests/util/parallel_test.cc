@@ -20,8 +20,8 @@ namespace {
 TEST(ParallelForTest, CoversEveryIndexOnce) {
   tbb::task_arena arena(4);
   for (size_t n : {size_t{0}, size_t{1}, size_t{7}, size_t{1000}, size_t{100003}}) {
-    for (const Schedule schedule : {Schedule::Exact(1), Schedule::Exact(16), Schedule::Auto(1),
-                                    Schedule::Auto(256)}) {
+    for (const Schedule schedule :
+         {Schedule::Exact(1), Schedule::Exact(16), Schedule::Auto(1), Schedule::Auto(256)}) {
       std::vector<std::atomic<int>> visits(n);
       arena.execute([&] {
         ParallelFor(n, schedule, [&](size_t begin, size_t end) {

@@ -17,10 +17,19 @@ std::vector<uint8_t> Encode(uint64_t value) {
 }
 
 TEST(VarintTest, RoundTripsAtEveryLength) {
-  const uint64_t values[] = {0,          1,           127,         128,
-                             255,        300,         16383,       16384,
-                             UINT32_MAX, uint64_t{1} << 32, (uint64_t{1} << 63) - 1,
-                             uint64_t{1} << 63, UINT64_MAX};
+  const uint64_t values[] = {0,
+                             1,
+                             127,
+                             128,
+                             255,
+                             300,
+                             16383,
+                             16384,
+                             UINT32_MAX,
+                             uint64_t{1} << 32,
+                             (uint64_t{1} << 63) - 1,
+                             uint64_t{1} << 63,
+                             UINT64_MAX};
   for (uint64_t value : values) {
     const std::vector<uint8_t> bytes = Encode(value);
     EXPECT_EQ(bytes.size(), VarintSize(value)) << value;

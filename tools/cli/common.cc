@@ -51,8 +51,9 @@ bool ParseFlags(std::string_view command, FlagSet& flags, const std::vector<std:
 }
 
 void AddReadFlags(FlagSet& flags, ReadFlags* read_flags) {
-  flags.AddString("format", &read_flags->format,
-                  "input format: auto, libmf, movielens-tsv, movielens-dat, csv, tsv, dense, binary");
+  flags.AddString(
+      "format", &read_flags->format,
+      "input format: auto, libmf, movielens-tsv, movielens-dat, csv, tsv, dense, binary");
   flags.AddString("user-column", &read_flags->user_column,
                   "csv/tsv: user id column, by header name or 0-based position");
   flags.AddString("item-column", &read_flags->item_column, "csv/tsv: item id column");
@@ -77,8 +78,8 @@ absl::StatusOr<ReadResult> ReadWithFlags(const std::string& path, const ReadFlag
     const std::string_view name = FormatName(result->format);
     absl::FPrintF(stderr, "read %s as %s%s: %d ratings, %d users, %d items (%.2f s)\n", path,
                   std::string(name), *format == Format::kAuto ? " (detected)" : "",
-                  result->ratings.size(), result->ratings.num_users(),
-                  result->ratings.num_items(), seconds);
+                  result->ratings.size(), result->ratings.num_users(), result->ratings.num_items(),
+                  seconds);
   }
   return result;
 }

@@ -10,7 +10,8 @@
 namespace hogmf::cli {
 namespace {
 
-absl::Status WriteRatings(const Ratings& ratings, const std::string& path, const std::string& format) {
+absl::Status WriteRatings(const Ratings& ratings, const std::string& path,
+                          const std::string& format) {
   if (format == "binary") return WriteBinaryRatings(ratings, path);
   if (format == "libmf") return WriteLibmfText(ratings, path);
   return absl::InvalidArgumentError(
@@ -23,12 +24,13 @@ int RunConvert(const std::vector<std::string>& args) {
   ReadFlags read_flags;
   std::string to = "binary";
   bool quiet = false;
-  FlagSet flags("hogmf convert [flags] IN OUT",
-                "Converts ratings or models:\n"
-                "  --to=binary       ratings file (any format) -> hogmf binary ratings (mmap-loaded)\n"
-                "  --to=libmf-text   ratings file (any format) -> LIBMF text 'row col value'\n"
-                "  --to=libmf        model (hogmf or LIBMF)     -> LIBMF text model\n"
-                "  --to=hogmf        model (hogmf or LIBMF)     -> hogmf model");
+  FlagSet flags(
+      "hogmf convert [flags] IN OUT",
+      "Converts ratings or models:\n"
+      "  --to=binary       ratings file (any format) -> hogmf binary ratings (mmap-loaded)\n"
+      "  --to=libmf-text   ratings file (any format) -> LIBMF text 'row col value'\n"
+      "  --to=libmf        model (hogmf or LIBMF)     -> LIBMF text model\n"
+      "  --to=hogmf        model (hogmf or LIBMF)     -> hogmf model");
   AddReadFlags(flags, &read_flags);
   flags.AddString("to", &to, "binary, libmf-text, libmf or hogmf");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
@@ -88,8 +90,9 @@ int RunGen(const std::vector<std::string>& args) {
   if (!parsed.ok()) return Fail("gen", parsed.status());
   spec.shape = *parsed;
   if (!(test_fraction > 0 && test_fraction < 1)) {
-    return Fail("gen", absl::InvalidArgumentError(absl::StrFormat(
-                           "invalid --test-fraction=%g; expected a value in (0, 1)", test_fraction)));
+    return Fail("gen",
+                absl::InvalidArgumentError(absl::StrFormat(
+                    "invalid --test-fraction=%g; expected a value in (0, 1)", test_fraction)));
   }
   absl::StatusOr<Ratings> data = Generate(spec);
   if (!data.ok()) return Fail("gen", data.status());
@@ -101,8 +104,8 @@ int RunGen(const std::vector<std::string>& args) {
     if (absl::Status s = WriteRatings(test, test_out, format); !s.ok()) return Fail("gen", s);
   }
   if (!quiet) {
-    absl::FPrintF(stderr, "wrote %d %s ratings (%d users, %d items) to %s%s\n", data->size(),
-                  shape, data->num_users(), data->num_items(), out,
+    absl::FPrintF(stderr, "wrote %d %s ratings (%d users, %d items) to %s%s\n", data->size(), shape,
+                  data->num_users(), data->num_items(), out,
                   test_out.empty() ? "" : absl::StrFormat(" and %s", test_out));
   }
   return kExitOk;

@@ -13,8 +13,8 @@ namespace hogmf::cli {
 namespace {
 
 absl::Status BadValue(std::string_view name, std::string_view text, std::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat("--", ToAbsl(name), "=", ToAbsl(text),
-                                                 ": expected ", ToAbsl(expected)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", ToAbsl(name), "=", ToAbsl(text), ": expected ", ToAbsl(expected)));
 }
 
 template <typename T>

@@ -36,7 +36,8 @@ int RunPredict(const std::vector<std::string>& args) {
       AlignTo(data->ratings, model->users(), model->items(), &unknown);
   std::string text;
   text.reserve(aligned.size() * 10);
-  for (const Rating& r : aligned) absl::StrAppendFormat(&text, "%.6g\n", model->Predict(r.user, r.item));
+  for (const Rating& r : aligned)
+    absl::StrAppendFormat(&text, "%.6g\n", model->Predict(r.user, r.item));
   if (positional.size() == 3) {
     if (absl::Status status = WriteFileAtomically(positional[2], text); !status.ok()) {
       return Fail("predict", status);
@@ -45,7 +46,8 @@ int RunPredict(const std::vector<std::string>& args) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   if (!quiet && unknown > 0) {
-    absl::FPrintF(stderr, "%d pairs with a user or item unseen in training (predicted as the mean)\n",
+    absl::FPrintF(stderr,
+                  "%d pairs with a user or item unseen in training (predicted as the mean)\n",
                   unknown);
   }
   return kExitOk;

@@ -20,7 +20,6 @@
 
 namespace hogmf::cli {
 
-
 namespace {
 
 // Prints progress on stderr: a live line that rewrites itself when stderr is
@@ -29,8 +28,10 @@ namespace {
 class ProgressPrinter : public TrainObserver {
  public:
   ProgressPrinter(int max_epochs, uint64_t num_ratings, bool print)
-      : max_epochs_(max_epochs), total_updates_(static_cast<double>(max_epochs) * num_ratings),
-        print_(print), live_(isatty(fileno(stderr)) != 0) {}
+      : max_epochs_(max_epochs),
+        total_updates_(static_cast<double>(max_epochs) * num_ratings),
+        print_(print),
+        live_(isatty(fileno(stderr)) != 0) {}
 
   ProgressAction OnEpoch(const EpochStats& s) override {
     training_seconds_ += s.seconds;
@@ -39,7 +40,8 @@ class ProgressPrinter : public TrainObserver {
     if (!print_) return ProgressAction::kContinue;
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
-    absl::FPrintF(stderr, "%sepoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
+    absl::FPrintF(stderr,
+                  "%sepoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
                   live_ ? "\r\033[K" : "", s.epoch, max_epochs_, s.loss, s.train_rmse, validation,
                   s.seconds, s.updates_per_second / 1e6);
     return ProgressAction::kContinue;
@@ -48,16 +50,16 @@ class ProgressPrinter : public TrainObserver {
   ProgressAction OnSample(const ProgressSample& s) override {
     samples_.push_back(s);
     if (!print_) return ProgressAction::kContinue;
-    const double rate = s.seconds > last_seconds_
-                            ? (s.updates - last_updates_) / (s.seconds - last_seconds_)
-                            : 0.0;
+    const double rate =
+        s.seconds > last_seconds_ ? (s.updates - last_updates_) / (s.seconds - last_seconds_) : 0.0;
     last_seconds_ = s.seconds;
     last_updates_ = s.updates;
     const double overall = s.seconds > 0 ? s.updates / s.seconds : 0.0;
     const double eta = overall > 0 ? (total_updates_ - s.updates) / overall : 0.0;
-    const std::string line = absl::StrFormat(
-        "epoch %d/%d  loss~ %-10.5g  rmse~ %.4f  %.2f M updates/s  ETA %.0f s", s.epoch,
-        max_epochs_, s.loss_estimate, s.rmse_estimate, rate / 1e6, std::max(eta, 0.0));
+    const std::string line =
+        absl::StrFormat("epoch %d/%d  loss~ %-10.5g  rmse~ %.4f  %.2f M updates/s  ETA %.0f s",
+                        s.epoch, max_epochs_, s.loss_estimate, s.rmse_estimate, rate / 1e6,
+                        std::max(eta, 0.0));
     if (live_) {
       absl::FPrintF(stderr, "\r\033[K%s", line);
     } else if (s.seconds - last_plain_ >= 10.0) {
@@ -79,9 +81,9 @@ class ProgressPrinter : public TrainObserver {
     for (size_t i = 0; i < epochs_.size(); ++i) {
       const EpochStats& e = epochs_[i];
       updates += e.updates;
-      absl::StrAppendFormat(&csv, "epoch,%.4f,%d,%d,%.9g,%.9g,%s\n", epoch_seconds_[i], e.epoch,
-                            updates, e.loss, e.train_rmse,
-                            e.validation_rmse >= 0 ? absl::StrFormat("%.9g", e.validation_rmse) : "");
+      absl::StrAppendFormat(
+          &csv, "epoch,%.4f,%d,%d,%.9g,%.9g,%s\n", epoch_seconds_[i], e.epoch, updates, e.loss,
+          e.train_rmse, e.validation_rmse >= 0 ? absl::StrFormat("%.9g", e.validation_rmse) : "");
     }
     return WriteFileAtomically(path, csv);
   }
@@ -115,7 +117,8 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"train_rmse\": %s,\n", JsonNumber(r.train_rmse));
   absl::StrAppendFormat(&json, "  \"validation_rmse\": %s,\n",
                         r.validation_rmse >= 0 ? JsonNumber(r.validation_rmse) : "null");
-  absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n", std::string(StopReasonName(r.stop_reason)));
+  absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n",
+                        std::string(StopReasonName(r.stop_reason)));
   absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
   absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
   absl::StrAppendFormat(&json, "  \"schedule\": \"%s\",\n", std::string(ScheduleName(r.schedule)));
@@ -123,13 +126,15 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"block_idle_seconds\": %s,\n", JsonNumber(r.block_idle_seconds));
   absl::StrAppendFormat(&json, "  \"order\": \"%s\",\n",
                         r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
-  absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n", JsonNumber(r.rated_items_seconds));
+  absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n",
+                        JsonNumber(r.rated_items_seconds));
   absl::StrAppendFormat(&json, "  \"warm_start\": %s,\n", r.warm_start ? "true" : "false");
   absl::StrAppendFormat(&json, "  \"new_users\": %d,\n", r.new_users);
   absl::StrAppendFormat(&json, "  \"new_items\": %d,\n", r.new_items);
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
-  absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n", static_cast<int64_t>(usage.ru_maxrss) * 1024);
+  absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n",
+                        static_cast<int64_t>(usage.ru_maxrss) * 1024);
   json += "}\n";
   return WriteFileAtomically(path, json);
 }
@@ -138,8 +143,9 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
 absl::StatusOr<TrainResult> RunSession(Ratings train, std::optional<Model> initial,
                                        const TrainParams& params, const TrainOptions& options) {
   absl::StatusOr<Trainer> trainer =
-      initial.has_value() ? Trainer::Continue(std::move(*initial), std::move(train), params, options)
-                          : Trainer::Create(std::move(train), params, options);
+      initial.has_value()
+          ? Trainer::Continue(std::move(*initial), std::move(train), params, options)
+          : Trainer::Create(std::move(train), params, options);
   if (!trainer.ok()) return trainer.status();
   if (absl::Status run = trainer->Run().status(); !run.ok()) return run;
   return trainer->Finish();
@@ -172,8 +178,10 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.AddInt("epochs", &params.max_epochs, "epoch limit");
   flags.AddInt("threads", &params.threads, "worker threads; 0 = every core");
   flags.AddUint64("seed", &params.seed, "random seed (initial factors, epoch orders)");
-  flags.AddDouble("stop-loss", &params.stop_loss, "stop when the loss is at or under this; 0 = off");
-  flags.AddDouble("stop-rmse", &params.stop_rmse, "stop when train RMSE is at or under this; 0 = off");
+  flags.AddDouble("stop-loss", &params.stop_loss,
+                  "stop when the loss is at or under this; 0 = off");
+  flags.AddDouble("stop-rmse", &params.stop_rmse,
+                  "stop when train RMSE is at or under this; 0 = off");
   flags.AddFloat("init-scale", &params.init_scale,
                  "initial factors uniform in [0, scale); 0 = 2 sqrt(mean/k)");
   flags.AddString("lr-schedule", &schedule, "learning-rate schedule: constant or decay");
@@ -190,10 +198,12 @@ int RunTrain(const std::vector<std::string>& args) {
                   "permutation), chunks (shuffled once, chunk order fresh each epoch) or "
                   "user-chunks (user-sorted chunks)");
   flags.AddInt("chunk-size", &params.chunk_size, "ratings per chunk handed to a worker");
-  flags.AddString("isa", &params.isa, "SIMD kernel: auto (or $HOGMF_ISA), scalar, avx512, avx2, sse4, ...");
+  flags.AddString("isa", &params.isa,
+                  "SIMD kernel: auto (or $HOGMF_ISA), scalar, avx512, avx2, sse4, ...");
   flags.AddInt("monitor-ms", &params.monitor_ms, "monitor sampling period in milliseconds");
   flags.AddInt("monitor-sample", &params.monitor_sample, "training ratings the monitor samples");
-  flags.AddDouble("time-limit", &params.time_limit_seconds, "stop after this many seconds; 0 = off");
+  flags.AddDouble("time-limit", &params.time_limit_seconds,
+                  "stop after this many seconds; 0 = off");
   flags.AddDouble("stop-validation-rmse", &params.stop_validation_rmse,
                   "stop after the first epoch whose validation RMSE is at or under this; 0 = off");
   flags.AddInt("early-stop", &params.early_stop,
@@ -244,13 +254,15 @@ int RunTrain(const std::vector<std::string>& args) {
     options.validation = &validation->ratings;
   }
   options.keep_rated_items = keep_rated;
-  ProgressPrinter printer(params.max_epochs, train->ratings.size(), !quiet);  // before the move below
+  ProgressPrinter printer(params.max_epochs, train->ratings.size(),
+                          !quiet);  // before the move below
   if (!quiet || !log_path.empty()) options.observer = &printer;
 
   absl::StatusOr<TrainResult> result =
       RunSession(std::move(train->ratings), std::move(initial), params, options);
   if (!log_path.empty()) {
-    if (absl::Status logged = printer.WriteLog(log_path); !logged.ok()) return Fail("train", logged);
+    if (absl::Status logged = printer.WriteLog(log_path); !logged.ok())
+      return Fail("train", logged);
   }
   if (!result.ok()) return Fail("train", result.status());
   const TrainReport& report = result->report;
@@ -260,10 +272,9 @@ int RunTrain(const std::vector<std::string>& args) {
                   "(%d threads, %s kernel, %s)\n",
                   report.epochs, std::string(StopReasonName(report.stop_reason)), report.updates,
                   report.seconds, report.updates_per_second / 1e6, report.threads, report.kernel,
-                  report.grid > 0
-                      ? absl::StrCat("blocked schedule ", report.grid, "x", report.grid)
-                      : absl::StrCat("hogwild schedule, ", ToAbsl(OrderName(report.order)),
-                                     " order"));
+                  report.grid > 0 ? absl::StrCat("blocked schedule ", report.grid, "x", report.grid)
+                                  : absl::StrCat("hogwild schedule, ",
+                                                 ToAbsl(OrderName(report.order)), " order"));
     if (report.warm_start) {
       absl::FPrintF(stderr, "continued %s: %d new users, %d new items\n", init_model_path,
                     report.new_users, report.new_items);
@@ -273,8 +284,10 @@ int RunTrain(const std::vector<std::string>& args) {
                     report.best_epoch, report.validation_rmse);
     }
     if (report.validation_unknown > 0) {
-      absl::FPrintF(stderr, "validation: %d pairs with a user or item unseen in training (predicted as the mean)\n",
-                    report.validation_unknown);
+      absl::FPrintF(
+          stderr,
+          "validation: %d pairs with a user or item unseen in training (predicted as the mean)\n",
+          report.validation_unknown);
     }
   }
   if (positional.size() == 2) {

@@ -15,6 +15,7 @@
 namespace hogmf {
 namespace {
 
+using ::hogmf::testing::ReadFileBytes;
 using ::hogmf::testing::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -37,13 +38,6 @@ std::string Quote(const std::string& arg) {
   return quoted + "'";
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 class CliTest : public ::testing::Test {
  protected:
   // Runs `hogmf args...`, capturing stdout and stderr.
@@ -64,8 +58,8 @@ class CliTest : public ::testing::Test {
     const int status = std::system(command.c_str());
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = ReadFile(out_path);
-    run.err = ReadFile(err_path);
+    run.out = ReadFileBytes(out_path);
+    run.err = ReadFileBytes(err_path);
     return run;
   }
 
@@ -141,7 +135,7 @@ TEST_F(CliTest, TrainContinuesAModelWithNewUsersAndItems) {
                         "--report=" + report, second, warm});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.err, HasSubstr("1 new users, 1 new items"));
-  const std::string json = ReadFile(report);
+  const std::string json = ReadFileBytes(report);
   EXPECT_THAT(json, HasSubstr("\"warm_start\": true"));
   EXPECT_THAT(json, HasSubstr("\"new_users\": 1,"));
   EXPECT_THAT(json, HasSubstr("\"new_items\": 1,"));
@@ -172,7 +166,7 @@ TEST_F(CliTest, FoldInAddsUsersAndKeepsItems) {
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   // Users 0..1799 train; users from 1800 are folded in from their even items
   // and checked on their odd ones.
-  std::istringstream lines(ReadFile(train_file));
+  std::istringstream lines(ReadFileBytes(train_file));
   std::string trained, fold, check;
   long user, item;
   double value;
@@ -225,7 +219,7 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
   EXPECT_THAT(train.err, HasSubstr("as libmf (detected)"));
   EXPECT_THAT(train.err, HasSubstr("epoch   5/5"));
   EXPECT_THAT(train.err, HasSubstr("val_rmse"));
-  const std::string json = ReadFile(report);
+  const std::string json = ReadFileBytes(report);
   EXPECT_THAT(json, Not(HasSubstr("\"validation_rmse\": null")));
   for (const char* key :
        {"\"epochs\": 5", "\"updates\":", "\"seconds\":", "\"updates_per_second\":", "\"loss\":",
@@ -239,7 +233,7 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
                           "--validation=" + test_file, "--stop-validation-rmse=5",
                           "--report=" + report, train_file});
   ASSERT_EQ(reached.exit_code, 0) << reached.err;
-  const std::string reached_json = ReadFile(report);
+  const std::string reached_json = ReadFileBytes(report);
   EXPECT_THAT(reached_json, HasSubstr("\"stop_reason\": \"validation_rmse_threshold\""));
   EXPECT_THAT(reached_json, HasSubstr("\"epochs\": 1,"));
   EXPECT_THAT(reached_json, HasSubstr("\"order\": \"chunks\""));
@@ -293,7 +287,7 @@ TEST_F(CliTest, BinaryConversionTrainsToTheSameModel) {
   CliRun from_binary = Hogmf({"train", "--epochs=3", "--threads=1", binary, m2});
   ASSERT_EQ(from_binary.exit_code, 0) << from_binary.err;
   EXPECT_THAT(from_binary.err, HasSubstr("as binary (detected)"));
-  EXPECT_EQ(ReadFile(m1), ReadFile(m2));
+  EXPECT_EQ(ReadFileBytes(m1), ReadFileBytes(m2));
 }
 
 TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
@@ -306,7 +300,7 @@ TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
   ASSERT_EQ(Hogmf({"train", "--k=4", "--epochs=3", "--quiet", train, model}).exit_code, 0);
   CliRun convert = Hogmf({"convert", "--to=libmf", model, libmf});
   ASSERT_EQ(convert.exit_code, 0) << convert.err;
-  EXPECT_EQ(ReadFile(libmf).substr(0, 4), "f 0\n");
+  EXPECT_EQ(ReadFileBytes(libmf).substr(0, 4), "f 0\n");
   CliRun native = Hogmf({"eval", "--quiet", model, test});
   CliRun exported = Hogmf({"eval", "--quiet", libmf, test});
   ASSERT_EQ(native.exit_code, 0) << native.err;

@@ -21,16 +21,12 @@ namespace hogmf {
 namespace {
 
 using ::hogmf::testing::IsOk;
+using ::hogmf::testing::ReadFileBytes;
 using ::hogmf::testing::StatusIs;
 using ::hogmf::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 absl::StatusOr<ReadResult> Read(const std::string& path, Format format = Format::kBinary) {
   ReadOptions options;
@@ -66,7 +62,7 @@ class BinaryRatingsTest : public ::testing::Test {
     text_ = std::move(read->ratings);
     binary_path_ = dir_.File("r.bin");
     ASSERT_THAT(WriteBinaryRatings(text_, binary_path_), IsOk());
-    bytes_ = Slurp(binary_path_);
+    bytes_ = ReadFileBytes(binary_path_);
   }
 
   // Writes a modified copy of the binary file and returns its path.

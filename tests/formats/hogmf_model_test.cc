@@ -25,6 +25,8 @@ namespace hogmf {
 namespace {
 
 using ::hogmf::testing::IsOk;
+using ::hogmf::testing::ListDir;
+using ::hogmf::testing::ReadFileBytes;
 using ::hogmf::testing::StatusIs;
 using ::hogmf::testing::TempDir;
 using ::testing::HasSubstr;
@@ -35,19 +37,6 @@ using ::testing::StartsWith;
 constexpr size_t kNumUsersAt = 32;
 constexpr size_t kSectionsAt = 48;
 constexpr size_t kTrailerSize = 16;
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  return names;
-}
 
 // Writes each variant of a file under a fresh name, removing the previous
 // one (rewriting one name would make ext4 flush it every time).
@@ -231,7 +220,7 @@ TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
   TempDir dir;
   const std::string path = dir.File("golden.model");
   ASSERT_THAT(SaveModel(model, path), IsOk());
-  const std::string bytes = ReadBytes(path);
+  const std::string bytes = ReadFileBytes(path);
   ASSERT_EQ(bytes.size(), 2679u);
   internal::Checksum64 checksum;
   checksum.Update(bytes.data(), bytes.size());
@@ -279,7 +268,7 @@ TEST(ModelFileTest, FactorsAreStoredWithoutPadding) {
   const std::string path = dir.File("m.model");
   ASSERT_THAT(SaveModel(IdentityModel(3, 2, 5), path), IsOk());
   // Header, 5 rows of 5 floats, two one-byte bitmaps, trailer.
-  EXPECT_EQ(ReadBytes(path).size(), 160u + 5 * 5 * 4 + 2 + 16);
+  EXPECT_EQ(ReadFileBytes(path).size(), 160u + 5 * 5 * 4 + 2 + 16);
 }
 
 TEST(ModelFileTest, SavingReplacesAnExistingFileAndLeavesNoTemporaryFile) {
@@ -348,7 +337,7 @@ TEST(ModelFileTest, EveryFlippedByteIsDetected) {
   internal::ModelInternal::set_rated_items(
       model, RatedItemsOf({{0, 9, 1.0f}, {2, 1, 1.0f}, {2, 4, 1.0f}}, 3));
   ASSERT_THAT(SaveModel(model, path), IsOk());
-  const std::string original = ReadBytes(path);
+  const std::string original = ReadFileBytes(path);
   VariantWriter damaged(dir, "damaged.model");
   for (size_t at = 0; at < original.size(); ++at) {
     for (const uint8_t mask : {0x01, 0x80, 0xFF}) {
@@ -364,7 +353,7 @@ TEST(ModelFileTest, DamageInEachRegionIsNamed) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   ASSERT_THAT(SaveModel(StringIdModel(), path), IsOk());
-  const std::string original = ReadBytes(path);
+  const std::string original = ReadFileBytes(path);
   VariantWriter damaged(dir, "damaged.model");
   auto load_with = [&](size_t at, uint8_t value) {
     std::string bytes = original;
@@ -393,7 +382,7 @@ TEST(ModelFileTest, EveryTruncationIsDetected) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   ASSERT_THAT(SaveModel(StringIdModel(), path), IsOk());
-  const std::string original = ReadBytes(path);
+  const std::string original = ReadFileBytes(path);
   VariantWriter cut(dir, "cut.model");
   for (size_t length = 0; length < original.size(); length += (length < 400 ? 1 : 97)) {
     const std::string cut_path = cut.Write(original.substr(0, length));
@@ -411,7 +400,7 @@ TEST(ModelFileTest, AppendedBytesAreAnError) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   ASSERT_THAT(SaveModel(IdentityModel(2, 2, 2), path), IsOk());
-  const std::string longer = dir.Write("longer.model", ReadBytes(path) + "extra");
+  const std::string longer = dir.Write("longer.model", ReadFileBytes(path) + "extra");
   ExpectLoadError(longer, "appended");
 }
 
@@ -423,7 +412,7 @@ TEST(ModelFileTest, ResealedInconsistentFilesAreErrors) {
   Model model = IdentityModel(1, 2, 2);
   internal::ModelInternal::set_rated_items(model, RatedItemsOf({{0, 0, 1.0f}, {0, 1, 1.0f}}, 1));
   ASSERT_THAT(SaveModel(model, path), IsOk());
-  const std::string original = ReadBytes(path);
+  const std::string original = ReadFileBytes(path);
   // The rated items section is varints total=2, count=2, 0, +1.
   const size_t rated_at = SectionOffset(original, 6);
   ASSERT_EQ(original.substr(rated_at, 4), std::string("\x02\x02\x00\x01", 4));
@@ -463,7 +452,7 @@ TEST(ModelFileTest, RepeatedStringIdsAreAnError) {
   Model model(1, std::move(users), IdMap::Identity(1));
   const std::string path = dir.File("m.model");
   ASSERT_THAT(SaveModel(model, path), IsOk());
-  std::string bytes = ReadBytes(path);
+  std::string bytes = ReadFileBytes(path);
   const size_t ids_at = SectionOffset(bytes, 4);
   ASSERT_EQ(bytes.substr(ids_at, 6), std::string("\x02"
                                                  "ab"
@@ -483,7 +472,7 @@ TEST(ModelFileTest, ResealedRandomBytesNeverCrash) {
   const std::string path = dir.File("m.model");
   Model model = StringIdModel();
   ASSERT_THAT(SaveModel(model, path), IsOk());
-  const std::string original = ReadBytes(path);
+  const std::string original = ReadFileBytes(path);
   VariantWriter variants(dir, "edited.model");
   internal::Rng rng(2024);
   for (int round = 0; round < 300; ++round) {

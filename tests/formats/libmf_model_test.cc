@@ -22,22 +22,11 @@ namespace hogmf {
 namespace {
 
 using ::hogmf::testing::IsOk;
+using ::hogmf::testing::ListDir;
+using ::hogmf::testing::ReadFileBytes;
 using ::hogmf::testing::StatusIs;
 using ::hogmf::testing::TempDir;
 using ::testing::HasSubstr;
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  return names;
-}
 
 Model RandomModel(uint32_t users, uint32_t items, int k, uint64_t seed) {
   Model model(k, IdMap::Identity(users), IdMap::Identity(items));
@@ -70,7 +59,7 @@ TEST(LibmfModelTest, ExportWritesLibmfsLayout) {
   internal::ModelInternal::set_item_seen(model, 0, true);
   const std::string path = dir.File("m.libmf");
   ASSERT_THAT(ExportLibmfModel(model, path), IsOk());
-  EXPECT_EQ(ReadText(path),
+  EXPECT_EQ(ReadFileBytes(path),
             "f 0\n"
             "m 2\n"
             "n 1\n"

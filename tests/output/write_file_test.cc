@@ -15,13 +15,9 @@ namespace hogmf {
 namespace {
 
 using ::hogmf::testing::IsOk;
+using ::hogmf::testing::ReadFileBytes;
 using ::hogmf::testing::StatusIs;
 using ::hogmf::testing::TempDir;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 int CountEntries(const std::string& folder) {
   int n = 0;
@@ -37,7 +33,7 @@ TEST(WriteFileTest, CreatesAFileWithTheBytesGiven) {
   const std::string path = dir.File("out.txt");
   const std::string contents("line 1\nzero \0 byte\n", 19);
   EXPECT_THAT(WriteFileAtomically(path, contents), IsOk());
-  EXPECT_EQ(ReadAll(path), contents);
+  EXPECT_EQ(ReadFileBytes(path), contents);
   EXPECT_EQ(CountEntries(dir.path()), 1);  // no temporary file left behind
 }
 
@@ -45,9 +41,9 @@ TEST(WriteFileTest, ReplacesAnExistingFile) {
   TempDir dir;
   const std::string path = dir.Write("out.txt", "a much longer old content than the new one\n");
   EXPECT_THAT(WriteFileAtomically(path, "new\n"), IsOk());
-  EXPECT_EQ(ReadAll(path), "new\n");
+  EXPECT_EQ(ReadFileBytes(path), "new\n");
   EXPECT_THAT(WriteFileAtomically(path, ""), IsOk());
-  EXPECT_EQ(ReadAll(path), "");
+  EXPECT_EQ(ReadFileBytes(path), "");
   EXPECT_EQ(CountEntries(dir.path()), 1);
 }
 
@@ -69,7 +65,7 @@ TEST(WriteFileTest, AFailedRenameLeavesTheTargetAndNoTemporaryFile) {
   EXPECT_THAT(WriteFileAtomically(path, "x"),
               StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr(path)));
   EXPECT_TRUE(std::filesystem::is_directory(path));
-  EXPECT_EQ(ReadAll(path + "/kept.txt"), "kept");
+  EXPECT_EQ(ReadFileBytes(path + "/kept.txt"), "kept");
   EXPECT_EQ(CountEntries(dir.path()), 1);
 }
 

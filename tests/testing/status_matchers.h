@@ -1,5 +1,5 @@
-// GoogleTest matchers for absl::Status and absl::StatusOr, and a helper that
-// writes a temporary file for a test.
+// GoogleTest matchers for absl::Status and absl::StatusOr, and the file helpers
+// tests share: a temporary folder, reading a whole file, listing a folder.
 #pragma once
 
 #include <gmock/gmock.h>
@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,5 +67,20 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The bytes of the file at `path` (empty when it cannot be read).
+inline std::string ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The names of the entries of folder `dir`, in no particular order.
+inline std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
 
 }  // namespace hogmf::testing

@@ -1,6 +1,14 @@
 // Model: a trained factorization R ~ P Q^T with the id maps of its training
-// data, the training mean (the prediction for users and items never seen in
-// training), and each user's rated items (excluded from recommendations).
+// data, the training mean, optional user and item biases, the loss it was
+// trained for, the value range of its training entries, and each user's
+// rated items (excluded from recommendations).
+//
+// Scores: a model with biases scores mean + b_u + b_i + p_u.q_i; one without
+// scores p_u.q_i. A row that never took part in training contributes nothing
+// (its bias and factors are not used): with biases an unseen user scores
+// mean + b_i, an unseen item mean + b_u, both mean; without biases either
+// unseen scores mean. Predictions are the scores clipped to the training
+// range when clips() (explicit ratings, by default); ranking uses raw scores.
 // A Model is read-only to its users: the library builds it (Trainer, FoldIn,
 // LoadModel) and keeps its invariants — P has a row per user id and Q a row
 // per item id, a seen flag per row, rated items for every user or none.
@@ -19,6 +27,7 @@
 #include <vector>
 
 #include "hogmf/factor_matrix.h"
+#include "hogmf/loss.h"
 #include "hogmf/rated_items.h"
 #include "hogmf/ratings.h"
 
@@ -46,15 +55,39 @@ class Model {
   const IdMap& users() const { return users_; }
   const IdMap& items() const { return items_; }
 
-  // The prediction for unknown or unseen rows.
+  // The training mean: the score of unknown or unseen rows (with biases, the
+  // global offset of every score).
   float mean() const { return mean_; }
+
+  // Biases b_u and b_i: a value per user and per item index, or both empty
+  // for a model without biases.
+  bool has_biases() const { return has_biases_; }
+  const std::vector<float>& user_biases() const { return user_bias_; }
+  const std::vector<float>& item_biases() const { return item_bias_; }
+
+  // The loss the model was trained for (kSquared for models from files that
+  // do not say).
+  Loss loss() const { return loss_; }
+
+  // The range of the training entries' values, and whether Predict clips to it.
+  float min_value() const { return min_value_; }
+  float max_value() const { return max_value_; }
+  bool clips() const { return clips_; }
 
   // Whether a row took part in training. Unseen rows predict mean().
   bool user_seen(uint32_t user) const { return user < user_seen_.size() && user_seen_[user]; }
   bool item_seen(uint32_t item) const { return item < item_seen_.size() && item_seen_[item]; }
 
-  // p_user . q_item, or mean() when either index is unknown, out of range or unseen.
+  // The raw score of a pair (see the top of this file); an index that is
+  // unknown or out of range counts as unseen.
+  float Score(uint32_t user, uint32_t item) const;
+  // Score, clipped to [min_value(), max_value()] when clips().
   float Predict(uint32_t user, uint32_t item) const;
+  // Score clipped as Predict clips it.
+  float Clip(float score) const {
+    if (!clips_) return score;
+    return score < min_value_ ? min_value_ : (score > max_value_ ? max_value_ : score);
+  }
 
   // Items each user rated in training, or none (an index of no users) when
   // they were not kept.
@@ -69,6 +102,13 @@ class Model {
   IdMap users_;
   IdMap items_;
   float mean_ = 0.0f;
+  bool has_biases_ = false;
+  std::vector<float> user_bias_;
+  std::vector<float> item_bias_;
+  Loss loss_ = Loss::kSquared;
+  float min_value_ = 0.0f;
+  float max_value_ = 0.0f;
+  bool clips_ = false;
   std::vector<uint8_t> user_seen_;
   std::vector<uint8_t> item_seen_;
   RatedItems rated_items_;

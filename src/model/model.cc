@@ -15,9 +15,20 @@ Model::Model(int k, IdMap users, IdMap items)
       user_seen_(p_.rows(), 0),
       item_seen_(q_.rows(), 0) {}
 
-float Model::Predict(uint32_t user, uint32_t item) const {
-  if (!user_seen(user) || !item_seen(item)) return mean_;
-  return internal::Dot(p_.row(user), q_.row(item), p_.k());
+float Model::Score(uint32_t user, uint32_t item) const {
+  const bool user_known = user_seen(user);
+  const bool item_known = item_seen(item);
+  if (!has_biases_) {
+    if (!user_known || !item_known) return mean_;
+    return internal::Dot(p_.row(user), q_.row(item), p_.k());
+  }
+  // The kernels' order: (mean + b_u + b_i) + p.q.
+  const float base =
+      mean_ + (user_known ? user_bias_[user] : 0.0f) + (item_known ? item_bias_[item] : 0.0f);
+  if (!user_known || !item_known) return base;
+  return base + internal::Dot(p_.row(user), q_.row(item), p_.k());
 }
+
+float Model::Predict(uint32_t user, uint32_t item) const { return Clip(Score(user, item)); }
 
 }  // namespace hogmf

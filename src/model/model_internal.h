@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "hogmf/model.h"
 #include "util/check.h"
@@ -17,6 +18,24 @@ class ModelInternal {
   static FactorMatrix& user_factors(Model& model) { return model.p_; }
   static FactorMatrix& item_factors(Model& model) { return model.q_; }
   static void set_mean(Model& model, float mean) { model.mean_ = mean; }
+  // Gives the model biases, zero for every row (a no-op when it has them).
+  static void AddBiases(Model& model) {
+    if (model.has_biases_) return;
+    model.has_biases_ = true;
+    model.user_bias_.assign(model.num_users(), 0.0f);
+    model.item_bias_.assign(model.num_items(), 0.0f);
+  }
+  // Biases of a model that has them (AddBiases); their sizes stay the row counts.
+  static std::vector<float>& user_biases(Model& model) { return model.user_bias_; }
+  static std::vector<float>& item_biases(Model& model) { return model.item_bias_; }
+  static void set_loss(Model& model, Loss loss) { model.loss_ = loss; }
+  // The training range, and whether Predict clips to it (min <= max when clipping).
+  static void set_value_range(Model& model, float min_value, float max_value, bool clips) {
+    HOGMF_CHECK(!clips || min_value <= max_value);
+    model.min_value_ = min_value;
+    model.max_value_ = max_value;
+    model.clips_ = clips;
+  }
   static void set_user_seen(Model& model, uint32_t user, bool seen) {
     model.user_seen_[user] = seen;
   }

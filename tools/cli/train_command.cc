@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
 #include "cli/string_views.h"
+#include "cli/train_flags.h"
 #include "hogmf/model_io.h"
 #include "hogmf/trainer.h"
 #include "hogmf/write_file.h"
@@ -154,13 +155,11 @@ absl::StatusOr<TrainResult> RunSession(Ratings train, std::optional<Model> initi
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
-  TrainParams params;
+  TrainFlags train_flags;
+  TrainParams& params = train_flags.params;
   ReadFlags read_flags;
   std::string validation_path;
   std::string report_path;
-  std::string schedule = "constant";
-  std::string order = "auto";
-  std::string parallel_schedule = "auto";
   std::string init_model_path;
   std::string log_path;
   bool quiet = false;
@@ -172,42 +171,9 @@ int RunTrain(const std::vector<std::string>& args) {
                 "With --init-model, training continues that model: its users and items keep\n"
                 "their rows, new ones in TRAIN get fresh rows.");
   AddReadFlags(flags, &read_flags);
-  flags.AddInt("k", &params.k, "latent factors");
-  flags.AddFloat("lr", &params.learning_rate, "learning rate alpha");
-  flags.AddFloat("l2", &params.l2, "L2 weight beta");
-  flags.AddInt("epochs", &params.max_epochs, "epoch limit");
-  flags.AddInt("threads", &params.threads, "worker threads; 0 = every core");
-  flags.AddUint64("seed", &params.seed, "random seed (initial factors, epoch orders)");
-  flags.AddDouble("stop-loss", &params.stop_loss,
-                  "stop when the loss is at or under this; 0 = off");
-  flags.AddDouble("stop-rmse", &params.stop_rmse,
-                  "stop when train RMSE is at or under this; 0 = off");
-  flags.AddFloat("init-scale", &params.init_scale,
-                 "initial factors uniform in [0, scale); 0 = 2 sqrt(mean/k)");
-  flags.AddString("lr-schedule", &schedule, "learning-rate schedule: constant or decay");
-  flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
-  flags.AddString("schedule", &parallel_schedule,
-                  "how workers share the ratings: auto (blocked from 2^20 ratings, else hogwild), "
-                  "hogwild (chunks, no coordination) or blocked (a grid of user x item bands; "
-                  "concurrent blocks share no row)");
+  AddTrainFlags(flags, &train_flags);
   flags.AddString("init-model", &init_model_path,
                   "continue this model (warm start); --k defaults to the model's");
-  flags.AddInt("grid", &params.grid, "blocked: bands per side; 0 = max(2 threads + 2, 8)");
-  flags.AddString("order", &order,
-                  "epoch order: auto (shuffle under 1M ratings, else user-chunks), shuffle (fresh "
-                  "permutation), chunks (shuffled once, chunk order fresh each epoch) or "
-                  "user-chunks (user-sorted chunks)");
-  flags.AddInt("chunk-size", &params.chunk_size, "ratings per chunk handed to a worker");
-  flags.AddString("isa", &params.isa,
-                  "SIMD kernel: auto (or $HOGMF_ISA), scalar, avx512, avx2, sse4, ...");
-  flags.AddInt("monitor-ms", &params.monitor_ms, "monitor sampling period in milliseconds");
-  flags.AddInt("monitor-sample", &params.monitor_sample, "training ratings the monitor samples");
-  flags.AddDouble("time-limit", &params.time_limit_seconds,
-                  "stop after this many seconds; 0 = off");
-  flags.AddDouble("stop-validation-rmse", &params.stop_validation_rmse,
-                  "stop after the first epoch whose validation RMSE is at or under this; 0 = off");
-  flags.AddInt("early-stop", &params.early_stop,
-               "stop when validation RMSE has not improved for N epochs, keep the best; 0 = off");
   flags.AddString("validation", &validation_path, "held-out ratings file (same formats)");
   flags.AddString("log", &log_path, "write every monitor sample and epoch to this CSV file");
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
@@ -220,16 +186,9 @@ int RunTrain(const std::vector<std::string>& args) {
   if (positional.empty() || positional.size() > 2) {
     return UsageError("train", "expected TRAIN [MODEL]", flags);
   }
-  absl::StatusOr<LearningRateSchedule> parsed_schedule = ParseSchedule(schedule);
-  if (!parsed_schedule.ok()) return Fail("train", parsed_schedule.status());
-  params.lr_schedule = *parsed_schedule;
-  absl::StatusOr<Schedule> parsed_parallel = ParseParallelSchedule(parallel_schedule);
-  if (!parsed_parallel.ok()) return Fail("train", parsed_parallel.status());
-  params.schedule = *parsed_parallel;
-  absl::StatusOr<RatingOrder> parsed_order = ParseOrder(order);
-  if (!parsed_order.ok()) return Fail("train", parsed_order.status());
-  params.order = *parsed_order;
-  if (absl::Status valid = params.Validate(); !valid.ok()) return Fail("train", valid);
+  if (absl::Status valid = ResolveTrainFlags(&train_flags); !valid.ok()) {
+    return Fail("train", valid);
+  }
 
   std::optional<Model> initial;
   if (!init_model_path.empty()) {

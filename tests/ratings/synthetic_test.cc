@@ -628,8 +628,8 @@ TEST(ImplicitTest, PositivesShareLatentTopics) {
 }
 
 // Focused users on few items: the rejection budget runs out and exponential
-// keys finish the draw; heavy users go to keys at once. Pairs stay distinct and
-// every user gets its count.
+// keys finish the draw; heavy users go to keys at once. Pairs stay distinct,
+// every user gets its count, and the thread count changes nothing.
 TEST(ImplicitTest, FocusedAndHeavyUsersGetDistinctItems) {
   SyntheticSpec spec;
   spec.shape = Shape::kImplicit;
@@ -644,6 +644,10 @@ TEST(ImplicitTest, FocusedAndHeavyUsersGetDistinctItems) {
   ASSERT_EQ(data.size(), 50'000u);
   ExpectWellFormed(data);
   for (uint64_t c : Counts(data, true)) ASSERT_LE(c, 270u);
+  Ratings serial;
+  tbb::task_arena one_thread(1);
+  one_thread.execute([&] { serial = MustGenerate(spec); });
+  EXPECT_TRUE(SameEntries(data, serial));
 }
 
 TEST(ImplicitTest, HoldoutGivesHeldOutPositives) {

@@ -2,6 +2,7 @@
 // process on files made by the test, checking output, exit codes and files.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -333,6 +334,48 @@ TEST_F(CliTest, BadInputIsExitTwoWithFileAndLineAndNoModelLeft) {
   CliRun eval = Hogmf({"eval", not_a_model, bad});
   EXPECT_EQ(eval.exit_code, 2);
   EXPECT_THAT(eval.err, HasSubstr("junk.model"));
+}
+
+// A preset with flags over it: the preset's sizes, the flags' scale and
+// counts; implicit presets write value 1; unknown names fail with the list.
+TEST_F(CliTest, GenPresetsTakeFlagsOverTheirValues) {
+  const std::string books = dir_.File("books.txt");
+  CliRun gen = Hogmf({"gen", "--shape=book-like", "--ratings=5000", "--users=1000", "--items=3000",
+                      "--scale-min=0", "--scale-step=0.5", "--out=" + books});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_THAT(gen.err, HasSubstr("5000 book-like ratings (1000 users, 3000 items)"));
+  std::istringstream lines(ReadFileBytes(books));
+  long user, item;
+  double value;
+  int count = 0;
+  bool saw_half = false;
+  while (lines >> user >> item >> value) {
+    ++count;
+    ASSERT_GE(value, 0.0);
+    ASSERT_LE(value, 10.0);
+    ASSERT_EQ(2 * value, std::round(2 * value)) << value;
+    saw_half |= value != std::round(value);
+  }
+  EXPECT_EQ(count, 5000);
+  EXPECT_TRUE(saw_half);
+
+  const std::string clicks = dir_.File("clicks.txt"), held = dir_.File("held.txt");
+  ASSERT_EQ(Hogmf({"gen", "--quiet", "--shape=implicit-like", "--ratings=20000", "--users=2000",
+                   "--items=1000", "--rank=4", "--out=" + clicks, "--test-out=" + held})
+                .exit_code,
+            0);
+  const std::string held_text = ReadFileBytes(held);
+  EXPECT_FALSE(held_text.empty());
+  std::istringstream held_lines(held_text);
+  while (held_lines >> user >> item >> value) ASSERT_EQ(value, 1.0);
+
+  CliRun unknown = Hogmf({"gen", "--shape=movielens", "--out=" + dir_.File("x.txt")});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("movielens-like"));
+  CliRun off_grid =
+      Hogmf({"gen", "--shape=realistic", "--scale-step=0.3", "--out=" + dir_.File("y.txt")});
+  EXPECT_EQ(off_grid.exit_code, 2);
+  EXPECT_THAT(off_grid.err, HasSubstr("whole number of steps"));
 }
 
 TEST_F(CliTest, UsageErrorsAndHelp) {

@@ -1,5 +1,6 @@
-// Model files: hogmf's own binary format (versioned header, checksum, id maps
-// included) and LIBMF's text model format, read and written both ways.
+// Model files: hogmf's own binary format (versioned header, checksum, id maps,
+// biases, loss, clipping range and L2 weights included) and LIBMF's text
+// model format, read and written both ways.
 // Every write goes to a temporary file in the same folder, then is renamed, so
 // a failed or interrupted save never leaves a half-written model.
 //
@@ -18,10 +19,13 @@ namespace hogmf {
 
 enum class ModelFormat { kHogmf, kLibmf };
 
-// Saves in hogmf's binary format. Errors:
+// Saves in hogmf's binary format (version 2: everything a Model holds).
+// Errors:
 //   kInvalidArgument  the model cannot be saved (k = 0, k above 2^20, more
 //                     than 2^32 - 2 users or items, rated items that are not
-//                     item indices of the model); or the temporary file
+//                     item indices of the model, a non-finite value range, an
+//                     empty clipping range, an L2 weight that is negative or
+//                     not finite); or the temporary file
 //                     cannot be created in the target's folder (missing
 //                     folder, no permission).
 //   kInternal         writing, syncing or renaming the file fails (a full
@@ -29,12 +33,16 @@ enum class ModelFormat { kHogmf, kLibmf };
 absl::Status SaveModel(const Model& model, const std::string& path);
 
 // Loads a model in either format (sniffed); `*format`, when given, says which.
+// hogmf files of format version 1 (before biases) load as models without
+// biases, with squared loss, no clipping and zero L2 weights.
 // Errors:
 //   kNotFound         `path` does not exist.
 //   kInvalidArgument  `path` cannot be opened or is a directory; or the file
 //                     is empty, neither format, or a corrupt, truncated or
 //                     unsupported-version hogmf model (checksums, sizes and
-//                     every section are checked), or a LIBMF model that
+//                     every section are checked; an unknown loss code, a
+//                     non-finite value range or L2 weight is corrupt), or a
+//                     LIBMF model that
 //                     ImportLibmfModel refuses. The message names the file and
 //                     what is wrong.
 //   kInternal         the operating system fails to stat or map the file.

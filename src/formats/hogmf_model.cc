@@ -2,9 +2,9 @@
 //
 // Layout, every integer and float little-endian, no padding between fields:
 //
-//   header   160 bytes  magic "HOGMFMDL", version, header size, file size,
+//   header   208 bytes  magic "HOGMFMDL", version, header size, file size,
 //                       flags, k, num_users, num_items, mean, and a table of
-//                       seven sections (offset and size in bytes of each)
+//                       ten sections (offset and size in bytes of each)
 //   sections            user factors   num_users rows of k float32
 //                       item factors   num_items rows of k float32
 //                       user seen      bitmap, bit u of byte u/8 (LSB first)
@@ -15,16 +15,26 @@
 //                       rated items    empty unless kept: varint total, then per
 //                                      user a varint count and the sorted item
 //                                      indices, first as is, then differences
+//                       user biases    empty unless the model has biases, else
+//                                      num_users float32
+//                       item biases    same, num_items float32
+//                       training       28 bytes: the loss as LIBMF's -f code
+//                                      (uint32), min and max training value,
+//                                      the L2 weights of P, Q, b_u and b_i
+//                                      (float32 each)
 //   trailer   16 bytes  Checksum64 of every byte before the trailer, then
 //                       the end marker "HOGMFEND"
 //
 // Varints are LEB128 (7 bits per byte, low group first). Loading checks the
 // magic, version, sizes and checksum first, then every section's bounds and
 // contents against the header, so arbitrary bytes yield an error, never a
-// crash or an oversized allocation. LoadModel also recognizes LIBMF's text
-// model (a file starting with "f ") and reads it with ImportLibmfModel.
+// crash or an oversized allocation. Version 1 files (a 160-byte header with
+// the first seven sections) still load: no biases, squared loss, no
+// clipping, zero L2 weights. LoadModel also recognizes LIBMF's text model (a
+// file starting with "f ") and reads it with ImportLibmfModel.
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -39,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "hogmf/loss.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
@@ -61,11 +72,14 @@ using internal::VarintSize;
 
 constexpr std::string_view kMagic = "HOGMFMDL";
 constexpr std::string_view kEndMagic = "HOGMFEND";
-constexpr uint32_t kVersion = 1;
-constexpr size_t kNumSections = 7;
-constexpr size_t kHeaderSize = 48 + kNumSections * 16;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kNumSections = 10;
+constexpr size_t kNumSectionsV1 = 7;
+constexpr size_t HeaderSizeFor(size_t num_sections) { return 48 + num_sections * 16; }
+constexpr size_t kHeaderSize = HeaderSizeFor(kNumSections);
+constexpr size_t kHeaderSizeV1 = HeaderSizeFor(kNumSectionsV1);
 constexpr size_t kTrailerSize = 16;
-static_assert(kHeaderSize == 160);
+static_assert(kHeaderSize == 208 && kHeaderSizeV1 == 160);
 
 // Header field offsets.
 constexpr size_t kVersionAt = 8;
@@ -83,7 +97,17 @@ constexpr size_t kSectionsAt = 48;
 constexpr uint32_t kUserIdsIdentity = 1u << 0;
 constexpr uint32_t kItemIdsIdentity = 1u << 1;
 constexpr uint32_t kHasRatedItems = 1u << 2;
-constexpr uint32_t kKnownFlags = kUserIdsIdentity | kItemIdsIdentity | kHasRatedItems;
+constexpr uint32_t kHasBiases = 1u << 3;  // version 2
+constexpr uint32_t kClips = 1u << 4;      // version 2
+constexpr uint32_t kKnownFlagsV1 = kUserIdsIdentity | kItemIdsIdentity | kHasRatedItems;
+constexpr uint32_t kKnownFlags = kKnownFlagsV1 | kHasBiases | kClips;
+
+// The training section: offsets of its fields.
+constexpr size_t kLossCodeAt = 0;
+constexpr size_t kMinValueAt = 4;
+constexpr size_t kMaxValueAt = 8;
+constexpr size_t kL2At = 12;  // l2_p, l2_q, l2_user_bias, l2_item_bias
+constexpr size_t kTrainingBytes = 28;
 
 // Limits a valid file stays within.
 constexpr uint32_t kMaxK = 1u << 20;
@@ -97,10 +121,13 @@ enum Section : size_t {
   kUserIds,
   kItemIds,
   kRatedItems,
+  kUserBiases,  // version 2 on
+  kItemBiases,
+  kTraining,
 };
 constexpr const char* kSectionNames[kNumSections] = {
-    "user factors", "item factors", "user seen flags", "item seen flags",
-    "user ids",     "item ids",     "rated items",
+    "user factors", "item factors", "user seen flags", "item seen flags", "user ids",
+    "item ids",     "rated items",  "user biases",     "item biases",     "training section",
 };
 
 struct SectionRange {
@@ -115,6 +142,31 @@ uint64_t BitmapBytes(uint32_t rows) { return (static_cast<uint64_t>(rows) + 7) /
 
 uint64_t FactorBytes(uint32_t rows, uint32_t k) {
   return static_cast<uint64_t>(rows) * k * sizeof(float);
+}
+
+uint64_t BiasBytes(uint32_t rows, bool has_biases) {
+  return has_biases ? static_cast<uint64_t>(rows) * sizeof(float) : 0;
+}
+
+constexpr const char* kL2Names[4] = {"l2_p", "l2_q", "l2_user_bias", "l2_item_bias"};
+
+// The training fields a file may hold: a finite value range (min <= max when
+// the model clips) and finite, non-negative L2 weights. Returns what is wrong,
+// or an empty string.
+std::string TrainingFieldsProblem(float min_value, float max_value, bool clips,
+                                  const float (&l2)[4]) {
+  if (!std::isfinite(min_value) || !std::isfinite(max_value)) {
+    return absl::StrCat("the value range [", min_value, ", ", max_value, "] is not finite");
+  }
+  if (clips && min_value > max_value) {
+    return absl::StrCat("the clipping range [", min_value, ", ", max_value, "] is empty");
+  }
+  for (size_t w = 0; w < 4; ++w) {
+    if (!std::isfinite(l2[w]) || l2[w] < 0.0f) {
+      return absl::StrCat(kL2Names[w], " = ", l2[w], " is not a finite weight >= 0");
+    }
+  }
+  return "";
 }
 
 // ---------------------------------------------------------------------------
@@ -219,6 +271,20 @@ void WriteIdTable(const IdMap& ids, ChecksummedWriter& out) {
   }
 }
 
+void WriteBiases(const Model& model, const std::vector<float>& biases, ChecksummedWriter& out) {
+  if (model.has_biases()) out.Write(biases.data(), biases.size() * sizeof(float));
+}
+
+void WriteTraining(const Model& model, ChecksummedWriter& out) {
+  uint8_t bytes[kTrainingBytes] = {};
+  PutU32(bytes + kLossCodeAt, static_cast<uint32_t>(LibmfLossCode(model.loss())));
+  PutF32(bytes + kMinValueAt, model.min_value());
+  PutF32(bytes + kMaxValueAt, model.max_value());
+  const float l2[4] = {model.l2_p(), model.l2_q(), model.l2_user_bias(), model.l2_item_bias()};
+  for (size_t w = 0; w < 4; ++w) PutF32(bytes + kL2At + 4 * w, l2[w]);
+  out.Write(bytes, sizeof(bytes));
+}
+
 void WriteRatedItems(const Model& model, ChecksummedWriter& out) {
   if (!model.has_rated_items()) return;
   const RatedItems& rated = model.rated_items();
@@ -264,6 +330,9 @@ class SectionReader {
 };
 
 struct Header {
+  uint32_t version = 0;
+  size_t num_sections = 0;  // the first num_sections of `sections` are in the file
+  size_t header_size = 0;
   uint32_t flags = 0;
   uint32_t k = 0;
   uint32_t num_users = 0;
@@ -287,14 +356,19 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
                                         "); upgrade hogmf"));
   }
   if (version == 0) return Corrupt(path, "format version 0");
-  if (size < kHeaderSize + kTrailerSize) {
+  Header h;
+  h.version = version;
+  h.num_sections = version == 1 ? kNumSectionsV1 : kNumSections;
+  h.header_size = HeaderSizeFor(h.num_sections);
+  if (size < h.header_size + kTrailerSize) {
     return FileError(path, absl::StrCat("truncated hogmf model: ", size, " bytes, less than the ",
-                                        kHeaderSize + kTrailerSize,
+                                        h.header_size + kTrailerSize,
                                         " of an empty model's header and trailer"));
   }
   const uint32_t header_size = GetU32(data + kHeaderSizeAt);
-  if (header_size != kHeaderSize) {
-    return Corrupt(path, absl::StrCat("header size ", header_size, ", expected ", kHeaderSize));
+  if (header_size != h.header_size) {
+    return Corrupt(path, absl::StrCat("header size ", header_size, ", expected ", h.header_size,
+                                      " in version ", version));
   }
   const uint64_t file_size = GetU64(data + kFileSizeAt);
   if (file_size != size) {
@@ -319,14 +393,15 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
                                      stored, checksum.value()));
   }
 
-  Header h;
   h.flags = GetU32(data + kFlagsAt);
   h.k = GetU32(data + kKAt);
   h.num_users = GetU32(data + kNumUsersAt);
   h.num_items = GetU32(data + kNumItemsAt);
   h.mean = GetF32(data + kMeanAt);
-  if ((h.flags & ~kKnownFlags) != 0) {
-    return Corrupt(path, absl::StrFormat("unknown flags 0x%x", h.flags & ~kKnownFlags));
+  const uint32_t known_flags = version == 1 ? kKnownFlagsV1 : kKnownFlags;
+  if ((h.flags & ~known_flags) != 0) {
+    return Corrupt(path, absl::StrFormat("unknown flags 0x%x in version %d", h.flags & ~known_flags,
+                                         version));
   }
   if (GetU32(data + kReservedAt) != 0) return Corrupt(path, "reserved header field is set");
   if (h.k < 1 || h.k > kMaxK) {
@@ -337,15 +412,15 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
                                       " items, more than the ", kMaxRows, " rows allowed"));
   }
   const uint64_t body_end = size - kTrailerSize;
-  for (size_t s = 0; s < kNumSections; ++s) {
+  for (size_t s = 0; s < h.num_sections; ++s) {
     SectionRange& range = h.sections[s];
     range.offset = GetU64(data + kSectionsAt + 16 * s);
     range.size = GetU64(data + kSectionsAt + 16 * s + 8);
-    if (range.offset < kHeaderSize || range.offset > body_end ||
+    if (range.offset < h.header_size || range.offset > body_end ||
         range.size > body_end - range.offset) {
       return Corrupt(path,
                      absl::StrCat(kSectionNames[s], " (offset ", range.offset, ", ", range.size,
-                                  " bytes) lie outside bytes ", kHeaderSize, " to ", body_end));
+                                  " bytes) lie outside bytes ", h.header_size, " to ", body_end));
     }
   }
   const uint64_t expected[] = {
@@ -360,6 +435,24 @@ absl::StatusOr<Header> ReadHeader(const std::string& path, const uint8_t* data, 
                                         " bytes, expected ", expected[s], " for ", h.num_users,
                                         " users, ", h.num_items, " items, k = ", h.k));
     }
+  }
+  if (version == 1) return h;
+  const bool has_biases = (h.flags & kHasBiases) != 0;
+  const uint64_t bias_bytes[] = {BiasBytes(h.num_users, has_biases),
+                                 BiasBytes(h.num_items, has_biases)};
+  for (size_t s = kUserBiases; s <= kItemBiases; ++s) {
+    const uint64_t expected_bytes = bias_bytes[s - kUserBiases];
+    if (h.sections[s].size != expected_bytes) {
+      return Corrupt(path, absl::StrCat(kSectionNames[s], " are ", h.sections[s].size,
+                                        " bytes, expected ", expected_bytes, " for ",
+                                        s == kUserBiases ? h.num_users : h.num_items,
+                                        s == kUserBiases ? " users" : " items",
+                                        has_biases ? " with biases" : " and no biases"));
+    }
+  }
+  if (h.sections[kTraining].size != kTrainingBytes) {
+    return Corrupt(path, absl::StrCat("the training section is ", h.sections[kTraining].size,
+                                      " bytes, expected ", kTrainingBytes));
   }
   return h;
 }
@@ -463,6 +556,34 @@ absl::Status ReadRatedItems(const std::string& path, const uint8_t* data, const 
   return absl::OkStatus();
 }
 
+void ReadBiases(const uint8_t* data, const SectionRange& range, std::vector<float>& biases) {
+  std::memcpy(biases.data(), data + range.offset, biases.size() * sizeof(float));
+}
+
+// The training section of a version 2 file (the header checked its size).
+absl::Status ReadTraining(const std::string& path, const uint8_t* data, const SectionRange& range,
+                          bool clips, Model& model) {
+  const uint8_t* fields = data + range.offset;
+  const uint32_t code = GetU32(fields + kLossCodeAt);
+  absl::StatusOr<Loss> loss = ParseLoss(absl::StrCat(code));
+  if (!loss.ok()) {
+    return Corrupt(path, absl::StrCat("training section: unknown loss code ", code,
+                                      " (LIBMF's -f codes 0, 1, 2, 5, 6, 7, 10, 11, 12)"));
+  }
+  const float min_value = GetF32(fields + kMinValueAt);
+  const float max_value = GetF32(fields + kMaxValueAt);
+  float l2[4];
+  for (size_t w = 0; w < 4; ++w) l2[w] = GetF32(fields + kL2At + 4 * w);
+  if (const std::string problem = TrainingFieldsProblem(min_value, max_value, clips, l2);
+      !problem.empty()) {
+    return Corrupt(path, absl::StrCat("training section: ", problem));
+  }
+  internal::ModelInternal::set_loss(model, *loss);
+  internal::ModelInternal::set_value_range(model, min_value, max_value, clips);
+  internal::ModelInternal::set_l2(model, l2[0], l2[1], l2[2], l2[3]);
+  return absl::OkStatus();
+}
+
 void ReadFactors(const uint8_t* data, const SectionRange& range, FactorMatrix& m) {
   const size_t row_bytes = static_cast<size_t>(m.k()) * sizeof(float);
   const uint8_t* from = data + range.offset;
@@ -494,6 +615,13 @@ absl::StatusOr<Model> ParseNative(const std::string& path, const uint8_t* data, 
   internal::ModelInternal::set_mean(model, h.mean);
   HOGMF_RETURN_IF_ERROR(
       ReadRatedItems(path, data, s[kRatedItems], (h.flags & kHasRatedItems) != 0, model));
+  if (h.version == 1) return model;  // no biases, squared loss, no clipping, zero weights
+  HOGMF_RETURN_IF_ERROR(ReadTraining(path, data, s[kTraining], (h.flags & kClips) != 0, model));
+  if ((h.flags & kHasBiases) != 0) {
+    internal::ModelInternal::AddBiases(model);
+    ReadBiases(data, s[kUserBiases], internal::ModelInternal::user_biases(model));
+    ReadBiases(data, s[kItemBiases], internal::ModelInternal::item_biases(model));
+  }
   return model;
 }
 
@@ -517,6 +645,14 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   if (model.num_users() > kMaxRows || model.num_items() > kMaxRows) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: too many rows"));
   }
+  {
+    const float l2[4] = {model.l2_p(), model.l2_q(), model.l2_user_bias(), model.l2_item_bias()};
+    if (const std::string problem =
+            TrainingFieldsProblem(model.min_value(), model.max_value(), model.clips(), l2);
+        !problem.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: ", problem));
+    }
+  }
   const uint32_t k = static_cast<uint32_t>(model.k());
   HOGMF_ASSIGN_OR_RETURN(const uint64_t rated_bytes, RatedItemsBytes(model, path));
   const uint64_t sizes[kNumSections] = {
@@ -527,6 +663,9 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
       IdTableBytes(model.users()),
       IdTableBytes(model.items()),
       rated_bytes,
+      BiasBytes(model.num_users(), model.has_biases()),
+      BiasBytes(model.num_items(), model.has_biases()),
+      kTrainingBytes,
   };
 
   uint8_t header[kHeaderSize] = {};
@@ -537,6 +676,8 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   if (model.users().is_identity()) flags |= kUserIdsIdentity;
   if (model.items().is_identity()) flags |= kItemIdsIdentity;
   if (model.has_rated_items()) flags |= kHasRatedItems;
+  if (model.has_biases()) flags |= kHasBiases;
+  if (model.clips()) flags |= kClips;
   PutU32(header + kFlagsAt, flags);
   PutU32(header + kKAt, k);
   PutU32(header + kNumUsersAt, model.num_users());
@@ -561,6 +702,9 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   WriteIdTable(model.users(), out);
   WriteIdTable(model.items(), out);
   WriteRatedItems(model, out);
+  WriteBiases(model, model.user_biases(), out);
+  WriteBiases(model, model.item_biases(), out);
+  WriteTraining(model, out);
   const uint64_t checksum = out.Finish();
   uint8_t trailer[kTrailerSize];
   PutU64(trailer, checksum);

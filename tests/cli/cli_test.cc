@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "hogmf/model.h"
+#include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "testing/status_matchers.h"
 
 namespace hogmf {
@@ -310,6 +313,59 @@ TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
   ASSERT_EQ(std::sscanf(native.out.c_str(), "rmse %lf", &a), 1);
   ASSERT_EQ(std::sscanf(exported.out.c_str(), "rmse %lf", &b), 1);
   EXPECT_NEAR(a, b, 1e-5);
+}
+
+// A model with biases that clips to [1, 5], made through the library: every
+// model command reads it; predict clips unless --noclip; the LIBMF export
+// keeps the raw scores of seen pairs.
+TEST_F(CliTest, ModelCommandsOnABiasedClippingModel) {
+  using internal::ModelInternal;
+  Model built(2, IdMap::Identity(3), IdMap::Identity(3));
+  ModelInternal::set_mean(built, 3.0f);
+  ModelInternal::AddBiases(built);
+  const float p[3][2] = {{1, 0}, {2, 1}, {-3, 0}};
+  const float q[3][2] = {{1, 1}, {-1, 0}, {0.5f, 0.5f}};
+  const float b_u[3] = {0, 1, -1};
+  const float b_i[3] = {0, 0.5f, 2};
+  for (uint32_t r = 0; r < 3; ++r) {
+    for (int d = 0; d < 2; ++d) {
+      ModelInternal::user_factors(built).row(r)[d] = p[r][d];
+      ModelInternal::item_factors(built).row(r)[d] = q[r][d];
+    }
+    ModelInternal::user_biases(built)[r] = b_u[r];
+    ModelInternal::item_biases(built)[r] = b_i[r];
+    ModelInternal::set_user_seen(built, r, true);
+    ModelInternal::set_item_seen(built, r, true);
+  }
+  ModelInternal::set_value_range(built, 1.0f, 5.0f, true);
+  const std::string model = dir_.File("biased.model");
+  ASSERT_TRUE(SaveModel(built, model).ok());
+  // Scores 3 + 0 + 0 + 1 = 4, 3 + 1 + 2 + 1.5 = 7.5, 3 - 1 + 0 - 3 = -1, and
+  // an unknown item: mean + b_u = 4.
+  const std::string data = dir_.Write("pairs.txt", "0 0 4\n1 2 5\n2 0 1\n1 7 4\n");
+  CliRun clipped = Hogmf({"predict", "--format=libmf", "--quiet", model, data});
+  ASSERT_EQ(clipped.exit_code, 0) << clipped.err;
+  EXPECT_EQ(clipped.out, "4\n5\n1\n4\n");
+  CliRun raw = Hogmf({"predict", "--format=libmf", "--quiet", "--noclip", model, data});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(raw.out, "4\n7.5\n-1\n4\n");
+  CliRun eval = Hogmf({"eval", "--format=libmf", "--quiet", model, data});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("unseen_pairs 1"));
+  // The two best items of user 1 are 2 (score 7.5) and 0 (7); item 1 scores 2.5.
+  CliRun recommend = Hogmf({"recommend", model, "--user=1", "--top=2"});
+  ASSERT_EQ(recommend.exit_code, 0) << recommend.err;
+  EXPECT_EQ(std::count(recommend.out.begin(), recommend.out.end(), '\n'), 2);
+  EXPECT_THAT(recommend.out, Not(HasSubstr("\t1\t")));
+  // LIBMF has no biases and no clipping: k + 2 columns, raw scores; the
+  // unknown item predicts b.
+  const std::string libmf = dir_.File("biased.libmf");
+  CliRun convert = Hogmf({"convert", "--to=libmf", model, libmf});
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  EXPECT_THAT(ReadFileBytes(libmf), ::testing::StartsWith("f 0\nm 3\nn 3\nk 4\nb 3\n"));
+  CliRun exported = Hogmf({"predict", "--format=libmf", "--quiet", libmf, data});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out, "4\n7.5\n-1\n3\n");
 }
 
 TEST_F(CliTest, BadInputIsExitTwoWithFileAndLineAndNoModelLeft) {

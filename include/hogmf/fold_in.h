@@ -7,10 +7,11 @@
 // (l2 / 2) n_u is the seed's L2 term, l2/2 |p|^2 per observed rating, summed
 // over the user's ratings, so a folded-in row is what SGD with the same l2
 // converges to for that user when Q does not move. Solved per user with
-// Eigen's LDLT (k x k, in parallel over users).
+// Eigen's LDLT (k x k, in parallel over users). For a model with biases the
+// user's bias is solved with the row: the features are [q_i, 1], the targets
+// r - mean - b_i, and the bias's weight is the user-bias L2 weight.
 //
-//   hogmf::FoldInParams params;
-//   params.l2 = 0.1f;                                   // the l2 the model was trained with
+//   hogmf::FoldInParams params;                         // l2: the model's own
 //   absl::StatusOr<hogmf::FoldInResult> folded =
 //       hogmf::FoldIn(std::move(model), new_ratings, params);
 //   float r = folded->model.Predict(*folded->model.users().Find("new-user"), item);
@@ -24,14 +25,17 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "hogmf/model.h"
+#include "hogmf/params.h"
 #include "hogmf/ratings.h"
 
 namespace hogmf {
 
 struct FoldInParams {
-  /// The L2 weight beta of training (TrainParams::l2): >= 0 and finite. With
-  /// 0 a user with fewer ratings than k gets the minimum-norm solution.
-  float l2 = 0.1f;
+  /// The L2 weight of the user rows (and biases): >= 0 and finite, or
+  /// kAutoWeight: the weights the model was trained with (Model::l2_p and
+  /// l2_user_bias). With 0 a user with fewer ratings than k gets the
+  /// minimum-norm solution.
+  float l2 = kAutoWeight;
   /// Threads; 0 means every core. 0 .. 1024.
   int threads = 0;
 
@@ -59,8 +63,8 @@ struct FoldInResult {
 // Ratings of items the model lacks or never trained are skipped; a user left
 // with none keeps its old row, or, if new, stays unseen (predicted as the
 // mean). When the model keeps rated items, each user's folded-in items join
-// them. kInvalidArgument for invalid params, empty ratings or a model with no
-// items.
+// them. kInvalidArgument for invalid params, empty ratings, a model with no
+// items, or one trained for a loss other than squared.
 absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
                                     const FoldInParams& params);
 

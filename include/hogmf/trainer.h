@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "hogmf/auto_params.h"
 #include "hogmf/metrics.h"
 #include "hogmf/model.h"
 #include "hogmf/params.h"
@@ -53,9 +54,12 @@ struct EpochStats {
   int epoch = 0;         // 1-based, counted over the session
   uint64_t updates = 0;  // SGD steps this epoch
   bool complete = true;  // false when a stop rule ended the epoch early
-  double loss = 0;       // seed loss over all training ratings
-  double train_rmse = 0;
-  double validation_rmse = -1;  // -1 when there is no validation set
+  double loss = 0;  // the objective over all training ratings: the loss summed, plus the penalty
+  double train_rmse =
+      0;  // RMSE of the raw scores over the training ratings (0 for pairwise losses)
+  double validation_rmse = -1;  // of the (clipped) predictions; -1 without a validation set, or
+                                // for losses that do not predict values
+  double validation_loss = -1;  // mean loss per validation pair the model knows; -1 without one
   double seconds = 0;           // SGD time of this epoch (evaluation excluded)
   double elapsed_seconds = 0;   // session time at the epoch's end (evaluation included)
   double updates_per_second = 0;
@@ -68,7 +72,7 @@ struct ProgressSample {
   double seconds = 0;        // session time so far (from the first epoch's start)
   int epoch = 0;             // 1-based epoch in progress
   uint64_t updates = 0;      // SGD steps handed to workers so far, all epochs
-  double loss_estimate = 0;  // the seed's loss over all ratings, estimated from the sample
+  double loss_estimate = 0;  // the objective over all ratings, estimated from the sample
   double rmse_estimate = 0;  // train RMSE estimated from the sample
 };
 
@@ -108,7 +112,8 @@ struct TrainReport {
   double updates_per_second = 0;
   double loss = 0;
   double train_rmse = 0;
-  double validation_rmse = -1;      // -1 when there is no validation set
+  double validation_rmse = -1;      // -1 when there is no validation set (or no values)
+  double validation_loss = -1;      // mean loss per known pair; -1 when not measured
   uint64_t validation_unknown = 0;  // validation pairs with an id unseen in training
   StopReason stop_reason = StopReason::kEpochLimit;
   std::string kernel;                      // the SIMD kernel used ("avx512", "scalar", ...)
@@ -123,6 +128,10 @@ struct TrainReport {
   uint32_t new_items = 0;                     // warm start: items the initial model lacked
   double rated_items_seconds = 0;             // time to index the rated items after training
   std::vector<EpochStats> history;
+  // The params the session trained with: the given ones, with every kAuto
+  // field resolved (by ChooseParams, whose trials `choice` lists).
+  TrainParams params;
+  ParamsChoice choice;
 };
 
 struct TrainResult {
@@ -130,12 +139,17 @@ struct TrainResult {
   TrainReport report;
 };
 
+// Epochs a warm start with kAutoEpochs runs when it has no validation set.
+inline constexpr int kWarmStartEpochs = 10;
+
 class Trainer {
  public:
   // A session on a fresh model: factors drawn from params.seed, ids those of
-  // `train`. Copies train's entries (the engine reorders its working copy);
-  // the Ratings&& form reorders train's own storage instead and leaves it
-  // empty, so the peak memory is one set of ratings plus the factors.
+  // `train`. Fields of params left to the data (kAutoWeight, kAutoEpochs) are
+  // chosen first by ChooseParams (report().params and report().choice say
+  // what it chose and tried); the session then trains on all of `train`. Copies train's entries
+  // (the engine reorders its working copy); the Ratings&& form reorders train's own storage instead
+  // and leaves it empty, so the peak memory is one set of ratings plus the factors.
   // kInvalidArgument: invalid params (naming the field), an unknown kernel,
   // empty training data, more than 2^32 - 1 ratings, a grid smaller than
   // threads + 1, or a validation rule (early_stop, stop_validation_rmse)
@@ -149,7 +163,11 @@ class Trainer {
   // The id maps merge: users and items the model knows keep their rows and
   // indices, new ones get fresh rows (drawn as in Create) at the end; both
   // identity maps stay an identity map, otherwise the result is a string map.
-  // The rated-items index merges too. The mean becomes the mean of `train`.
+  // The rated-items index merges too. The mean becomes the mean of `train`
+  // (a model with biases keeps its own). Biases and the loss follow the
+  // model. Auto L2 weights are the model's; auto epochs early-stop on the
+  // validation set when one is given (at most kAutoMaxEpochs), else run
+  // kWarmStartEpochs.
   // Epochs, the learning-rate schedule and the seeds count from the start of
   // this session. The errors of Create, and kInvalidArgument when params.k is
   // not the model's k or the model has no rows.

@@ -1,68 +1,53 @@
-// MeasureFit: passes over the ratings. The serial pass computes row norms
-// once per row; the parallel pass runs the kernel's squared-error loop over
-// blocks of ratings and weighs each row's norm by its rating count.
+// MeasureFit: passes over the entries. The loss comes from the kernel's loss
+// pass; the penalty from the rows, once per row weighted by its entry count
+// (exact pass) or once per sampled entry (the monitor).
 #include "engine/fit.h"
 
 #include <cmath>
 
 #include "util/check.h"
+#include "util/dot.h"
 #include "util/parallel.h"
 
 namespace hogmf::engine {
 namespace {
 
-// Ratings per leaf block of the parallel pass: large enough that the
+// Entries per leaf block of the parallel pass: large enough that the
 // kernel's loop and its prefetch run long, small enough to balance threads.
 constexpr size_t kEntryGrain = 1 << 16;
-// Rows per leaf block of the norm pass.
+// Rows per leaf block of the penalty pass.
 constexpr size_t kRowGrain = 1 << 12;
 
-struct Sums {
-  double squared = 0;
-  double norms = 0;
-};
-
-// Squared errors and row norms of the entries, the norms computed per entry
-// from the rows it reads: for a sample this touches only the sampled rows,
-// never the whole of P and Q.
-Sums Accumulate(const FactorMatrix& p, const FactorMatrix& q, const Rating* begin,
-                const Rating* end, kernels::DotFn dot) {
-  Sums sums;
-  const size_t stride = p.stride();
-  const int k = p.k();
-  for (const Rating* r = begin; r != end; ++r) {
-    const float* pu = p.row(r->user);
-    const float* qi = q.row(r->item);
-    const double error = static_cast<double>(r->value) - dot(pu, qi, stride, k);
-    sums.squared += error * error;
-    sums.norms += static_cast<double>(dot(pu, pu, stride, k)) + dot(qi, qi, stride, k);
-  }
-  return sums;
+double AbsoluteSum(const float* row, int k) {
+  double sum = 0.0;
+  for (int d = 0; d < k; ++d) sum += std::abs(row[d]);
+  return sum;
 }
 
-Fit Finish(const Sums& sums, uint64_t count, float l2) {
+double RowPenalty(const float* row, int k, float l2, float l1, const float* bias, uint32_t index,
+                  float l2_bias) {
+  double penalty = 0.5 * static_cast<double>(l2) * internal::Dot(row, row, k);
+  if (l1 > 0) penalty += static_cast<double>(l1) * AbsoluteSum(row, k);
+  if (bias != nullptr) {
+    const double b = bias[index];
+    penalty += 0.5 * static_cast<double>(l2_bias) * b * b;
+  }
+  return penalty;
+}
+
+Fit Finish(const kernels::LossSums& sums, double penalty, uint64_t count) {
   Fit fit;
-  fit.squared_error = sums.squared;
+  fit.data_loss = sums.loss;
+  fit.squared_error = sums.squared_error;
+  fit.absolute_error = sums.absolute_error;
   fit.count = count;
-  fit.loss = sums.squared + 0.5 * static_cast<double>(l2) * sums.norms;
-  fit.rmse = count > 0 ? std::sqrt(sums.squared / static_cast<double>(count)) : 0.0;
+  fit.loss = sums.loss + penalty;
+  fit.rmse = count > 0 ? std::sqrt(sums.squared_error / static_cast<double>(count)) : 0.0;
   return fit;
 }
 
-// Sum over the rows of m of counts[row] |row|^2, in a fixed order.
-double WeightedSquaredNorms(const FactorMatrix& m, const std::vector<uint32_t>& counts,
-                            kernels::DotFn dot) {
-  const size_t stride = m.stride();
-  const int k = m.k();
-  return internal::DeterministicSum(counts.size(), kRowGrain, [&](size_t begin, size_t end) {
-    double block = 0.0;
-    for (size_t row = begin; row != end; ++row) {
-      if (counts[row] == 0) continue;
-      const float* r = m.row(static_cast<uint32_t>(row));
-      block += static_cast<double>(counts[row]) * static_cast<double>(dot(r, r, stride, k));
-    }
-    return block;
-  });
+kernels::LossSumFn LossSumOf(const kernels::Kernel& kernel) {
+  return kernel.loss_sum != nullptr ? kernel.loss_sum : &kernels::LossSumScalar;
 }
 
 }  // namespace
@@ -80,39 +65,62 @@ FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint
   return counts;
 }
 
-Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rating> entries,
-               float l2, kernels::DotFn dot) {
-  if (dot == nullptr) dot = &kernels::DotScalar;
-  const Sums sums = Accumulate(p, q, entries.data(), entries.data() + entries.size(), dot);
-  return Finish(sums, entries.size(), l2);
+double UserPenalty(const kernels::SgdArgs& args, uint32_t user) {
+  return RowPenalty(args.p + static_cast<size_t>(user) * args.stride, args.k, args.l2_p, args.l1_p,
+                    args.user_bias, user, args.l2_user_bias);
 }
 
-double SumSquaredErrors(const FactorMatrix& p, const FactorMatrix& q,
-                        std::span<const Rating> entries, const kernels::Kernel& kernel) {
-  HOGMF_CHECK(p.k() == q.k() && p.stride() == q.stride());
-  const kernels::LossSumFn loss_sum =
-      kernel.loss_sum != nullptr ? kernel.loss_sum : &kernels::LossSumScalar;
-  kernels::SgdArgs args;  // the squared loss without biases; loss_sum only reads the rows
-  args.p = const_cast<float*>(p.data());
-  args.q = const_cast<float*>(q.data());
-  args.stride = p.stride();
-  args.k = p.k();
-  return internal::DeterministicSum(entries.size(), kEntryGrain, [&](size_t begin, size_t end) {
-    return loss_sum(args, entries.data() + begin, end - begin).squared_error;
+double ItemPenalty(const kernels::SgdArgs& args, uint32_t item) {
+  return RowPenalty(args.q + static_cast<size_t>(item) * args.stride, args.k, args.l2_q, args.l1_q,
+                    args.item_bias, item, args.l2_item_bias);
+}
+
+Fit MeasureFit(const kernels::SgdArgs& args, std::span<const Rating> entries,
+               const kernels::Kernel& kernel) {
+  const kernels::LossSums sums = LossSumOf(kernel)(args, entries.data(), entries.size());
+  double penalty = 0.0;
+  for (const Rating& r : entries) penalty += UserPenalty(args, r.user) + ItemPenalty(args, r.item);
+  return Finish(sums, penalty, entries.size());
+}
+
+kernels::LossSums SumLosses(const kernels::SgdArgs& args, std::span<const Rating> entries,
+                            const kernels::Kernel& kernel) {
+  const kernels::LossSumFn loss_sum = LossSumOf(kernel);
+  const size_t blocks = (entries.size() + kEntryGrain - 1) / kEntryGrain;
+  std::vector<kernels::LossSums> parts(blocks);
+  internal::ParallelFor(blocks, internal::Schedule::Exact(1), [&](size_t begin, size_t end) {
+    for (size_t b = begin; b != end; ++b) {
+      const size_t first = b * kEntryGrain;
+      const size_t count = std::min(kEntryGrain, entries.size() - first);
+      parts[b] = loss_sum(args, entries.data() + first, count);
+    }
   });
+  kernels::LossSums total;
+  for (const kernels::LossSums& part : parts) {
+    total.loss += part.loss;
+    total.squared_error += part.squared_error;
+    total.absolute_error += part.absolute_error;
+  }
+  return total;
 }
 
-Fit MeasureFitParallel(const FactorMatrix& p, const FactorMatrix& q,
-                       std::span<const Rating> entries, const FitCounts& counts, float l2,
-                       const kernels::Kernel& kernel) {
+Fit MeasureFitParallel(const kernels::SgdArgs& args, std::span<const Rating> entries,
+                       const FitCounts& counts, const kernels::Kernel& kernel) {
   HOGMF_CHECK(counts.entries == entries.size());
-  HOGMF_CHECK(counts.users.size() == p.rows() && counts.items.size() == q.rows());
-  const kernels::DotFn dot = kernel.dot != nullptr ? kernel.dot : &kernels::DotScalar;
-  Sums sums;
-  sums.squared = SumSquaredErrors(p, q, entries, kernel);
-  sums.norms =
-      WeightedSquaredNorms(p, counts.users, dot) + WeightedSquaredNorms(q, counts.items, dot);
-  return Finish(sums, entries.size(), l2);
+  const kernels::LossSums sums = SumLosses(args, entries, kernel);
+  const auto weighted = [&](const std::vector<uint32_t>& rows, auto row_penalty) {
+    return internal::DeterministicSum(rows.size(), kRowGrain, [&](size_t begin, size_t end) {
+      double block = 0.0;
+      for (size_t row = begin; row != end; ++row) {
+        if (rows[row] == 0) continue;
+        block += static_cast<double>(rows[row]) * row_penalty(static_cast<uint32_t>(row));
+      }
+      return block;
+    });
+  };
+  const double penalty = weighted(counts.users, [&](uint32_t u) { return UserPenalty(args, u); }) +
+                         weighted(counts.items, [&](uint32_t i) { return ItemPenalty(args, i); });
+  return Finish(sums, penalty, entries.size());
 }
 
 }  // namespace hogmf::engine

@@ -15,6 +15,7 @@
 #include "engine/model_setup.h"
 #include "hogmf/rated_items.h"
 #include "model/model_internal.h"
+#include "util/absl_compat.h"
 #include "util/parallel.h"
 
 namespace hogmf {
@@ -36,34 +37,48 @@ std::vector<uint32_t> ModelItemIndex(const IdMap& items, const Model& model) {
   return index;
 }
 
-// Solves one user's row from the items and values of its ratings.
-void SolveRow(const FactorMatrix& q, const Rating* ratings, size_t count, float l2, float* row) {
+// Solves one user's row (and, for a model with biases, its bias) from the
+// items and values of its ratings. With biases the unknowns are [p_u, b_u],
+// the features [q_i, 1] and the targets r - mean - b_i; the ridge weights are
+// (l2 / 2) n_u on p_u and (l2_bias / 2) n_u on b_u.
+void SolveRow(const Model& model, const Rating* ratings, size_t count, float l2, float l2_bias,
+              float* row, float* bias) {
+  const FactorMatrix& q = model.item_factors();
   const int k = q.k();
-  Eigen::MatrixXd factors(static_cast<Eigen::Index>(count), k);
+  const int unknowns = k + (bias != nullptr ? 1 : 0);
+  Eigen::MatrixXd factors(static_cast<Eigen::Index>(count), unknowns);
   Eigen::VectorXd values(static_cast<Eigen::Index>(count));
   for (size_t j = 0; j < count; ++j) {
+    const auto at = static_cast<Eigen::Index>(j);
     const float* item_row = q.row(ratings[j].item);
-    for (int d = 0; d < k; ++d) factors(static_cast<Eigen::Index>(j), d) = item_row[d];
-    values(static_cast<Eigen::Index>(j)) = ratings[j].value;
+    for (int d = 0; d < k; ++d) factors(at, d) = item_row[d];
+    values(at) = ratings[j].value;
+    if (bias != nullptr) {
+      factors(at, k) = 1.0;
+      values(at) -= static_cast<double>(model.mean()) + model.item_biases()[ratings[j].item];
+    }
   }
   Eigen::VectorXd solution;
-  const double ridge = 0.5 * static_cast<double>(l2) * static_cast<double>(count);
-  if (ridge > 0) {
+  const double n = static_cast<double>(count);
+  Eigen::VectorXd ridge = Eigen::VectorXd::Constant(unknowns, 0.5 * static_cast<double>(l2) * n);
+  if (bias != nullptr) ridge(k) = 0.5 * static_cast<double>(l2_bias) * n;
+  if (ridge.minCoeff() > 0) {
     Eigen::MatrixXd normal = factors.transpose() * factors;
-    normal.diagonal().array() += ridge;
+    normal.diagonal() += ridge;
     solution = normal.ldlt().solve(factors.transpose() * values);
   } else {
     solution = factors.completeOrthogonalDecomposition().solve(values);
   }
   for (int d = 0; d < k; ++d) row[d] = static_cast<float>(solution(d));
+  if (bias != nullptr) *bias = static_cast<float>(solution(k));
 }
 
 }  // namespace
 
 absl::Status FoldInParams::Validate() const {
-  if (!(l2 >= 0.0f) || !std::isfinite(l2)) {
+  if ((!(l2 >= 0.0f) || !std::isfinite(l2)) && l2 != kAutoWeight) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid l2 = ", l2, "; expected >= 0 and finite"));
+        absl::StrCat("invalid l2 = ", l2, "; expected >= 0 and finite, or auto (the model's)"));
   }
   if (threads < 0 || threads > 1024) {
     return absl::InvalidArgumentError(
@@ -77,6 +92,13 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   if (absl::Status valid = params.Validate(); !valid.ok()) return valid;
   if (ratings.empty()) return absl::InvalidArgumentError("no ratings to fold in");
   if (model.num_items() == 0) return absl::InvalidArgumentError("the model has no items");
+  if (model.loss() != Loss::kSquared) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fold-in solves the squared loss; the model was trained for ",
+                     internal::ToAbsl(LossName(model.loss()))));
+  }
+  const float l2 = params.l2 == kAutoWeight ? model.l2_p() : params.l2;
+  const float l2_bias = params.l2 == kAutoWeight ? model.l2_user_bias() : params.l2;
 
   FoldInResult result;
   FoldInReport& report = result.report;
@@ -110,6 +132,19 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   for (uint32_t i = 0; i < model.num_items(); ++i)
     internal::ModelInternal::set_item_seen(grown, i, model.item_seen(i));
   internal::ModelInternal::set_mean(grown, model.mean());
+  internal::ModelInternal::set_loss(grown, model.loss());
+  internal::ModelInternal::set_l2(grown, model.l2_p(), model.l2_q(), model.l2_user_bias(),
+                                  model.l2_item_bias());
+  internal::ModelInternal::set_value_range(grown, model.min_value(), model.max_value(),
+                                           model.clips());
+  if (model.has_biases()) {
+    internal::ModelInternal::AddBiases(grown);
+    std::copy(model.user_biases().begin(), model.user_biases().end(),
+              internal::ModelInternal::user_biases(grown).begin());
+    internal::ModelInternal::item_biases(grown) = model.item_biases();
+  }
+  float* const user_bias =
+      grown.has_biases() ? internal::ModelInternal::user_biases(grown).data() : nullptr;
 
   // Runs of one user each.
   std::vector<size_t> starts;
@@ -119,14 +154,14 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
   starts.push_back(usable.size());
   const size_t runs = starts.size() - 1;
   FactorMatrix& p = internal::ModelInternal::user_factors(grown);
-  const FactorMatrix& q = grown.item_factors();
   const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
   tbb::task_arena arena(threads);
   internal::ExecuteIn(arena, [&] {
     internal::ParallelFor(runs, internal::Schedule::Auto(16), [&](size_t begin, size_t end) {
       for (size_t run = begin; run != end; ++run) {
         const Rating* first = usable.data() + starts[run];
-        SolveRow(q, first, starts[run + 1] - starts[run], params.l2, p.row(first->user));
+        SolveRow(grown, first, starts[run + 1] - starts[run], l2, l2_bias, p.row(first->user),
+                 user_bias != nullptr ? user_bias + first->user : nullptr);
       }
     });
   });

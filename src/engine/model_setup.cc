@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/model_internal.h"
+#include "util/absl_compat.h"
 #include "util/check.h"
 #include "util/random.h"
 
@@ -17,13 +18,44 @@ namespace {
 
 using internal::Rng;
 
-// Uniform [0, scale) in every real coordinate of rows [first, rows()); the
-// padding stays zero.
-void DrawRows(FactorMatrix& factors, uint32_t first, float scale, Rng& rng) {
+// Whether initial factors are drawn around zero: with biases (which carry
+// the level), unless the factors must stay non-negative.
+bool SymmetricInit(const TrainParams& params, bool biases) { return biases && !params.nonneg; }
+
+// In every real coordinate of rows [first, rows()): uniform [0, scale), or
+// [-scale, scale) when `symmetric`; the padding stays zero.
+void DrawRows(FactorMatrix& factors, uint32_t first, float scale, bool symmetric, Rng& rng) {
   for (uint32_t row = first; row < factors.rows(); ++row) {
     float* values = factors.row(row);
-    for (int d = 0; d < factors.k(); ++d) values[d] = scale * rng.UniformFloat();
+    for (int d = 0; d < factors.k(); ++d) {
+      values[d] =
+          symmetric ? scale * (2.0f * rng.UniformFloat() - 1.0f) : scale * rng.UniformFloat();
+    }
   }
+}
+
+// The smallest and largest value of `entries` (0, 0 when there are none).
+std::pair<float, float> ValueRange(std::span<const Rating> entries) {
+  if (entries.empty()) return {0.0f, 0.0f};
+  float low = entries[0].value;
+  float high = entries[0].value;
+  for (const Rating& r : entries) {
+    low = std::min(low, r.value);
+    high = std::max(high, r.value);
+  }
+  return {low, high};
+}
+
+// The loss, L2 weights (resolved: no kAuto left), biases and value range of a
+// model trained with `params` on
+// entries spanning [low, high].
+void SetTrainingFacts(Model& model, const TrainParams& params, bool biases, float low, float high) {
+  internal::ModelInternal::set_loss(model, params.loss);
+  internal::ModelInternal::set_l2(model, params.l2_p, params.l2_q, params.l2_user_bias,
+                                  params.l2_item_bias);
+  if (biases) internal::ModelInternal::AddBiases(model);
+  internal::ModelInternal::set_value_range(model, low, high,
+                                           params.clip && PredictsValues(params.loss));
 }
 
 // Marks the rows `entries` name as seen and returns the entries' mean.
@@ -37,6 +69,21 @@ double MarkSeen(std::span<const Rating> entries, Model& model) {
   return entries.empty() ? 0.0 : sum / static_cast<double>(entries.size());
 }
 
+// One-class losses train the rows they draw negatives from whether or not
+// they have entries: every item (bpr-row, one-class-squared) or every user
+// (bpr-column) is then part of the model.
+void MarkSampledRowsSeen(Loss loss, Model& model) {
+  if (loss == Loss::kBprRow || loss == Loss::kOneClassSquared) {
+    for (uint32_t i = 0; i < model.num_items(); ++i) {
+      internal::ModelInternal::set_item_seen(model, i, true);
+    }
+  } else if (loss == Loss::kBprColumn) {
+    for (uint32_t u = 0; u < model.num_users(); ++u) {
+      internal::ModelInternal::set_user_seen(model, u, true);
+    }
+  }
+}
+
 }  // namespace
 
 void CopyRows(const FactorMatrix& from, FactorMatrix& to) {
@@ -44,8 +91,9 @@ void CopyRows(const FactorMatrix& from, FactorMatrix& to) {
   std::copy(from.data(), from.data() + size_t{from.rows()} * from.stride(), to.data());
 }
 
-float InitScale(const TrainParams& params, double mean) {
+float InitScale(const TrainParams& params, double mean, bool biases) {
   if (params.init_scale > 0) return params.init_scale;
+  if (biases) return 0.1f * std::sqrt(3.0f);  // sd 0.1
   const double level = std::max(std::abs(mean), 0.1);
   return static_cast<float>(2.0 * std::sqrt(level / params.k));
 }
@@ -54,11 +102,16 @@ Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
                const TrainParams& params) {
   Model model(params.k, std::move(users), std::move(items));
   const double mean = MarkSeen(entries, model);
+  MarkSampledRowsSeen(params.loss, model);
   internal::ModelInternal::set_mean(model, static_cast<float>(mean));
+  const bool biases = params.UsesBiases();
+  const auto [low, high] = ValueRange(entries);
+  SetTrainingFacts(model, params, biases, low, high);
   Rng rng(params.seed, /*stream=*/1);
-  const float scale = InitScale(params, mean);
-  DrawRows(internal::ModelInternal::user_factors(model), 0, scale, rng);
-  DrawRows(internal::ModelInternal::item_factors(model), 0, scale, rng);
+  const float scale = InitScale(params, mean, biases);
+  const bool symmetric = SymmetricInit(params, biases);
+  DrawRows(internal::ModelInternal::user_factors(model), 0, scale, symmetric, rng);
+  DrawRows(internal::ModelInternal::item_factors(model), 0, scale, symmetric, rng);
   return model;
 }
 
@@ -89,6 +142,17 @@ absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entr
   if (initial.num_users() == 0 || initial.num_items() == 0) {
     return absl::InvalidArgumentError("the initial model has no users or no items");
   }
+  const bool biases = initial.has_biases();
+  if (params.biases.has_value() && *params.biases != biases) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the initial model has ", biases ? "biases" : "no biases",
+                     "; training asks for the other (leave --biases unset to continue it)"));
+  }
+  if (initial.loss() != params.loss) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the initial model was trained for the loss ", internal::ToAbsl(LossName(initial.loss())),
+        "; training asks for ", internal::ToAbsl(LossName(params.loss))));
+  }
   IdMap merged_users = initial.users();
   IdMap merged_items = initial.items();
   const std::vector<uint32_t> user_index = MergeIds(merged_users, users);
@@ -109,17 +173,30 @@ absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entr
   Model model(params.k, std::move(merged_users), std::move(merged_items));
   CopyRows(initial.user_factors(), internal::ModelInternal::user_factors(model));
   CopyRows(initial.item_factors(), internal::ModelInternal::item_factors(model));
+  const auto [low, high] = ValueRange(entries);
+  SetTrainingFacts(model, params, biases, std::min(low, initial.min_value()),
+                   std::max(high, initial.max_value()));
+  if (biases) {
+    std::copy(initial.user_biases().begin(), initial.user_biases().end(),
+              internal::ModelInternal::user_biases(model).begin());
+    std::copy(initial.item_biases().begin(), initial.item_biases().end(),
+              internal::ModelInternal::item_biases(model).begin());
+  }
   for (uint32_t u = 0; u < old_users; ++u)
     internal::ModelInternal::set_user_seen(model, u, initial.user_seen(u));
   for (uint32_t i = 0; i < old_items; ++i)
     internal::ModelInternal::set_item_seen(model, i, initial.item_seen(i));
+  const float initial_mean = initial.mean();
   initial = Model();  // the old factors are copied: free them before training
   const double mean = MarkSeen(entries, model);
-  internal::ModelInternal::set_mean(model, static_cast<float>(mean));
+  MarkSampledRowsSeen(params.loss, model);
+  // With biases every score is relative to the mean: keep the initial one.
+  internal::ModelInternal::set_mean(model, biases ? initial_mean : static_cast<float>(mean));
   Rng rng(params.seed, /*stream=*/1);
-  const float scale = InitScale(params, mean);
-  DrawRows(internal::ModelInternal::user_factors(model), old_users, scale, rng);
-  DrawRows(internal::ModelInternal::item_factors(model), old_items, scale, rng);
+  const float scale = InitScale(params, mean, biases);
+  const bool symmetric = SymmetricInit(params, biases);
+  DrawRows(internal::ModelInternal::user_factors(model), old_users, scale, symmetric, rng);
+  DrawRows(internal::ModelInternal::item_factors(model), old_items, scale, symmetric, rng);
   warm.model = std::move(model);
   return warm;
 }

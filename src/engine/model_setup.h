@@ -15,13 +15,17 @@
 
 namespace hogmf::engine {
 
-// Initial factors are uniform in [0, scale): params.init_scale, or
-// 2 sqrt(|mean| / k) (at least 0.1 for the level) so that p.q starts near the mean.
-float InitScale(const TrainParams& params, double mean);
+// The scale of initial factors: params.init_scale, or with biases 0.1 sqrt(3)
+// (uniform in [-scale, scale): sd 0.1), without 2 sqrt(|mean| / k) (at least
+// 0.1 for the level; uniform in [0, scale)) so that p.q starts near the mean.
+float InitScale(const TrainParams& params, double mean, bool biases);
 
 // A model for the rows of `users` x `items`: the rows `entries` name are
-// marked seen, the mean is theirs, and every factor is drawn uniform in
-// [0, InitScale) from params.seed, all of P's rows first, then Q's.
+// marked seen, the mean is theirs, the loss is params.loss, biases (zero)
+// when params.UsesBiases(), the value range that of `entries` (clipping for
+// value losses when params.clip), and every factor is drawn from params.seed
+// as InitScale says (symmetric with biases, unless nonneg), all of P's rows
+// first, then Q's.
 Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
                const TrainParams& params);
 
@@ -47,8 +51,10 @@ struct WarmStart {
 // index) and rewrites `entries` into the merged index space. Known rows keep
 // their factors; new rows are drawn as NewModel draws them (new P rows first,
 // then new Q rows). Seen flags: the initial model's, plus every row `entries`
-// names. The mean becomes the mean of `entries`. kInvalidArgument when k
-// differs from params.k or the model has no rows.
+// names. The mean becomes the mean of `entries` (a model with biases keeps
+// its own); biases carry over, new rows' are zero; the value range spans
+// both. kInvalidArgument when k or the loss differs from params', when
+// params.biases is set and differs from the model's, or the model has no rows.
 absl::StatusOr<WarmStart> ContinueModel(Model initial, std::vector<Rating>& entries,
                                         const IdMap& users, const IdMap& items,
                                         const TrainParams& params);

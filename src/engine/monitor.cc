@@ -5,14 +5,14 @@
 
 namespace hogmf::engine {
 
-Monitor::Monitor(const FactorMatrix& p, const FactorMatrix& q, std::vector<Rating> sample,
-                 MonitorConfig config, StopState& stop, StopRules& rules)
-    : p_(p), q_(q), sample_(std::move(sample)), config_(config), stop_(stop), rules_(rules) {}
+Monitor::Monitor(std::vector<Rating> sample, MonitorConfig config, StopState& stop,
+                 StopRules& rules)
+    : sample_(std::move(sample)), config_(std::move(config)), stop_(stop), rules_(rules) {}
 
 Monitor::~Monitor() { Stop(); }
 
 Fit Monitor::Estimate() const {
-  Fit fit = MeasureFit(p_, q_, sample_, config_.l2, config_.dot);
+  Fit fit = MeasureFit(config_.args, sample_, config_.kernel);
   if (fit.count > 0) {
     const double scale = static_cast<double>(config_.num_ratings) / static_cast<double>(fit.count);
     fit.loss *= scale;

@@ -52,21 +52,21 @@ class StopState {
 
 struct MonitorConfig {
   std::chrono::milliseconds period{200};
-  float l2 = 0;
   uint64_t num_ratings = 0;  // the loss estimate is scaled to the full set
-  // The kernel's dot product for the estimate; nullptr: the scalar reference.
-  // With the SIMD one the monitor's thread stays a small share of a core
-  // (docs/performance.md, Engine overhead).
-  kernels::DotFn dot = nullptr;
+  // The rows, biases and weights the estimate reads (learning rate and seed
+  // unused), and the kernel whose loss pass computes it; a kernel without
+  // one uses the scalar reference. With the SIMD one the monitor's thread
+  // stays a small share of a core (docs/performance.md, Engine overhead).
+  kernels::SgdArgs args;
+  kernels::Kernel kernel;
 };
 
 class Monitor {
  public:
-  // `sample` entries index rows of p and q. The rules are asked on the
+  // `sample` entries index rows of config.args. The rules are asked on the
   // monitor's thread while it runs (Poll every few milliseconds, OnSample at
   // each sample); their answer is raised on `stop`.
-  Monitor(const FactorMatrix& p, const FactorMatrix& q, std::vector<Rating> sample,
-          MonitorConfig config, StopState& stop, StopRules& rules);
+  Monitor(std::vector<Rating> sample, MonitorConfig config, StopState& stop, StopRules& rules);
   ~Monitor();  // stops the thread
 
   // Starts the thread for one epoch. Session time counts from `session_start`;
@@ -86,8 +86,6 @@ class Monitor {
   void Loop();
   void Sample();
 
-  const FactorMatrix& p_;
-  const FactorMatrix& q_;
   std::vector<Rating> sample_;
   MonitorConfig config_;
   StopState& stop_;

@@ -34,9 +34,10 @@ std::optional<StopReason> ValidationRmseThreshold::OnEpoch(const EpochStats& sta
 }
 
 std::optional<StopReason> EarlyStop::OnEpoch(const EpochStats& stats) {
-  improved_ = best_epoch_ == 0 || stats.validation_rmse < best_;
+  const double score = stats.validation_rmse >= 0 ? stats.validation_rmse : stats.validation_loss;
+  improved_ = best_epoch_ == 0 || score < best_;
   if (improved_) {
-    best_ = stats.validation_rmse;
+    best_ = score;
     best_epoch_ = stats.epoch;
     epochs_without_gain_ = 0;
     return std::nullopt;

@@ -63,7 +63,8 @@ class ValidationRmseThreshold : public StopRule {
   double threshold_;
 };
 
-// The validation RMSE has not improved on its best for `patience` epochs.
+// The validation RMSE (for losses without one, the mean validation loss)
+// has not improved on its best for `patience` epochs.
 // Tracks the best epoch, so the trainer knows which model to keep.
 class EarlyStop : public StopRule {
  public:

@@ -13,6 +13,8 @@ std::string_view ScheduleName(LearningRateSchedule schedule) {
       return "constant";
     case LearningRateSchedule::kDecay:
       return "decay";
+    case LearningRateSchedule::kAdaGrad:
+      return "adagrad";
   }
   return "unknown";
 }
@@ -20,8 +22,10 @@ std::string_view ScheduleName(LearningRateSchedule schedule) {
 absl::StatusOr<LearningRateSchedule> ParseSchedule(std::string_view name) {
   if (name == "constant") return LearningRateSchedule::kConstant;
   if (name == "decay") return LearningRateSchedule::kDecay;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown learning-rate schedule '", internal::ToAbsl(name), "'; expected constant or decay"));
+  if (name == "adagrad") return LearningRateSchedule::kAdaGrad;
+  return absl::InvalidArgumentError(absl::StrCat("unknown learning-rate schedule '",
+                                                 internal::ToAbsl(name),
+                                                 "'; expected constant, decay or adagrad"));
 }
 
 Schedule ResolveSchedule(Schedule schedule, uint64_t num_ratings) {
@@ -85,15 +89,62 @@ absl::Status Bad(const char* field, double value, const char* allowed) {
       absl::StrCat("invalid ", field, " = ", value, "; expected ", allowed));
 }
 
+bool ValidWeight(float weight) { return std::isfinite(weight) && weight >= 0; }
+bool ValidWeightOrAuto(float weight) { return ValidWeight(weight) || weight == kAutoWeight; }
+
 }  // namespace
+
+TrainParams TrainParams::Seed() {
+  TrainParams params;
+  params.k = 32;
+  params.loss = Loss::kSquared;
+  params.biases = false;
+  params.learning_rate = 0.01f;
+  params.lr_schedule = LearningRateSchedule::kConstant;
+  params.l2_p = 0.1f;
+  params.l2_q = 0.1f;
+  params.l2_user_bias = 0.0f;
+  params.l2_item_bias = 0.0f;
+  params.clip = false;
+  params.max_epochs = 20;
+  return params;
+}
+
+bool TrainParams::UsesBiases() const {
+  if (biases.has_value()) return *biases;
+  return loss == Loss::kSquared || loss == Loss::kAbsolute || loss == Loss::kKl;
+}
 
 absl::Status TrainParams::Validate() const {
   if (k < 1 || k > 4096) return Bad("k", k, "an integer in 1 .. 4096");
   if (!std::isfinite(learning_rate) || learning_rate <= 0) {
     return Bad("learning_rate (--lr)", learning_rate, "a finite value > 0");
   }
-  if (!std::isfinite(l2) || l2 < 0) return Bad("l2 (--l2)", l2, "a finite value >= 0");
-  if (max_epochs < 1) return Bad("max_epochs (--epochs)", max_epochs, "an integer >= 1");
+  if (!ValidWeightOrAuto(l2_p)) return Bad("l2_p (--l2)", l2_p, "a finite value >= 0, or auto");
+  if (!ValidWeightOrAuto(l2_q)) return Bad("l2_q (--l2)", l2_q, "a finite value >= 0, or auto");
+  if (!ValidWeight(l1_p)) return Bad("l1_p (--l1)", l1_p, "a finite value >= 0");
+  if (!ValidWeight(l1_q)) return Bad("l1_q (--l1)", l1_q, "a finite value >= 0");
+  if (!ValidWeightOrAuto(l2_user_bias)) {
+    return Bad("l2_user_bias (--l2-bias)", l2_user_bias, "a finite value >= 0, or auto");
+  }
+  if (!ValidWeightOrAuto(l2_item_bias)) {
+    return Bad("l2_item_bias (--l2-bias)", l2_item_bias, "a finite value >= 0, or auto");
+  }
+  if (IsPairwise(loss) && biases == true) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("biases (--biases) do not apply to the pairwise loss ",
+                     internal::ToAbsl(LossName(loss)), "; leave them off"));
+  }
+  if (negatives < 1 || negatives > 1000) {
+    return Bad("negatives (--negatives)", negatives, "an integer in 1 .. 1000");
+  }
+  if (!std::isfinite(negative_weight) || negative_weight <= 0) {
+    return Bad("negative_weight (--negative-weight)", negative_weight, "a finite value > 0");
+  }
+  if (max_epochs < 0) return Bad("max_epochs (--epochs)", max_epochs, "an integer >= 1, or auto");
+  if (!std::isfinite(holdout) || holdout <= 0 || holdout > 0.5) {
+    return Bad("holdout (--holdout)", holdout, "a fraction in (0, 0.5]");
+  }
   if (!std::isfinite(stop_loss) || stop_loss < 0) {
     return Bad("stop_loss (--stop-loss)", stop_loss, "a finite value >= 0 (0 = off)");
   }

@@ -22,9 +22,11 @@
 #include "engine/shuffler.h"
 #include "engine/stop_rules.h"
 #include "engine/workers.h"
+#include "hogmf/auto_params.h"
 #include "kernels/kernel_registry.h"
 #include "model/model_internal.h"
 #include "model/rated_items_internal.h"
+#include "util/parallel.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 
@@ -66,6 +68,8 @@ float EpochLearningRate(const TrainParams& params, int epoch_index) {
       return params.learning_rate;
     case LearningRateSchedule::kDecay:
       return params.learning_rate / (1.0f + params.lr_decay * static_cast<float>(epoch_index));
+    case LearningRateSchedule::kAdaGrad:  // the base rate; each row's G scales it
+      return params.learning_rate;
   }
   return params.learning_rate;
 }
@@ -86,30 +90,42 @@ std::vector<Rating> DrawSample(std::span<const Rating> ratings, size_t size, uin
   return sample;
 }
 
-// The validation set, split once: the ratings of users and items the model
-// has factors for, whose error the kernel measures each epoch (in parallel),
-// and the rest, which the model predicts as the mean, a constant error.
-// Gives the RMSE EvaluateAligned gives, up to the order of float sums.
+// The validation set, aligned once. Losses that predict values are scored
+// by the RMSE of the model's predictions (clipped as the model clips them,
+// unknown pairs predicted as Model::Predict predicts them): every entry is
+// kept. The others are scored by their mean loss over the pairs the model
+// has rows for, through the kernel's loss pass: only those are kept.
 struct ValidationSet {
-  std::vector<Rating> known;
-  size_t count = 0;
-  double unknown_squared_error = 0;
+  std::vector<Rating> entries;
+  size_t count = 0;  // validation ratings given
+  bool by_rmse = true;
 };
 
-ValidationSet SplitValidation(std::vector<Rating> aligned, const Model& model) {
+ValidationSet AlignValidation(std::vector<Rating> aligned, const Model& model, Loss loss) {
   ValidationSet set;
   set.count = aligned.size();
-  const auto known_end = std::partition(aligned.begin(), aligned.end(), [&model](const Rating& r) {
-    return r.user != kUnknownIndex && r.item != kUnknownIndex && model.user_seen(r.user) &&
-           model.item_seen(r.item);
-  });
-  for (auto r = known_end; r != aligned.end(); ++r) {
-    const double error = static_cast<double>(r->value) - model.mean();
-    set.unknown_squared_error += error * error;
+  set.by_rmse = PredictsValues(loss);
+  if (!set.by_rmse) {
+    std::erase_if(aligned, [&model](const Rating& r) {
+      return !model.user_seen(r.user) || !model.item_seen(r.item);
+    });
   }
-  aligned.erase(known_end, aligned.end());
-  set.known = std::move(aligned);
+  set.entries = std::move(aligned);
   return set;
+}
+
+// Sum of (r - Predict(u, i))^2 over the entries, in a fixed order of fixed
+// blocks. Call inside the pool's arena.
+double SumPredictionSquaredErrors(const Model& model, std::span<const Rating> entries) {
+  return internal::DeterministicSum(entries.size(), 1 << 14, [&](size_t begin, size_t end) {
+    double sum = 0.0;
+    for (size_t j = begin; j != end; ++j) {
+      const Rating& r = entries[j];
+      const double error = static_cast<double>(r.value) - model.Predict(r.user, r.item);
+      sum += error * error;
+    }
+    return sum;
+  });
 }
 
 absl::Status Diverged(int epoch, double loss, float learning_rate) {
@@ -155,6 +171,9 @@ struct Trainer::Session {
   std::vector<Rating> working;  // the training entries, arranged for the schedule
   Model model;
   std::optional<engine::WarmStart> warm;  // the initial model's index, on a warm start
+  std::vector<float> p_adagrad;           // AdaGrad: each row's G (empty for other schedules)
+  std::vector<float> q_adagrad;
+  kernels::SgdArgs base_args;  // everything but the epoch's learning rate and seed
   ValidationSet validation;
   std::unique_ptr<engine::WorkerPool> pool;
   std::optional<engine::Shuffler> shuffler;
@@ -189,10 +208,39 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
   options.validation = nullptr;  // read here, not kept
   if (given.validation != nullptr) {
     size_t unknown = 0;
-    validation =
-        SplitValidation(AlignTo(*given.validation, model.users(), model.items(), &unknown), model);
+    validation = AlignValidation(AlignTo(*given.validation, model.users(), model.items(), &unknown),
+                                 model, params.loss);
     report.validation_unknown = unknown;
   }
+
+  kernels::SgdArgs& args = base_args;
+  args.p = internal::ModelInternal::user_factors(model).data();
+  args.q = internal::ModelInternal::item_factors(model).data();
+  args.stride = model.user_factors().stride();
+  args.k = params.k;
+  args.l2_p = params.l2_p;
+  args.l2_q = params.l2_q;
+  args.l1_p = params.l1_p;
+  args.l1_q = params.l1_q;
+  args.nonneg = params.nonneg;
+  args.loss = params.loss;
+  if (model.has_biases()) {
+    args.user_bias = internal::ModelInternal::user_biases(model).data();
+    args.item_bias = internal::ModelInternal::item_biases(model).data();
+    args.mean = model.mean();
+    args.l2_user_bias = params.l2_user_bias;
+    args.l2_item_bias = params.l2_item_bias;
+  }
+  if (params.lr_schedule == LearningRateSchedule::kAdaGrad) {
+    p_adagrad.assign(model.num_users(), 1.0f);
+    q_adagrad.assign(model.num_items(), 1.0f);
+    args.p_adagrad = p_adagrad.data();
+    args.q_adagrad = q_adagrad.data();
+  }
+  args.num_users = model.num_users();
+  args.num_items = model.num_items();
+  args.negatives = params.negatives;
+  args.negative_weight = params.negative_weight;
 
   // The monitor's sample comes from the entries in their original order,
   // before the arrangement.
@@ -219,24 +267,20 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
   rules = engine::MakeStopRules(params, options, &early_stop);
   engine::MonitorConfig config;
   config.period = std::chrono::milliseconds(params.monitor_ms);
-  config.l2 = params.l2;
   config.num_ratings = working.size();
-  config.dot = kernel.dot;
-  monitor = std::make_unique<engine::Monitor>(model.user_factors(), model.item_factors(),
-                                              std::move(sample), config, stop, rules);
+  config.args = base_args;
+  config.kernel = kernel;
+  monitor = std::make_unique<engine::Monitor>(std::move(sample), std::move(config), stop, rules);
 }
 
 absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   if (finished) return absl::FailedPreconditionError("the training session is finished");
   if (!start.has_value()) start = Clock::now();
   const int epoch_index = report.epochs;
-  kernels::SgdArgs args;
-  args.p = internal::ModelInternal::user_factors(model).data();
-  args.q = internal::ModelInternal::item_factors(model).data();
-  args.stride = model.user_factors().stride();
-  args.k = params.k;
-  args.l2_p = args.l2_q = params.l2;
+  kernels::SgdArgs args = base_args;
   args.learning_rate = EpochLearningRate(params, epoch_index);
+  uint64_t epoch_seed = params.seed ^ (static_cast<uint64_t>(epoch_index) << 32);
+  args.seed = internal::SplitMix64(epoch_seed);
 
   stop.Reset();
   stop_reason.reset();
@@ -264,19 +308,18 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   stats.seconds = seconds;
   stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
   stats.learning_rate = args.learning_rate;
-  const engine::Fit fit = pool->Execute([&] {
-    return engine::MeasureFitParallel(model.user_factors(), model.item_factors(), working,
-                                      fit_counts, params.l2, kernel);
-  });
+  const engine::Fit fit =
+      pool->Execute([&] { return engine::MeasureFitParallel(args, working, fit_counts, kernel); });
   stats.loss = fit.loss;
   stats.train_rmse = fit.rmse;
-  if (validation.count > 0) {
-    const double squared_error = pool->Execute([&] {
-      return engine::SumSquaredErrors(model.user_factors(), model.item_factors(), validation.known,
-                                      kernel);
-    });
-    stats.validation_rmse = std::sqrt((squared_error + validation.unknown_squared_error) /
-                                      static_cast<double>(validation.count));
+  if (validation.count > 0 && validation.by_rmse) {
+    const double squared_error =
+        pool->Execute([&] { return SumPredictionSquaredErrors(model, validation.entries); });
+    stats.validation_rmse = std::sqrt(squared_error / static_cast<double>(validation.count));
+  } else if (!validation.entries.empty()) {
+    const kernels::LossSums sums =
+        pool->Execute([&] { return engine::SumLosses(args, validation.entries, kernel); });
+    stats.validation_loss = sums.loss / static_cast<double>(validation.entries.size());
   }
   stats.elapsed_seconds = std::chrono::duration<double>(Clock::now() - *start).count();
 
@@ -288,6 +331,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   report.loss = stats.loss;
   report.train_rmse = stats.train_rmse;
   report.validation_rmse = stats.validation_rmse;
+  report.validation_loss = stats.validation_loss;
   report.history.push_back(stats);
 
   std::optional<StopReason> after = rules.OnEpoch(stats);
@@ -312,6 +356,7 @@ TrainResult Trainer::Session::Finish() {
     report.loss = kept.loss;
     report.train_rmse = kept.train_rmse;
     report.validation_rmse = kept.validation_rmse;
+    report.validation_loss = kept.validation_loss;
   }
   best.reset();
   if (options.keep_rated_items) {
@@ -354,6 +399,7 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
   auto session = std::make_unique<Trainer::Session>();
   HOGMF_ASSIGN_OR_RETURN(session->kernel, kernels::SelectKernel(params.isa));
   session->params = params;
+  session->report.params = params;
   session->threads = ThreadsFor(params);
   session->working = std::move(working);
   if (initial.has_value()) {
@@ -377,44 +423,74 @@ Trainer::Trainer(Trainer&&) noexcept = default;
 Trainer& Trainer::operator=(Trainer&&) noexcept = default;
 Trainer::~Trainer() = default;
 
+namespace {
+
+// The params of a warm start: auto weights are the initial model's, auto
+// epochs early-stop on the validation set or run kWarmStartEpochs.
+TrainParams WarmStartParams(TrainParams params, const Model& initial, const TrainOptions& options) {
+  if (params.l2_p == kAutoWeight) params.l2_p = initial.l2_p();
+  if (params.l2_q == kAutoWeight) params.l2_q = initial.l2_q();
+  if (params.l2_user_bias == kAutoWeight) params.l2_user_bias = initial.l2_user_bias();
+  if (params.l2_item_bias == kAutoWeight) params.l2_item_bias = initial.l2_item_bias();
+  if (params.max_epochs == kAutoEpochs) {
+    if (options.validation != nullptr) {
+      params.max_epochs = kAutoMaxEpochs;
+      if (params.early_stop == 0) params.early_stop = kTrialPatience;
+    } else {
+      params.max_epochs = kWarmStartEpochs;
+    }
+  }
+  return params;
+}
+
+}  // namespace
+
 absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams& params,
                                         const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  ParamsChoice choice;
+  HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
   HOGMF_ASSIGN_OR_RETURN(
       std::unique_ptr<Session> session,
       Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                   train.users(), train.items(), std::nullopt, params, options));
+                   train.users(), train.items(), std::nullopt, chosen, options));
+  session->report.choice = std::move(choice);
   return Trainer(std::move(session));
 }
 
 absl::StatusOr<Trainer> Trainer::Create(Ratings&& train, const TrainParams& params,
                                         const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  ParamsChoice choice;
+  HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
   std::vector<Rating> working = train.ReleaseEntries();
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                          Session::New(std::move(working), std::move(train.mutable_users()),
-                                      std::move(train.mutable_items()), std::nullopt, params,
+                                      std::move(train.mutable_items()), std::nullopt, chosen,
                                       options));
+  session->report.choice = std::move(choice);
   return Trainer(std::move(session));
 }
 
 absl::StatusOr<Trainer> Trainer::Continue(Model initial, const Ratings& train,
                                           const TrainParams& params, const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  const TrainParams warm = WarmStartParams(params, initial, options);
   HOGMF_ASSIGN_OR_RETURN(
       std::unique_ptr<Session> session,
       Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                   train.users(), train.items(), std::move(initial), params, options));
+                   train.users(), train.items(), std::move(initial), warm, options));
   return Trainer(std::move(session));
 }
 
 absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train, const TrainParams& params,
                                           const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
+  const TrainParams warm = WarmStartParams(params, initial, options);
   std::vector<Rating> working = train.ReleaseEntries();
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                          Session::New(std::move(working), std::move(train.mutable_users()),
-                                      std::move(train.mutable_items()), std::move(initial), params,
+                                      std::move(train.mutable_items()), std::move(initial), warm,
                                       options));
   return Trainer(std::move(session));
 }

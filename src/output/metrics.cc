@@ -33,7 +33,14 @@ EvalResult Evaluate(const Model& model, const Ratings& test) {
 }
 
 double SeedLoss(const Model& model, std::span<const Rating> entries, float l2) {
-  return engine::MeasureFit(model.user_factors(), model.item_factors(), entries, l2).loss;
+  // The fit pass reads through SgdArgs; it writes nothing.
+  kernels::SgdArgs args;
+  args.p = const_cast<float*>(model.user_factors().data());
+  args.q = const_cast<float*>(model.item_factors().data());
+  args.stride = model.user_factors().stride();
+  args.k = model.k();
+  args.l2_p = args.l2_q = l2;
+  return engine::MeasureFit(args, entries, kernels::ScalarKernel()).loss;
 }
 
 }  // namespace hogmf

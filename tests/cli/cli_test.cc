@@ -93,8 +93,8 @@ TEST_F(CliTest, SeedWorkedExampleThroughTheDenseFormat) {
   const std::string data = dir_.Write("seed.txt", kSeedDense);
   const std::string model = dir_.File("seed.model");
   CliRun train =
-      Hogmf({"train", "--format=dense", "--k=2", "--lr=0.0002", "--l2=0.02", "--epochs=5000",
-             "--init-scale=1", "--threads=1", "--seed=1", "--quiet", data, model});
+      Hogmf({"train", "--model=seed", "--format=dense", "--k=2", "--lr=0.0002", "--l2=0.02",
+             "--epochs=5000", "--init-scale=1", "--threads=1", "--seed=1", "--quiet", data, model});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   ASSERT_TRUE(Exists(model));
   // Predictions for the observed entries, in file order (row by row).
@@ -184,8 +184,8 @@ TEST_F(CliTest, FoldInAddsUsersAndKeepsItems) {
   const std::string check_file = dir_.Write("check.txt", check);
   const std::string model = dir_.File("m.model");
   const std::string folded = dir_.File("folded.model");
-  CliRun train = Hogmf(
-      {"train", "--k=10", "--lr=0.01", "--l2=0.02", "--epochs=30", "--quiet", trained_file, model});
+  CliRun train = Hogmf({"train", "--model=seed", "--k=10", "--lr=0.01", "--l2=0.02", "--epochs=30",
+                        "--quiet", trained_file, model});
   ASSERT_EQ(train.exit_code, 0) << train.err;
   CliRun before = Hogmf({"eval", "--quiet", model, check_file});
   ASSERT_EQ(before.exit_code, 0) << before.err;
@@ -294,7 +294,11 @@ TEST_F(CliTest, BinaryConversionTrainsToTheSameModel) {
   EXPECT_EQ(ReadFileBytes(m1), ReadFileBytes(m2));
 }
 
-TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
+// The LIBMF export scores every training pair as the native model does, for
+// the default model (biases folded into two columns; raw scores) and a plain
+// one, whose held-out RMSE is the same too (unseen pairs predict the mean in
+// both).
+TEST_F(CliTest, LibmfModelExportGivesTheSameScores) {
   const std::string train = dir_.File("tr.txt"), test = dir_.File("te.txt");
   ASSERT_EQ(
       Hogmf({"gen", "--shape=ml100k", "--ratings=10000", "--out=" + train, "--test-out=" + test})
@@ -304,14 +308,33 @@ TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
   ASSERT_EQ(Hogmf({"train", "--k=4", "--epochs=3", "--quiet", train, model}).exit_code, 0);
   CliRun convert = Hogmf({"convert", "--to=libmf", model, libmf});
   ASSERT_EQ(convert.exit_code, 0) << convert.err;
-  EXPECT_EQ(ReadFileBytes(libmf).substr(0, 4), "f 0\n");
-  CliRun native = Hogmf({"eval", "--quiet", model, test});
-  CliRun exported = Hogmf({"eval", "--quiet", libmf, test});
+  EXPECT_EQ(ReadFileBytes(libmf).substr(0, 10), "f 0\nm 943\n");
+  EXPECT_THAT(ReadFileBytes(libmf), HasSubstr("\nk 6\n"));  // k + 2 bias columns
+  CliRun native = Hogmf({"predict", "--noclip", "--quiet", model, train});
+  CliRun exported = Hogmf({"predict", "--quiet", libmf, train});
   ASSERT_EQ(native.exit_code, 0) << native.err;
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::istringstream a_lines(native.out), b_lines(exported.out);
   double a = 0, b = 0;
-  ASSERT_EQ(std::sscanf(native.out.c_str(), "rmse %lf", &a), 1);
-  ASSERT_EQ(std::sscanf(exported.out.c_str(), "rmse %lf", &b), 1);
+  int compared = 0;
+  while (a_lines >> a && b_lines >> b) {
+    EXPECT_NEAR(a, b, 1e-5 * (1 + std::abs(a)));
+    ++compared;
+  }
+  const std::string held_out = ReadFileBytes(test);
+  EXPECT_EQ(compared, 10000 - std::count(held_out.begin(), held_out.end(), '\n'));
+
+  const std::string plain = dir_.File("p.model"), plain_libmf = dir_.File("p.libmf");
+  ASSERT_EQ(
+      Hogmf({"train", "--model=seed", "--k=4", "--epochs=3", "--quiet", train, plain}).exit_code,
+      0);
+  ASSERT_EQ(Hogmf({"convert", "--to=libmf", plain, plain_libmf}).exit_code, 0);
+  CliRun plain_native = Hogmf({"eval", "--quiet", plain, test});
+  CliRun plain_exported = Hogmf({"eval", "--quiet", plain_libmf, test});
+  ASSERT_EQ(plain_native.exit_code, 0) << plain_native.err;
+  ASSERT_EQ(plain_exported.exit_code, 0) << plain_exported.err;
+  ASSERT_EQ(std::sscanf(plain_native.out.c_str(), "rmse %lf", &a), 1);
+  ASSERT_EQ(std::sscanf(plain_exported.out.c_str(), "rmse %lf", &b), 1);
   EXPECT_NEAR(a, b, 1e-5);
 }
 

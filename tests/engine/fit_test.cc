@@ -30,6 +30,17 @@ void FillRandom(FactorMatrix& m, internal::Rng& rng) {
   }
 }
 
+// Args that read p and q with L2 weight l2 on both sides.
+kernels::SgdArgs Args(FactorMatrix& p, FactorMatrix& q, float l2) {
+  kernels::SgdArgs args;
+  args.p = p.data();
+  args.q = q.data();
+  args.stride = p.stride();
+  args.k = p.k();
+  args.l2_p = args.l2_q = l2;
+  return args;
+}
+
 // More ratings than one block of the parallel pass, so it splits; every user
 // and item below the given counts but the last of each is rated.
 std::vector<Rating> RandomRatings(internal::Rng& rng, uint32_t users, uint32_t items,
@@ -66,7 +77,7 @@ TEST(FitTest, ParallelPassMatchesHandComputedLoss) {
   const FitCounts counts = CountEntries(entries, 2, 2);
   for (const kernels::Kernel& kernel : kernels::AvailableKernels()) {
     SCOPED_TRACE(kernel.name);
-    const Fit fit = MeasureFitParallel(p, q, entries, counts, 0.5f, kernel);
+    const Fit fit = MeasureFitParallel(Args(p, q, 0.5f), entries, counts, kernel);
     EXPECT_EQ(fit.count, 3u);
     EXPECT_EQ(fit.squared_error, 2.0);
     EXPECT_EQ(fit.loss, 7.0);
@@ -78,15 +89,15 @@ TEST(FitTest, EmptySetHasZeroFit) {
   FactorMatrix p(1, 4);
   FactorMatrix q(1, 4);
   const FitCounts counts = CountEntries({}, 1, 1);
-  const Fit fit = MeasureFitParallel(p, q, {}, counts, 0.1f, kernels::ScalarKernel());
+  const Fit fit = MeasureFitParallel(Args(p, q, 0.1f), {}, counts, kernels::ScalarKernel());
   EXPECT_EQ(fit.count, 0u);
   EXPECT_EQ(fit.loss, 0.0);
   EXPECT_EQ(fit.rmse, 0.0);
 }
 
-// The parallel pass (per-row counts, the kernel's squared-error loop) and the
-// serial one (per-entry norms, DotScalar) differ in the float summation order
-// of each dot product and norm, and in the order of the double sums. A norm
+// The parallel pass (per-row counts, the kernel's loss loop) and the serial
+// one (per-entry norms, the scalar kernel's loss loop) differ in the float
+// summation order of each dot product, and in the order of the double sums. A norm
 // (a sum of squares) differs by at most 2 gamma_k of itself (gamma_k = k u /
 // (1 - k u), u = 2^-24). A dot here is below 1 and a rating at least 1, so
 // an error e = r - p.q moves by at most delta = 2 gamma_k, its square by
@@ -104,13 +115,13 @@ TEST(FitTest, ParallelPassMatchesSerialPass) {
     FillRandom(q, rng);
     const std::vector<Rating> entries = RandomRatings(rng, 500, 300, 150000);
     const FitCounts counts = CountEntries(entries, 500, 300);
-    const Fit serial = MeasureFit(p, q, entries, 0.05f);
+    const Fit serial = MeasureFit(Args(p, q, 0.05f), entries, kernels::ScalarKernel());
     ASSERT_GE(serial.squared_error, static_cast<double>(entries.size()));
     const double u = 0x1.0p-24;
     const double tolerance = 4.0 * (k * u / (1.0 - k * u));
     for (const kernels::Kernel& kernel : kernels::AvailableKernels()) {
       SCOPED_TRACE(kernel.name);
-      const Fit fit = MeasureFitParallel(p, q, entries, counts, 0.05f, kernel);
+      const Fit fit = MeasureFitParallel(Args(p, q, 0.05f), entries, counts, kernel);
       EXPECT_EQ(fit.count, entries.size());
       EXPECT_NEAR(fit.squared_error, serial.squared_error, tolerance * serial.squared_error);
       EXPECT_NEAR(fit.loss, serial.loss, tolerance * serial.loss);
@@ -132,7 +143,8 @@ TEST(FitTest, ParallelPassDoesNotDependOnTheThreadCount) {
   const kernels::Kernel kernel = kernels::AvailableKernels().front();
   const auto measure = [&](int threads) {
     tbb::task_arena arena(threads);
-    return arena.execute([&] { return MeasureFitParallel(p, q, entries, counts, 0.05f, kernel); });
+    return arena.execute(
+        [&] { return MeasureFitParallel(Args(p, q, 0.05f), entries, counts, kernel); });
   };
   const Fit one = measure(1);
   for (int threads : {2, std::max(2, tbb::info::default_concurrency())}) {

@@ -145,7 +145,7 @@ TEST(FoldInTest, KeepsItemsOtherUsersAndTheMeanAndSkipsUnknownItems) {
 
 TEST(FoldInTest, RefusesBadParamsAndEmptyInput) {
   FoldInParams params;
-  params.l2 = -1;
+  params.l2 = -2;  // negative and not kAutoWeight
   EXPECT_THAT(FoldIn(RandomModel(1), Ratings(), FoldInParams()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   const Ratings one(std::vector<Rating>{{0, 0, 1}}, IdMap::Identity(1), IdMap::Identity(1));
@@ -176,17 +176,17 @@ TEST(FoldInTest, HeldBackUsersPredictTheirOtherRatings) {
       ((r.item + r.user) % 2 == 0 ? fold : check).push_back(r);
     }
   }
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 10;
   params.learning_rate = 0.01f;
-  params.l2 = 0.02f;
+  params.l2_p = params.l2_q = 0.02f;
   params.max_epochs = 30;
   absl::StatusOr<TrainResult> trained =
       Train(Ratings(train, IdMap::Identity(trained_users), data->items()), params);
   ASSERT_THAT(trained, IsOk());
 
   FoldInParams fold_params;
-  fold_params.l2 = params.l2;
+  fold_params.l2 = params.l2_p;
   absl::StatusOr<FoldInResult> folded =
       FoldIn(trained->model, Ratings(fold, IdMap::Identity(data->num_users()), data->items()),
              fold_params);

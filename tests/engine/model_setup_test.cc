@@ -14,7 +14,7 @@ using ::testing::ElementsAre;
 
 TEST(ModelSetupTest, NewModelMarksSeenRowsAndTakesTheMean) {
   const std::vector<Rating> entries = {{0, 1, 2}, {2, 1, 4}};
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 3;
   Model model = NewModel(entries, IdMap::Identity(3), IdMap::Identity(2), params);
   EXPECT_TRUE(model.user_seen(0));
@@ -22,7 +22,7 @@ TEST(ModelSetupTest, NewModelMarksSeenRowsAndTakesTheMean) {
   EXPECT_TRUE(model.item_seen(1));
   EXPECT_FALSE(model.item_seen(0));
   EXPECT_FLOAT_EQ(model.mean(), 3.0f);
-  const float scale = InitScale(params, 3.0);
+  const float scale = InitScale(params, 3.0, /*biases=*/false);
   EXPECT_FLOAT_EQ(scale, static_cast<float>(2 * std::sqrt(1.0)));
   for (uint32_t u = 0; u < 3; ++u) {
     for (int d = 0; d < 3; ++d) {
@@ -59,7 +59,7 @@ TEST(ModelSetupTest, MergeIdsTurnsAnIdentityMapIntoNames) {
 }
 
 TEST(ModelSetupTest, ContinueModelGrowsRowsAndRewritesEntries) {
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 2;
   Model initial = NewModel(std::vector<Rating>{{0, 0, 1}}, *IdMap::FromNames({"u"}),
                            *IdMap::FromNames({"i"}), params);

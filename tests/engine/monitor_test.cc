@@ -24,6 +24,16 @@ struct Fixture {
     p.row(0)[0] = 1, p.row(0)[1] = 1;
     q.row(0)[0] = 2, q.row(0)[1] = 0;
   }
+  // A config whose args read p and q (no penalty unless set).
+  MonitorConfig Config() {
+    MonitorConfig config;
+    config.args.p = p.data();
+    config.args.q = q.data();
+    config.args.stride = p.stride();
+    config.args.k = p.k();
+    config.kernel = kernels::ScalarKernel();
+    return config;
+  }
 };
 
 bool WaitFor(const StopState& stop, std::chrono::milliseconds limit) {
@@ -59,10 +69,10 @@ TEST(MonitorTest, EstimateScalesTheSampleLossToTheWholeSet) {
   Fixture f;
   StopState stop;
   StopRules rules;
-  MonitorConfig config;
-  config.l2 = 0.5f;
+  MonitorConfig config = f.Config();
+  config.args.l2_p = config.args.l2_q = 0.5f;
   config.num_ratings = 10;
-  Monitor monitor(f.p, f.q, f.sample, config, stop, rules);
+  Monitor monitor(f.sample, config, stop, rules);
   const Fit fit = monitor.Estimate();
   // Per rating: 1 + 0.25 (|p|^2 + |q|^2) = 1 + 0.25 * 6 = 2.5; times 10 ratings.
   EXPECT_NEAR(fit.loss, 25.0, 1e-9);
@@ -76,10 +86,10 @@ TEST(MonitorTest, HandsSamplesAndPollsToTheRulesInEveryEpoch) {
   auto recorder = std::make_unique<Recorder>();
   Recorder* seen = recorder.get();
   rules.Add(std::move(recorder));
-  MonitorConfig config;
+  MonitorConfig config = f.Config();
   config.period = 5ms;
   config.num_ratings = 2;
-  Monitor monitor(f.p, f.q, f.sample, config, stop, rules);
+  Monitor monitor(f.sample, config, stop, rules);
   const auto start = std::chrono::steady_clock::now();
   monitor.Start(start, 1);
   std::this_thread::sleep_for(40ms);
@@ -104,10 +114,10 @@ TEST(MonitorTest, RaisesWhatASampleRuleAnswers) {
   StopState stop;
   StopRules rules;
   rules.Add(std::make_unique<LossThreshold>(2.5));  // the estimate is 2
-  MonitorConfig config;
+  MonitorConfig config = f.Config();
   config.period = 5ms;
   config.num_ratings = 2;
-  Monitor monitor(f.p, f.q, f.sample, config, stop, rules);
+  Monitor monitor(f.sample, config, stop, rules);
   monitor.Start(std::chrono::steady_clock::now(), 1);
   EXPECT_TRUE(WaitFor(stop, 2000ms));
   monitor.Stop();
@@ -120,9 +130,9 @@ TEST(MonitorTest, PollsBetweenSamplesForTheCheapRules) {
   StopRules rules;
   std::atomic<bool> cancel{false};
   rules.Add(std::make_unique<Cancel>(&cancel));
-  MonitorConfig config;
+  MonitorConfig config = f.Config();
   config.period = 100000ms;  // no sample during the test
-  Monitor monitor(f.p, f.q, f.sample, config, stop, rules);
+  Monitor monitor(f.sample, config, stop, rules);
   monitor.Start(std::chrono::steady_clock::now(), 1);
   std::this_thread::sleep_for(30ms);
   EXPECT_FALSE(stop.stopped());
@@ -139,10 +149,10 @@ TEST(MonitorTest, DivergenceWinsOverTheObserversStop) {
   StopRules rules;
   rules.Add(std::make_unique<LossThreshold>(1e30));
   rules.Add(std::make_unique<Divergence>());
-  MonitorConfig config;
+  MonitorConfig config = f.Config();
   config.period = 5ms;
   config.num_ratings = 2;
-  Monitor monitor(f.p, f.q, f.sample, config, stop, rules);
+  Monitor monitor(f.sample, config, stop, rules);
   monitor.Start(std::chrono::steady_clock::now(), 1);
   EXPECT_TRUE(WaitFor(stop, 2000ms));
   monitor.Stop();

@@ -139,7 +139,7 @@ TEST(StopRulesTest, ObserverSeesEveryEventAndMayStop) {
 
 TEST(StopRulesTest, FirstAnswerWinsButEveryRuleSeesTheEvent) {
   StopAtEpoch observer(1);
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.stop_rmse = 2.0;
   params.early_stop = 3;
   TrainOptions options;
@@ -158,7 +158,7 @@ TEST(StopRulesTest, DivergenceWinsOverEveryOtherAnswer) {
   TrainOptions options;
   options.observer = &observer;
   const EarlyStop* early_stop = nullptr;
-  StopRules rules = MakeStopRules(TrainParams(), options, &early_stop);
+  StopRules rules = MakeStopRules(TrainParams::Seed(), options, &early_stop);
   EXPECT_EQ(early_stop, nullptr);
   EXPECT_EQ(rules.OnEpoch(Epoch(1, std::numeric_limits<double>::quiet_NaN(), 1)),
             StopReason::kDiverged);
@@ -166,12 +166,12 @@ TEST(StopRulesTest, DivergenceWinsOverEveryOtherAnswer) {
 
 TEST(StopRulesTest, MakeStopRulesAddsOnlyWhatIsAskedFor) {
   const EarlyStop* early_stop = nullptr;
-  StopRules none = MakeStopRules(TrainParams(), TrainOptions(), &early_stop);
+  StopRules none = MakeStopRules(TrainParams::Seed(), TrainOptions(), &early_stop);
   EXPECT_EQ(none.Poll(1e9), std::nullopt);
   EXPECT_EQ(none.OnSample(Sample(0, 0, 1e9)), std::nullopt);
   EXPECT_EQ(none.OnEpoch(Epoch(100, 0, 0, 0, 1e9)), std::nullopt);
 
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.time_limit_seconds = 5;
   StopRules timed = MakeStopRules(params, TrainOptions(), &early_stop);
   EXPECT_EQ(timed.Poll(4), std::nullopt);

@@ -27,9 +27,23 @@ TEST(TrainParamsTest, RefusesEachBadFieldByName) {
       {[](TrainParams& p) { p.learning_rate = -0.1f; }, "learning_rate"},
       {[](TrainParams& p) { p.learning_rate = std::numeric_limits<float>::quiet_NaN(); },
        "learning_rate"},
-      {[](TrainParams& p) { p.l2 = -1; }, "l2"},
-      {[](TrainParams& p) { p.l2 = std::numeric_limits<float>::infinity(); }, "l2"},
-      {[](TrainParams& p) { p.max_epochs = 0; }, "max_epochs"},
+      {[](TrainParams& p) { p.l2_p = -2; }, "l2_p"},
+      {[](TrainParams& p) { p.l2_q = std::numeric_limits<float>::infinity(); }, "l2_q"},
+      {[](TrainParams& p) { p.l1_p = -0.5f; }, "l1_p"},
+      {[](TrainParams& p) { p.l1_q = std::numeric_limits<float>::quiet_NaN(); }, "l1_q"},
+      {[](TrainParams& p) { p.l2_user_bias = -0.5f; }, "l2_user_bias"},
+      {[](TrainParams& p) { p.l2_item_bias = std::numeric_limits<float>::infinity(); },
+       "l2_item_bias"},
+      {[](TrainParams& p) {
+         p.loss = Loss::kBprRow;
+         p.biases = true;
+       },
+       "biases"},
+      {[](TrainParams& p) { p.negatives = 0; }, "negatives"},
+      {[](TrainParams& p) { p.negative_weight = 0; }, "negative_weight"},
+      {[](TrainParams& p) { p.max_epochs = -1; }, "max_epochs"},
+      {[](TrainParams& p) { p.holdout = 0.6; }, "holdout"},
+      {[](TrainParams& p) { p.holdout = 0; }, "holdout"},
       {[](TrainParams& p) { p.stop_loss = -1; }, "stop_loss"},
       {[](TrainParams& p) { p.stop_rmse = std::nan(""); }, "stop_rmse"},
       {[](TrainParams& p) { p.stop_validation_rmse = -0.1; }, "stop_validation_rmse"},
@@ -47,12 +61,13 @@ TEST(TrainParamsTest, RefusesEachBadFieldByName) {
 }
 
 TEST(TrainParamsTest, ScheduleNamesRoundTrip) {
-  for (auto schedule : {LearningRateSchedule::kConstant, LearningRateSchedule::kDecay}) {
+  for (auto schedule : {LearningRateSchedule::kConstant, LearningRateSchedule::kDecay,
+                        LearningRateSchedule::kAdaGrad}) {
     absl::StatusOr<LearningRateSchedule> parsed = ParseSchedule(ScheduleName(schedule));
     ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, schedule);
   }
-  EXPECT_THAT(ParseSchedule("adagrad"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseSchedule("rmsprop"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(TrainParamsTest, OrderNamesRoundTripAndAutoResolvesBySize) {

@@ -36,10 +36,10 @@ Ratings SeedRatings() {
 }
 
 TrainParams SeedParams(uint64_t seed) {
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 2;
   params.learning_rate = 0.0002f;
-  params.l2 = 0.02f;
+  params.l2_p = params.l2_q = 0.02f;
   params.max_epochs = 5000;
   params.init_scale = 1.0f;
   params.seed = seed;
@@ -96,7 +96,7 @@ TEST(TrainerTest, SameSeedGivesBitIdenticalModelsOnEveryOrder) {
   ASSERT_THAT(data, IsOk());
   for (RatingOrder order :
        {RatingOrder::kShuffle, RatingOrder::kChunks, RatingOrder::kUserChunks}) {
-    TrainParams params;
+    TrainParams params = TrainParams::Seed();
     params.threads = 1;
     params.max_epochs = 3;
     params.order = order;
@@ -129,7 +129,7 @@ TEST(TrainerTest, StopsAtTheLossThreshold) {
   ASSERT_GE(history.size(), 2u);
   EXPECT_GT(history[history.size() - 2].loss, 1.5);
   // The reported loss is the seed's loss of the returned model.
-  EXPECT_NEAR(SeedLoss(result->model, ratings.entries(), params.l2), result->report.loss, 1e-6);
+  EXPECT_NEAR(SeedLoss(result->model, ratings.entries(), params.l2_p), result->report.loss, 1e-6);
 }
 
 TEST(TrainerTest, StopsAtTheRmseThreshold) {
@@ -142,11 +142,11 @@ TEST(TrainerTest, StopsAtTheRmseThreshold) {
 }
 
 TEST(TrainerTest, RefusesInvalidParamsAndEmptyData) {
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 0;
   EXPECT_THAT(Train(SeedRatings(), params),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k")));
-  EXPECT_THAT(Train(Ratings(), TrainParams()), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Train(Ratings(), TrainParams::Seed()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(TrainerTest, DivergenceIsAnErrorThatSuggestsASmallerRate) {
@@ -188,10 +188,10 @@ TEST(TrainerTest, ConvergesToTheNoiseFloorOfALowRankMatrix) {
   absl::StatusOr<Ratings> data = Generate(spec);
   ASSERT_THAT(data, IsOk());
   auto [train, test] = SplitHoldout(*data, 0.1, 5);
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 10;
   params.learning_rate = 0.01f;
-  params.l2 = 0.02f;
+  params.l2_p = params.l2_q = 0.02f;
   params.max_epochs = 40;
   params.threads = 1;
   RecordingObserver observer;
@@ -227,10 +227,10 @@ LowRankSplit MakeLowRank(double noise) {
 }
 
 TrainParams LowRankParams() {
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 10;
   params.learning_rate = 0.01f;
-  params.l2 = 0.02f;
+  params.l2_p = params.l2_q = 0.02f;
   params.max_epochs = 40;
   return params;
 }
@@ -303,7 +303,7 @@ TEST(TrainerTest, BlockedScheduleConvergesAndIsReproducibleOnOneThread) {
 TEST(TrainerTest, EarlyStopReturnsTheBestEpochsModel) {
   LowRankSplit data = MakeLowRank(0.5);
   TrainParams params = LowRankParams();
-  params.l2 = 0.0f;  // over-fits: validation RMSE turns up
+  params.l2_p = params.l2_q = 0.0f;  // over-fits: validation RMSE turns up
   params.k = 40;
   params.learning_rate = 0.02f;
   params.max_epochs = 200;
@@ -477,7 +477,7 @@ TEST(TrainerTest, RatedItemsAreEachUsersDistinctItemsOnEveryOrderAndSchedule) {
   expect_rated(blocked->model, "blocked");
   // Train(Ratings&&) too, with early stopping returning an earlier epoch.
   params = LowRankParams();
-  params.l2 = 0.0f;
+  params.l2_p = params.l2_q = 0.0f;
   params.k = 40;
   params.learning_rate = 0.02f;
   params.max_epochs = 200;
@@ -661,7 +661,7 @@ TEST(TrainerSessionTest, WarmStartMergesStringIdsAndRatedItems) {
   first.Add(first.mutable_users().Intern("ann"), first.mutable_items().Intern("x"), 4);
   first.Add(first.mutable_users().Intern("bob"), first.mutable_items().Intern("y"), 2);
   first.Add(first.mutable_users().Intern("ann"), first.mutable_items().Intern("y"), 3);
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 4;
   params.threads = 1;
   params.max_epochs = 5;

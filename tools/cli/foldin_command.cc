@@ -1,9 +1,11 @@
 // hogmf foldin: gives users who arrived after training their rows, with the
 // model's item factors held fixed, and saves the extended model.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
 #include "hogmf/fold_in.h"
@@ -19,16 +21,28 @@ int RunFoldIn(const std::vector<std::string>& args) {
                 "Solves a row for every user of RATINGS against MODEL's item factors, which\n"
                 "stay as they are, and saves the result to OUT. Users the model has are refitted\n"
                 "from RATINGS alone; new users are added. Each row minimizes the training loss\n"
-                "over that user's ratings: a ridge regression with weight l2/2 per rating.\n"
+                "over that user's ratings: a ridge regression with weight l2/2 per rating\n"
+                "(with biases, the user's bias is solved with the row).\n"
                 "Ratings of items the model lacks are skipped.");
   AddReadFlags(flags, &read_flags);
-  flags.AddFloat("l2", &params.l2, "the L2 weight the model was trained with (--l2 of train)");
+  std::string l2 = "auto";
+  flags.AddString("l2", &l2,
+                  "L2 weight of the user rows (and biases): auto (the weights the model was "
+                  "trained with) or a value");
   flags.AddInt("threads", &params.threads, "threads; 0 = every core");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
   std::vector<std::string> positional;
   int exit_code = 0;
   if (!ParseFlags("foldin", flags, args, &positional, &exit_code)) return exit_code;
   if (positional.size() != 3) return UsageError("foldin", "expected MODEL RATINGS OUT", flags);
+  if (l2 != "auto") {
+    char* end = nullptr;
+    params.l2 = std::strtof(l2.c_str(), &end);
+    if (l2.empty() || end != l2.c_str() + l2.size() || !(params.l2 >= 0)) {
+      return Fail("foldin", absl::InvalidArgumentError(absl::StrCat(
+                                "invalid --l2=", l2, "; expected a number >= 0, or auto")));
+    }
+  }
   if (absl::Status valid = params.Validate(); !valid.ok()) return Fail("foldin", valid);
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("foldin", model.status());

@@ -41,9 +41,10 @@ class ProgressPrinter : public TrainObserver {
     if (!print_) return ProgressAction::kContinue;
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
+    if (s.validation_loss >= 0) validation = absl::StrFormat("  val_loss %.5g", s.validation_loss);
     absl::FPrintF(stderr,
-                  "%sepoch %3d/%d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
-                  live_ ? "\r\033[K" : "", s.epoch, max_epochs_, s.loss, s.train_rmse, validation,
+                  "%sepoch %3d/%s  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
+                  live_ ? "\r\033[K" : "", s.epoch, EpochLimit(), s.loss, s.train_rmse, validation,
                   s.seconds, s.updates_per_second / 1e6);
     return ProgressAction::kContinue;
   }
@@ -57,10 +58,10 @@ class ProgressPrinter : public TrainObserver {
     last_updates_ = s.updates;
     const double overall = s.seconds > 0 ? s.updates / s.seconds : 0.0;
     const double eta = overall > 0 ? (total_updates_ - s.updates) / overall : 0.0;
-    const std::string line =
-        absl::StrFormat("epoch %d/%d  loss~ %-10.5g  rmse~ %.4f  %.2f M updates/s  ETA %.0f s",
-                        s.epoch, max_epochs_, s.loss_estimate, s.rmse_estimate, rate / 1e6,
-                        std::max(eta, 0.0));
+    const std::string line = absl::StrFormat(
+        "epoch %d/%s  loss~ %-10.5g  rmse~ %.4f  %.2f M updates/s%s", s.epoch, EpochLimit(),
+        s.loss_estimate, s.rmse_estimate, rate / 1e6,
+        max_epochs_ > 0 ? absl::StrFormat("  ETA %.0f s", std::max(eta, 0.0)) : std::string());
     if (live_) {
       absl::FPrintF(stderr, "\r\033[K%s", line);
     } else if (s.seconds - last_plain_ >= 10.0) {
@@ -90,6 +91,8 @@ class ProgressPrinter : public TrainObserver {
   }
 
  private:
+  std::string EpochLimit() const { return max_epochs_ > 0 ? absl::StrCat(max_epochs_) : "?"; }
+
   int max_epochs_;
   double total_updates_;
   bool print_;
@@ -132,6 +135,36 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"warm_start\": %s,\n", r.warm_start ? "true" : "false");
   absl::StrAppendFormat(&json, "  \"new_users\": %d,\n", r.new_users);
   absl::StrAppendFormat(&json, "  \"new_items\": %d,\n", r.new_items);
+  const TrainParams& p = r.params;
+  absl::StrAppendFormat(&json, "  \"loss_function\": \"%s\",\n", std::string(LossName(p.loss)));
+  absl::StrAppendFormat(&json, "  \"biases\": %s,\n", p.UsesBiases() ? "true" : "false");
+  absl::StrAppendFormat(&json, "  \"lr_schedule\": \"%s\",\n",
+                        std::string(ScheduleName(p.lr_schedule)));
+  absl::StrAppendFormat(&json, "  \"k\": %d,\n", p.k);
+  absl::StrAppendFormat(&json, "  \"learning_rate\": %s,\n", JsonNumber(p.learning_rate));
+  absl::StrAppendFormat(&json, "  \"l2\": [%s, %s],\n", JsonNumber(p.l2_p), JsonNumber(p.l2_q));
+  absl::StrAppendFormat(&json, "  \"l1\": [%s, %s],\n", JsonNumber(p.l1_p), JsonNumber(p.l1_q));
+  absl::StrAppendFormat(&json, "  \"l2_bias\": [%s, %s],\n", JsonNumber(p.l2_user_bias),
+                        JsonNumber(p.l2_item_bias));
+  absl::StrAppendFormat(&json, "  \"max_epochs\": %d,\n", p.max_epochs);
+  absl::StrAppendFormat(&json, "  \"validation_loss\": %s,\n",
+                        r.validation_loss >= 0 ? JsonNumber(r.validation_loss) : "null");
+  const ParamsChoice& c = r.choice;
+  json += "  \"choice\": {";
+  absl::StrAppendFormat(&json,
+                        "\"chosen\": %s, \"fallback\": %s, \"internal_holdout\": %s, "
+                        "\"holdout_ratings\": %d, ",
+                        c.chosen ? "true" : "false", c.fallback ? "true" : "false",
+                        c.internal_holdout ? "true" : "false", c.holdout_ratings);
+  absl::StrAppendFormat(&json, "\"best_score\": %s, \"seconds\": %s, \"trials\": [",
+                        c.best_score >= 0 ? JsonNumber(c.best_score) : "null",
+                        JsonNumber(c.seconds));
+  for (size_t t = 0; t < c.trials.size(); ++t) {
+    absl::StrAppendFormat(&json, "%s{\"l2\": %s, \"epochs\": %d, \"score\": %s, \"seconds\": %s}",
+                          t == 0 ? "" : ", ", JsonNumber(c.trials[t].l2), c.trials[t].epochs,
+                          JsonNumber(c.trials[t].score), JsonNumber(c.trials[t].seconds));
+  }
+  json += "]},\n";
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n",
@@ -155,7 +188,7 @@ absl::StatusOr<TrainResult> RunSession(Ratings train, std::optional<Model> initi
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
-  TrainFlags train_flags;
+  TrainFlags train_flags = InitialTrainFlags(args);
   TrainParams& params = train_flags.params;
   ReadFlags read_flags;
   std::string validation_path;
@@ -234,6 +267,23 @@ int RunTrain(const std::vector<std::string>& args) {
                   report.grid > 0 ? absl::StrCat("blocked schedule ", report.grid, "x", report.grid)
                                   : absl::StrCat("hogwild schedule, ",
                                                  ToAbsl(OrderName(report.order)), " order"));
+    if (report.choice.fallback) {
+      absl::FPrintF(stderr,
+                    "too few ratings to hold any out: l2 %s and %d epochs (set --l2 and --epochs "
+                    "to choose)\n",
+                    absl::StrCat(report.params.l2_p), report.params.max_epochs);
+    } else if (report.choice.chosen && !report.choice.trials.empty()) {
+      const ParamsChoice& c = report.choice;
+      absl::FPrintF(stderr,
+                    "chose l2 %s, l2-bias %s, %d epochs from %d trials on %d held-out ratings "
+                    "(score %.4f, %.2f s)%s\n",
+                    report.params.l2_p == report.params.l2_q
+                        ? absl::StrCat(report.params.l2_p)
+                        : absl::StrCat(report.params.l2_p, ",", report.params.l2_q),
+                    absl::StrCat(report.params.l2_user_bias), report.params.max_epochs,
+                    c.trials.size(), c.holdout_ratings, c.best_score, c.seconds,
+                    c.internal_holdout ? "; trained again on every rating" : "");
+    }
     if (report.warm_start) {
       absl::FPrintF(stderr, "continued %s: %d new users, %d new items\n", init_model_path,
                     report.new_users, report.new_items);

@@ -1,14 +1,111 @@
 // Training flags shared by train, cv and tune.
 #include "cli/train_flags.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "cli/string_views.h"
+
 namespace hogmf::cli {
+namespace {
+
+std::string FormatWeight(float weight) {
+  return weight == kAutoWeight ? "auto" : absl::StrCat(weight);
+}
+
+// A flag's one number: the whole of `text`, finite.
+absl::Status ParseNumber(std::string_view flag, std::string_view text, float* value) {
+  const std::string copy(text);
+  char* end = nullptr;
+  const float parsed = std::strtof(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(parsed)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --", ToAbsl(flag), "=", ToAbsl(text), "; expected a number"));
+  }
+  *value = parsed;
+  return absl::OkStatus();
+}
+
+// "x" sets both, "a,b" each; "auto" (when `allow_auto`) sets kAutoWeight.
+absl::Status ParsePair(std::string_view flag, std::string_view text, bool allow_auto, float* first,
+                       float* second) {
+  if (allow_auto && text == "auto") {
+    *first = *second = kAutoWeight;
+    return absl::OkStatus();
+  }
+  const size_t comma = text.find(',');
+  if (comma == std::string_view::npos) {
+    absl::Status parsed = ParseNumber(flag, text, first);
+    *second = *first;
+    return parsed;
+  }
+  if (absl::Status parsed = ParseNumber(flag, text.substr(0, comma), first); !parsed.ok()) {
+    return parsed;
+  }
+  return ParseNumber(flag, text.substr(comma + 1), second);
+}
+
+}  // namespace
+
+TrainFlags InitialTrainFlags(const std::vector<std::string>& args) {
+  TrainFlags flags;
+  for (size_t a = 0; a < args.size(); ++a) {
+    if (args[a] == "--") break;
+    if (args[a] == "--model=seed" ||
+        (args[a] == "--model" && a + 1 < args.size() && args[a + 1] == "seed")) {
+      flags.params = TrainParams::Seed();
+      flags.model = "seed";
+    }
+  }
+  const TrainParams& p = flags.params;
+  flags.loss = std::string(LossName(p.loss));
+  flags.biases = p.biases.has_value() ? (*p.biases ? "true" : "false") : "auto";
+  flags.l2 = p.l2_p == p.l2_q ? FormatWeight(p.l2_p)
+                              : absl::StrCat(FormatWeight(p.l2_p), ",", FormatWeight(p.l2_q));
+  flags.l1 = p.l1_p == p.l1_q ? absl::StrCat(p.l1_p) : absl::StrCat(p.l1_p, ",", p.l1_q);
+  flags.l2_bias = p.l2_user_bias == p.l2_item_bias ? FormatWeight(p.l2_user_bias)
+                                                   : absl::StrCat(FormatWeight(p.l2_user_bias), ",",
+                                                                  FormatWeight(p.l2_item_bias));
+  flags.epochs = p.max_epochs == kAutoEpochs ? "auto" : absl::StrCat(p.max_epochs);
+  flags.lr_schedule = std::string(ScheduleName(p.lr_schedule));
+  return flags;
+}
 
 void AddTrainFlags(FlagSet& flags, TrainFlags* train_flags) {
   TrainParams& params = train_flags->params;
+  flags.AddString("model", &train_flags->model,
+                  "starting point of every other flag: default (biases, AdaGrad, weights and "
+                  "epochs chosen from the data) or seed (the seed's algorithm and constants)");
   flags.AddInt("k", &params.k, "latent factors");
+  flags.AddString("loss", &train_flags->loss,
+                  "squared, absolute, kl (real values); logistic, squared-hinge, hinge (+1/-1 "
+                  "values); bpr-row, bpr-column, one-class-squared (implicit feedback); or "
+                  "LIBMF's -f number");
+  flags.AddString("biases", &train_flags->biases,
+                  "user and item biases: auto (on for squared, absolute and kl), true or false");
   flags.AddFloat("lr", &params.learning_rate, "learning rate alpha");
-  flags.AddFloat("l2", &params.l2, "L2 weight beta");
-  flags.AddInt("epochs", &params.max_epochs, "epoch limit");
+  flags.AddString("lr-schedule", &train_flags->lr_schedule,
+                  "step schedule: adagrad (per row, LIBMF's), constant or decay");
+  flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
+  flags.AddString("l2", &train_flags->l2,
+                  "L2 weights of P and Q: auto (chosen on held-out ratings), one value for both, "
+                  "or P,Q");
+  flags.AddString("l1", &train_flags->l1, "L1 weights of P and Q: one value for both, or P,Q");
+  flags.AddString("l2-bias", &train_flags->l2_bias,
+                  "L2 weights of user and item biases: auto (the factors' weight of the same "
+                  "side), one value, or USER,ITEM");
+  flags.AddBool("nonneg", &params.nonneg, "keep every factor >= 0");
+  flags.AddBool("clip", &params.clip,
+                "clip predictions to the training values' range (--noclip: raw scores)");
+  flags.AddInt("negatives", &params.negatives, "one-class-squared: sampled negatives per positive");
+  flags.AddFloat("negative-weight", &params.negative_weight,
+                 "one-class-squared: weight of each negative's loss");
+  flags.AddString("epochs", &train_flags->epochs,
+                  "epoch limit, or auto (early stopping on held-out ratings picks it)");
+  flags.AddDouble("holdout", &params.holdout,
+                  "share of the ratings held out while choosing auto weights and epochs");
   flags.AddInt("threads", &params.threads, "worker threads; 0 = every core");
   flags.AddUint64("seed", &params.seed, "random seed (initial factors, epoch orders)");
   flags.AddDouble("stop-loss", &params.stop_loss,
@@ -16,10 +113,8 @@ void AddTrainFlags(FlagSet& flags, TrainFlags* train_flags) {
   flags.AddDouble("stop-rmse", &params.stop_rmse,
                   "stop when train RMSE is at or under this; 0 = off");
   flags.AddFloat("init-scale", &params.init_scale,
-                 "initial factors uniform in [0, scale); 0 = 2 sqrt(mean/k)");
-  flags.AddString("lr-schedule", &train_flags->lr_schedule,
-                  "learning-rate schedule: constant or decay");
-  flags.AddFloat("lr-decay", &params.lr_decay, "decay d: lr / (1 + d epoch)");
+                 "initial factors: uniform in [0, scale) without biases (0 = 2 sqrt(mean/k)), "
+                 "in [-scale, scale) with (0 = 0.17)");
   flags.AddString("schedule", &train_flags->schedule,
                   "how workers share the ratings: auto (blocked from 2^20 ratings, else hogwild), "
                   "hogwild (chunks, no coordination) or blocked (a grid of user x item bands; "
@@ -44,6 +139,47 @@ void AddTrainFlags(FlagSet& flags, TrainFlags* train_flags) {
 
 absl::Status ResolveTrainFlags(TrainFlags* train_flags) {
   TrainParams& params = train_flags->params;
+  if (train_flags->model != "default" && train_flags->model != "seed") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown --model=", train_flags->model, "; expected default or seed"));
+  }
+  absl::StatusOr<Loss> loss = ParseLoss(train_flags->loss);
+  if (!loss.ok()) return loss.status();
+  params.loss = *loss;
+  if (train_flags->biases == "auto") {
+    params.biases.reset();
+  } else if (train_flags->biases == "true") {
+    params.biases = true;
+  } else if (train_flags->biases == "false") {
+    params.biases = false;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --biases=", train_flags->biases, "; expected auto, true or false"));
+  }
+  if (absl::Status s = ParsePair("l2", train_flags->l2, true, &params.l2_p, &params.l2_q);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ParsePair("l1", train_flags->l1, false, &params.l1_p, &params.l1_q);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ParsePair("l2-bias", train_flags->l2_bias, true, &params.l2_user_bias,
+                                 &params.l2_item_bias);
+      !s.ok()) {
+    return s;
+  }
+  if (train_flags->epochs == "auto") {
+    params.max_epochs = kAutoEpochs;
+  } else {
+    float epochs = 0;
+    if (!ParseNumber("epochs", train_flags->epochs, &epochs).ok() || epochs < 1 ||
+        epochs != std::floor(epochs) || epochs > 1e9f) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid --epochs=", train_flags->epochs,
+                                                     "; expected an integer >= 1, or auto"));
+    }
+    params.max_epochs = static_cast<int>(epochs);
+  }
   absl::StatusOr<LearningRateSchedule> lr_schedule = ParseSchedule(train_flags->lr_schedule);
   if (!lr_schedule.ok()) return lr_schedule.status();
   params.lr_schedule = *lr_schedule;

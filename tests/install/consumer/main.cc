@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<hogmf::ReadResult> data = hogmf::ReadRatings(ratings_path);
   if (!data.ok()) return Fail("ReadRatings", data.status());
-  hogmf::TrainParams params;
+  hogmf::TrainParams params = hogmf::TrainParams::Seed();
   params.k = 4;
   params.max_epochs = 2;
   params.threads = 1;

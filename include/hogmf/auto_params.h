@@ -1,0 +1,64 @@
+// ChooseParams: the training params that the data decides. Fields left at
+// kAutoWeight (the L2 weights) or kAutoEpochs (the epoch count) are chosen
+// on held-out ratings: a walk over a log ladder of L2 weights, each trial
+// trained with early stopping, keeps the weight and epoch count of the best
+// held-out score (RMSE for losses that predict values, else the mean loss).
+// Training then refits on every rating with them. Trainer::Create and Train
+// call it; a caller may call it to see the choice first.
+//
+//   hogmf::ParamsChoice choice;
+//   absl::StatusOr<hogmf::TrainParams> chosen =
+//       hogmf::ChooseParams(train, hogmf::TrainParams(), {}, &choice);
+#pragma once
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hogmf/params.h"
+#include "hogmf/ratings.h"
+
+namespace hogmf {
+
+struct TrainOptions;
+
+// One trial of the search.
+struct ParamsTrial {
+  float l2 = 0;        // the L2 weight of factors (and, when auto, of biases) on both sides
+  int epochs = 0;      // the early-stopped epoch count
+  double score = 0;    // held-out RMSE, or mean loss for losses without values
+  double seconds = 0;  // the trial's training time
+};
+
+struct ParamsChoice {
+  bool chosen = false;              // some field was left to the data
+  bool fallback = false;            // too few ratings to hold out: kLadderStart and kFallbackEpochs
+  bool internal_holdout = false;    // held out from the training ratings (else the validation set)
+  uint64_t holdout_ratings = 0;     // ratings the trials were scored on
+  std::vector<ParamsTrial> trials;  // in the order run
+  double best_score = -1;           // the chosen trial's score
+  double seconds = 0;               // all trials together
+};
+
+// The L2 weights the search walks: kLadderStart, then multiplied or divided
+// by kLadderStep until the score stops improving, then one step of half the
+// ratio around the best; at most kMaxTrials trials.
+inline constexpr float kLadderStart = 0.1f;
+inline constexpr float kLadderStep = 3.1622777f;  // sqrt(10)
+inline constexpr int kMaxTrials = 8;
+// Epochs without improvement before a trial stops.
+inline constexpr int kTrialPatience = 3;
+// Below this many training ratings (and without a validation set) nothing is
+// held out: auto weights are kLadderStart, auto epochs kFallbackEpochs.
+inline constexpr size_t kMinHoldoutRatings = 100;
+inline constexpr int kFallbackEpochs = 20;
+
+// `params` with every auto field resolved; params as given when none is auto.
+// Held-out ratings: options->validation when given (then training later
+// early-stops on it as well), else a random params.holdout share of `train`
+// (by params.seed); with fewer than kMinHoldoutRatings ratings the fallback
+// values instead. Errors: those of Trainer::Create for the params and data.
+// `choice` may be null.
+absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
+                                         const TrainOptions& options, ParamsChoice* choice);
+
+}  // namespace hogmf

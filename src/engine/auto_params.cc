@@ -1,0 +1,143 @@
+// ChooseParams: the walk over L2 weights on held-out ratings, each trial an
+// early-stopped training run.
+#include "hogmf/auto_params.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "hogmf/synthetic.h"
+#include "hogmf/trainer.h"
+#include "util/status_macros.h"
+
+namespace hogmf {
+namespace {
+
+// Separates the hold-out split's draws from every other use of the seed.
+constexpr uint64_t kHoldoutSeedSalt = 0x5EEDC0DE0F0DD5ull;
+
+// `params` with the auto weights set from `l2`: factor weights to l2, bias
+// weights to their side's factor weight.
+TrainParams WithWeights(TrainParams params, float l2) {
+  if (params.l2_p == kAutoWeight) params.l2_p = l2;
+  if (params.l2_q == kAutoWeight) params.l2_q = l2;
+  if (params.l2_user_bias == kAutoWeight) params.l2_user_bias = params.l2_p;
+  if (params.l2_item_bias == kAutoWeight) params.l2_item_bias = params.l2_q;
+  return params;
+}
+
+// The held-out score of the epoch whose model early stopping kept.
+double KeptScore(const TrainReport& report) {
+  const EpochStats& kept = report.history[static_cast<size_t>(std::max(report.best_epoch, 1)) - 1];
+  return kept.validation_rmse >= 0 ? kept.validation_rmse : kept.validation_loss;
+}
+
+}  // namespace
+
+absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
+                                         const TrainOptions& options, ParamsChoice* choice) {
+  ParamsChoice local;
+  ParamsChoice& made = choice != nullptr ? *choice : local;
+  made = ParamsChoice();
+  if (!params.HasAutoFields()) return params;
+  HOGMF_RETURN_IF_ERROR(params.Validate());
+  made.chosen = true;
+  const bool auto_l2 = params.l2_p == kAutoWeight || params.l2_q == kAutoWeight;
+  const bool auto_epochs = params.max_epochs == kAutoEpochs;
+  // Only bias weights left: they follow the factor weights, nothing to try.
+  if (!auto_l2 && !auto_epochs) return WithWeights(params, 0.0f);
+
+  std::optional<std::pair<Ratings, Ratings>> split;
+  const Ratings* fit_set = &train;
+  const Ratings* held_set = options.validation;
+  if (held_set == nullptr) {
+    if (train.size() < kMinHoldoutRatings) {
+      // Too few to hold any out: the ladder's start and a fixed count.
+      made.fallback = true;
+      TrainParams fallback = WithWeights(params, kLadderStart);
+      if (auto_epochs) fallback.max_epochs = kFallbackEpochs;
+      return fallback;
+    }
+    split = SplitHoldout(train, params.holdout, params.seed ^ kHoldoutSeedSalt);
+    fit_set = &split->first;
+    held_set = &split->second;
+    made.internal_holdout = true;
+  }
+  if (fit_set->size() == 0 || held_set->size() == 0) {
+    return absl::InvalidArgumentError(
+        "no ratings to train or score the choice of weights and epochs on: set --l2 and "
+        "--epochs, or give more ratings");
+  }
+  made.holdout_ratings = held_set->size();
+
+  TrainOptions trial_options;
+  trial_options.validation = held_set;
+  trial_options.keep_rated_items = false;
+  trial_options.cancel = options.cancel;
+  const auto start = std::chrono::steady_clock::now();
+  const auto run_trial = [&](float l2) -> absl::StatusOr<ParamsTrial> {
+    for (const ParamsTrial& done : made.trials) {
+      if (done.l2 == l2) return done;
+    }
+    TrainParams trial = WithWeights(params, l2);
+    trial.max_epochs = auto_epochs ? kAutoMaxEpochs : params.max_epochs;
+    if (trial.early_stop == 0) trial.early_stop = kTrialPatience;
+    HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
+    ParamsTrial outcome;
+    outcome.l2 = l2;
+    outcome.epochs = std::max(result.report.best_epoch, 1);
+    outcome.score = KeptScore(result.report);
+    outcome.seconds = result.report.seconds;
+    made.trials.push_back(outcome);
+    return outcome;
+  };
+  const auto better = [](const ParamsTrial& a, const ParamsTrial& b) {
+    return std::isfinite(a.score) && (!std::isfinite(b.score) || a.score < b.score);
+  };
+
+  HOGMF_ASSIGN_OR_RETURN(ParamsTrial best, run_trial(auto_l2 ? kLadderStart : params.l2_p));
+  if (auto_l2) {
+    // Find the direction that improves, then walk it while it does. `second`
+    // ends as the better of the best weight's two ladder neighbours.
+    HOGMF_ASSIGN_OR_RETURN(const ParamsTrial up, run_trial(kLadderStart * kLadderStep));
+    ParamsTrial second = up;
+    float step = 0.0f;  // the walk's factor; 0: no walk
+    if (better(up, best)) {
+      std::swap(best, second);
+      step = kLadderStep;
+    } else {
+      HOGMF_ASSIGN_OR_RETURN(const ParamsTrial down, run_trial(kLadderStart / kLadderStep));
+      if (better(down, best)) {
+        second = best;
+        best = down;
+        step = 1.0f / kLadderStep;
+      } else if (better(down, up)) {
+        second = down;
+      }
+    }
+    while (step != 0.0f && static_cast<int>(made.trials.size()) < kMaxTrials - 1) {
+      HOGMF_ASSIGN_OR_RETURN(const ParamsTrial next, run_trial(best.l2 * step));
+      if (!better(next, best)) {
+        if (better(next, second)) second = next;
+        break;
+      }
+      second = best;
+      best = next;
+    }
+    // One finer step towards the better neighbour.
+    const float half = std::sqrt(kLadderStep);
+    const float toward = second.l2 > best.l2 ? best.l2 * half : best.l2 / half;
+    HOGMF_ASSIGN_OR_RETURN(const ParamsTrial fine, run_trial(toward));
+    if (better(fine, best)) best = fine;
+  }
+  made.best_score = best.score;
+  made.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  TrainParams chosen = WithWeights(params, best.l2);
+  if (auto_epochs) chosen.max_epochs = best.epochs;
+  return chosen;
+}
+
+}  // namespace hogmf

@@ -30,7 +30,8 @@ namespace hogmf {
 
 // The closed range [low, high] that random search draws from, uniformly in
 // log(value) (log_scale) or in value; grid search takes TuneOptions::grid_points
-// values spaced the same way, both ends included.
+// values spaced the same way, both ends included. Values inside the range are
+// rounded to 3 significant digits (so that they read well as flags).
 struct RealRange {
   double low = 0;
   double high = 0;

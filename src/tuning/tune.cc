@@ -21,6 +21,8 @@ using internal::ToAbsl;
 // Stream of the search's random draws (apart from training and folds).
 constexpr uint64_t kTuneStream = 0x70E5u;
 constexpr int kDefaultRandomTrials = 20;
+// Values drawn from a range keep this many significant digits.
+constexpr int kSignificantDigits = 3;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -87,8 +89,15 @@ absl::Status CheckInts(const std::vector<int>& values, std::string_view name,
   return absl::OkStatus();
 }
 
-// A value at fraction t in [0, 1] of the range, in its spacing, kept inside
-// the range after rounding to float.
+// `value` rounded to `digits` significant decimal digits.
+double RoundSignificant(double value, int digits) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  const double scale = std::pow(10.0, digits - 1 - std::floor(std::log10(std::abs(value))));
+  return std::round(value * scale) / scale;
+}
+
+// The value at fraction t in [0, 1] of the range, in its spacing, rounded to
+// kSignificantDigits (readable flags) and kept inside the range as a float.
 float AtFraction(const RealRange& range, double t) {
   double value = 0;
   if (range.log_scale) {
@@ -96,6 +105,7 @@ float AtFraction(const RealRange& range, double t) {
   } else {
     value = range.low + t * (range.high - range.low);
   }
+  if (t > 0 && t < 1) value = RoundSignificant(value, kSignificantDigits);
   return std::clamp(static_cast<float>(value), static_cast<float>(range.low),
                     static_cast<float>(range.high));
 }

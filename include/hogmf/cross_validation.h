@@ -57,8 +57,7 @@ struct CvFold {
   int fold = 0;                // 0-based
   size_t train_ratings = 0;    // ratings trained on (the other folds)
   size_t held_out = 0;         // ratings scored (this fold)
-  size_t unknown = 0;          // held-out pairs whose user or item had no training rating
-  EvalResult eval;             // RMSE and MAE on the held-out fold
+  EvalResult eval;             // RMSE, MAE, unknown pairs (no training rating) of this fold
   std::vector<double> values;  // one per CvResult::metric_names, in that order
   int epochs = 0;              // epochs the training ran
   double train_seconds = 0;    // SGD time of the training

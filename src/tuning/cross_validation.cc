@@ -100,7 +100,6 @@ absl::StatusOr<CvResult> CrossValidate(const Ratings& data, const TrainParams& p
         Train(Ratings(std::move(train_entries), data.users(), data.items()), params, train_options);
     if (!trained.ok()) return WithFold(trained.status(), f, k);
     fold.eval = EvaluateAligned(trained->model, held_out);
-    fold.unknown = fold.eval.unknown;
     fold.values = {fold.eval.rmse, fold.eval.mae};
     for (const CvMetric& metric : options.extra_metrics) {
       fold.values.push_back(metric.compute(trained->model, held_out));

@@ -193,7 +193,7 @@ TEST(CrossValidationTest, AsManyFoldsAsRatingsLeavesOneOut) {
   size_t unknown = 0;
   for (const CvFold& fold : cv->folds) {
     EXPECT_EQ(fold.held_out, 1u);
-    unknown += fold.unknown;
+    unknown += fold.eval.unknown;
   }
   // (2, 2) is the only rating of user 2 and of item 2: unseen when held out.
   EXPECT_GE(unknown, 1u);

@@ -100,7 +100,7 @@ std::string CvReportJson(const CvResult& cv, const CvOptions& options) {
                           "\"unknown\": %d, \"epochs\": %d, \"train_seconds\": %s, "
                           "\"seconds\": %s",
                           f > 0 ? "," : "", fold.fold + 1, fold.train_ratings, fold.held_out,
-                          fold.unknown, fold.epochs, JsonNumber(fold.train_seconds),
+                          fold.eval.unknown, fold.epochs, JsonNumber(fold.train_seconds),
                           JsonNumber(fold.seconds));
     for (size_t m = 0; m < cv.metric_names.size(); ++m) {
       absl::StrAppendFormat(&json, ", %s: %s", JsonString(cv.metric_names[m]),
@@ -263,7 +263,8 @@ int RunCv(const std::vector<std::string>& args) {
       absl::StrAppendFormat(&line, "  %s %.4f", cv->metric_names[m], fold.values[m]);
     }
     absl::StrAppendFormat(&line, "  epochs %d  %.2f s", fold.epochs, fold.seconds);
-    if (fold.unknown > 0) absl::StrAppendFormat(&line, "  (%d unseen pairs)", fold.unknown);
+    if (fold.eval.unknown > 0)
+      absl::StrAppendFormat(&line, "  (%d unseen pairs)", fold.eval.unknown);
     absl::PrintF("%s\n", line);
   }
   for (const CvSummary& summary : cv->summaries) {

@@ -3,6 +3,7 @@
 // cross-validation or a validation file.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -44,13 +45,11 @@ std::string JsonString(std::string_view text) {
 }
 
 // The shortest decimal text that reads back as `value` (so a printed flag
-// reproduces the float that was used).
+// reproduces the float that was used): 80, 0.00827, 1e-05.
 std::string ShortestFloat(float value) {
-  for (int digits = 1; digits < 9; ++digits) {
-    std::string text = absl::StrFormat("%.*g", digits, value);
-    if (std::strtof(text.c_str(), nullptr) == value) return text;
-  }
-  return absl::StrFormat("%.9g", value);
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof(text), value);
+  return ec == std::errc() ? std::string(text, end) : absl::StrFormat("%.9g", value);
 }
 
 // `arg` as one shell word: as it is when that is safe, else single-quoted.

@@ -262,8 +262,9 @@ int RunCv(const std::vector<std::string>& args) {
       absl::StrAppendFormat(&line, "  %s %.4f", cv->metric_names[m], fold.values[m]);
     }
     absl::StrAppendFormat(&line, "  epochs %d  %.2f s", fold.epochs, fold.seconds);
-    if (fold.eval.unknown > 0)
+    if (fold.eval.unknown > 0) {
       absl::StrAppendFormat(&line, "  (%d unseen pairs)", fold.eval.unknown);
+    }
     absl::PrintF("%s\n", line);
   }
   for (const CvSummary& summary : cv->summaries) {

@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "  eval       RMSE and MAE of a model on a file: hogmf eval MODEL FILE\n"
     "  recommend  top items for a user:              hogmf recommend MODEL --user=ID --top=N\n"
     "  foldin     rows for new users, items fixed:   hogmf foldin MODEL RATINGS OUT\n"
+    "  cv         K-fold cross-validation:           hogmf cv --folds=K [flags] FILE\n"
+    "  tune       search k, l2, lr, epochs:          hogmf tune --k=16,32 --lr=A:B ... FILE\n"
     "  convert    ratings to binary, models to LIBMF: hogmf convert [--to=...] IN OUT\n"
     "  gen        generate a synthetic data set:     hogmf gen --shape=... --out=FILE\n"
     "\n"
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
   if (command == "convert") return RunConvert(args);
   if (command == "gen") return RunGen(args);
   if (command == "foldin") return RunFoldIn(args);
+  if (command == "cv") return RunCv(args);
+  if (command == "tune") return RunTune(args);
   std::fprintf(stderr, "hogmf: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -2,6 +2,7 @@
 // process on files made by the test, checking output, exit codes and files.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -491,6 +492,142 @@ TEST_F(CliTest, DivergenceIsExitOneWithAdviceAndNoModel) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("learning rate"));
   EXPECT_FALSE(Exists(model));
+}
+
+// The number after `key` in a JSON text (NaN when absent).
+double JsonValue(const std::string& json, const std::string& key) {
+  const size_t at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + at + key.size() + 4, nullptr);
+}
+
+TEST_F(CliTest, CvPrintsEachFoldAndTheMeanAndSd) {
+  const std::string data = dir_.File("planted.txt");
+  CliRun gen = Hogmf({"gen", "--shape=lowrank", "--users=500", "--items=300", "--rank=4",
+                      "--noise=0.2", "--ratings=20000", "--seed=6", "--quiet", "--out=" + data});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string report = dir_.File("cv.json");
+  const std::vector<std::string> args = {"cv",          "--folds=4", "--k=8",
+                                         "--epochs=15", "--lr=0.02", "--l2=0.02",
+                                         "--threads=1", "--seed=3",  "--report=" + report,
+                                         data};
+  CliRun cv = Hogmf(args);
+  ASSERT_EQ(cv.exit_code, 0) << cv.err;
+  for (const char* line :
+       {"fold 1/4  train 15000  held-out 5000  rmse ", "fold 4/4", "rmse ", "mae "}) {
+    EXPECT_THAT(cv.out, HasSubstr(line));
+  }
+  EXPECT_EQ(std::count(cv.out.begin(), cv.out.end(), '\n'), 6);  // 4 folds, rmse, mae
+  double mean = 0, sd = 0;
+  const size_t summary = cv.out.find("\nrmse ");
+  ASSERT_NE(summary, std::string::npos);
+  ASSERT_EQ(std::sscanf(cv.out.c_str() + summary, "\nrmse %lf \xC2\xB1 %lf", &mean, &sd), 2)
+      << cv.out;
+  // Values have sd about 1; a fitted model comes near the noise (0.2).
+  EXPECT_LT(mean, 0.45);
+  EXPECT_GT(mean, 0.15);
+  EXPECT_GT(sd, 0.0);
+  EXPECT_LT(sd, 0.05);
+  const std::string json = ReadFileBytes(report);
+  EXPECT_NEAR(JsonValue(json, "mean"), mean, 1e-4);
+  EXPECT_THAT(json, HasSubstr("\"folds\": 4"));
+  EXPECT_THAT(json, HasSubstr("\"fold\": 4, \"train_ratings\": 15000, \"held_out\": 5000"));
+  // One thread: the same folds and scores again.
+  CliRun again = Hogmf(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.substr(again.out.find("\nrmse ")), cv.out.substr(summary));
+  EXPECT_TRUE(StrayFiles().empty());
+}
+
+TEST_F(CliTest, TuneRanksTrialsAndPrintsACommandThatReproducesTheBest) {
+  const std::string data = dir_.File("planted.txt");
+  const std::string held = dir_.File("held.txt");
+  CliRun gen =
+      Hogmf({"gen", "--shape=lowrank", "--users=500", "--items=300", "--rank=4", "--noise=0.2",
+             "--ratings=20000", "--seed=6", "--quiet", "--out=" + data, "--test-out=" + held});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // Three trials by 3-fold cross-validation.
+  const std::string report = dir_.File("tune.json");
+  CliRun cv = Hogmf({"tune", "--k=4,8", "--l2=0.005:0.1", "--lr=0.01:0.03", "--epochs=5",
+                     "--trials=3", "--folds=3", "--threads=1", "--report=" + report, data});
+  ASSERT_EQ(cv.exit_code, 0) << cv.err;
+  EXPECT_THAT(cv.out, HasSubstr("rank  trial  k"));
+  EXPECT_THAT(cv.out, HasSubstr("\n1     "));
+  EXPECT_THAT(cv.out, HasSubstr("\n3     "));
+  EXPECT_THAT(cv.out, Not(HasSubstr("\n4     ")));
+  EXPECT_THAT(cv.out, HasSubstr("best: hogmf train --threads=1 --k="));
+  EXPECT_THAT(cv.err, HasSubstr("trial 3/3"));
+  const std::string json = ReadFileBytes(report);
+  EXPECT_THAT(json, HasSubstr("\"scored_by\": \"cv\""));
+  EXPECT_THAT(json, HasSubstr("\"trial\": 3,"));
+  EXPECT_THAT(json, Not(HasSubstr("\"trial\": 4,")));
+
+  // Scored on a validation file: the printed command trains the best model again.
+  CliRun tuned = Hogmf({"tune", "--k=4,8", "--l2=0.005:0.1", "--lr=0.01:0.03", "--epochs=5,10",
+                        "--trials=3", "--threads=1", "--seed=2", "--validation=" + held,
+                        "--report=" + report, "--quiet", data});
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_EQ(tuned.err, "");
+  const size_t best_at = tuned.out.find("best: hogmf train ");
+  ASSERT_NE(best_at, std::string::npos) << tuned.out;
+  std::istringstream words(tuned.out.substr(best_at + 18));
+  std::vector<std::string> train_args = {"train"};
+  std::string line;
+  std::getline(words, line);
+  std::istringstream line_words(line);
+  for (std::string word; line_words >> word;) train_args.push_back(word);
+  EXPECT_EQ(train_args.back(), data);
+  const std::string tune_json = ReadFileBytes(report);
+  const int best = static_cast<int>(JsonValue(tune_json, "best"));
+  const size_t best_trial = tune_json.find("\"trial\": " + std::to_string(best) + ",");
+  ASSERT_NE(best_trial, std::string::npos) << tune_json;
+  const double best_score = JsonValue(tune_json.substr(best_trial), "score");
+  const std::string train_report = dir_.File("train.json");
+  train_args.push_back("--report=" + train_report);
+  train_args.push_back("--quiet");
+  CliRun train = Hogmf(train_args);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NEAR(JsonValue(ReadFileBytes(train_report), "validation_rmse"), best_score, 1e-7);
+  EXPECT_TRUE(StrayFiles().empty());
+}
+
+TEST_F(CliTest, CvAndTuneRefuseBadFlagsWithExitTwo) {
+  const std::string data = dir_.Write("d.txt", "0 0 1\n0 1 2\n1 0 3\n1 1 4\n");
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"cv", "--folds=1", data}, "folds = 1"},
+      {{"cv", "--folds=5", data}, "folds = 5"},  // more folds than ratings
+      {{"cv", "--folds=2"}, "expected one ratings FILE"},
+      {{"cv", "--k=16,32", data}, "--k=16,32: expected an integer"},
+      {{"cv", "--early-stop=2", data}, "validation"},
+      {{"tune", "--l2=abc", data}, "--l2=abc: expected a number, a list"},
+      {{"tune", "--lr=0.1:0.01", "--folds=2", data}, "range"},
+      {{"tune", "--lr=0.01:0.1", data}, "--folds=5: expected 2 .. the number of ratings (4)"},
+      {{"tune", "--lr=0.01:0.1:cubic", data}, "low:high:lin"},
+      {{"tune", "--k=8,x", data}, "--k=8,x: expected an integer"},
+      {{"tune", "--k=0", "--folds=2", data}, "k = 0"},
+      {{"tune", "--search=bayes", data}, "random or grid"},
+      {{"tune", "--folds=2", "--validation=" + data, data}, "not both"},
+      {{"tune", "--bogus", data}, "unknown flag --bogus"},
+      {{"tune", "--metric=auc", "--folds=2", data}, "metric"},
+  };
+  for (const Case& c : cases) {
+    CliRun run = Hogmf(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args[1] << ": " << run.err;
+    EXPECT_THAT(run.err, HasSubstr(c.message)) << c.args[1];
+  }
+  // Help: both commands are listed, and tune's --k is its own list flag (once).
+  EXPECT_THAT(Hogmf({"--help"}).out, HasSubstr("  tune "));
+  EXPECT_THAT(Hogmf({"--help"}).out, HasSubstr("  cv "));
+  CliRun help = Hogmf({"tune", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("latent factors to try"));
+  EXPECT_EQ(help.out.find("--k="), help.out.rfind("--k="));
+  EXPECT_THAT(help.out, HasSubstr("--threads="));  // the shared training flags stay
+  EXPECT_THAT(Hogmf({"cv", "--help"}).out, HasSubstr("--folds="));
 }
 
 }  // namespace

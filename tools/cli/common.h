@@ -52,5 +52,7 @@ int RunRecommend(const std::vector<std::string>& args);
 int RunConvert(const std::vector<std::string>& args);
 int RunGen(const std::vector<std::string>& args);
 int RunFoldIn(const std::vector<std::string>& args);
+int RunCv(const std::vector<std::string>& args);
+int RunTune(const std::vector<std::string>& args);
 
 }  // namespace hogmf::cli

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -49,6 +50,10 @@ FlagSet::FlagSet(std::string usage, std::string description)
     : usage_(std::move(usage)), description_(std::move(description)) {}
 
 FlagSet::Flag& FlagSet::Add(std::string name, std::string help, std::string default_text) {
+  if (Find(name) != nullptr) {
+    std::fprintf(stderr, "internal error: flag --%s registered twice\n", name.c_str());
+    std::abort();
+  }
   Flag flag;
   flag.name = std::move(name);
   flag.help = std::move(help);
@@ -118,6 +123,24 @@ FlagSet::Flag* FlagSet::Find(std::string_view name) {
   return nullptr;
 }
 
+bool FlagSet::Remove(std::string_view name) {
+  for (auto it = flags_.begin(); it != flags_.end(); ++it) {
+    if (it->name == name) {
+      flags_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::pair<std::string, std::string>> FlagSet::SetFlags() const {
+  std::vector<std::pair<std::string, std::string>> set;
+  for (const Flag& flag : flags_) {
+    if (flag.was_set) set.emplace_back(flag.name, flag.text);
+  }
+  return set;
+}
+
 bool FlagSet::WasSet(std::string_view name) const {
   for (const Flag& flag : flags_) {
     if (flag.name == name) return flag.was_set;
@@ -152,6 +175,7 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args,
       if (negated != nullptr && negated->is_bool) {
         *negated->bool_value = false;
         negated->was_set = true;
+        negated->text = "false";
         continue;
       }
     }
@@ -172,6 +196,7 @@ absl::Status FlagSet::Parse(const std::vector<std::string>& args,
     absl::Status status = flag->set(value);
     if (!status.ok()) return status;
     flag->was_set = true;
+    flag->text = flag->is_bool ? (*flag->bool_value ? "true" : "false") : std::string(value);
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -24,6 +25,10 @@ class FlagSet {
   void AddFloat(std::string name, float* value, std::string help);
   void AddDouble(std::string name, double* value, std::string help);
   void AddBool(std::string name, bool* value, std::string help);
+  // Registering a name twice is a programming error and aborts; to give a
+  // flag that a shared helper registered (AddTrainFlags) another meaning,
+  // Remove it first and add the new one. Returns false when there was none.
+  bool Remove(std::string_view name);
 
   // Parses args (the subcommand's arguments). Positional arguments go to
   // `positional`. kInvalidArgument for an unknown flag or a bad value.
@@ -31,6 +36,9 @@ class FlagSet {
   bool help_requested() const { return help_requested_; }
   // True when the flag was given on the command line.
   bool WasSet(std::string_view name) const;
+  // The flags given on the command line, as (name, value text) in the order
+  // they were registered (a bool's text is "true" or "false").
+  std::vector<std::pair<std::string, std::string>> SetFlags() const;
   std::string Help() const;
 
  private:
@@ -42,6 +50,7 @@ class FlagSet {
     bool* bool_value = nullptr;
     std::function<absl::Status(std::string_view)> set;
     bool was_set = false;
+    std::string text;  // the value last given on the command line
   };
   Flag* Find(std::string_view name);
   Flag& Add(std::string name, std::string help, std::string default_text);

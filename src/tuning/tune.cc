@@ -39,7 +39,7 @@ struct Point {
 TrainParams WithPoint(const TrainParams& base, const Point& point) {
   TrainParams params = base;
   params.k = point.k;
-  params.l2 = point.l2;
+  params.l2_p = params.l2_q = point.l2;
   params.learning_rate = point.learning_rate;
   params.max_epochs = point.epochs;
   return params;
@@ -143,7 +143,7 @@ std::vector<Point> MakePoints(const TrainParams& base, const SearchSpace& space,
   std::vector<Point> points;
   if (options.search == SearchKind::kGrid) {
     const std::vector<int> ks = space.k.empty() ? std::vector<int>{base.k} : space.k;
-    const std::vector<float> l2s = GridValues(space.l2, base.l2, options.grid_points);
+    const std::vector<float> l2s = GridValues(space.l2, base.l2_p, options.grid_points);
     const std::vector<float> lrs =
         GridValues(space.learning_rate, base.learning_rate, options.grid_points);
     const std::vector<int> epochs =
@@ -165,7 +165,7 @@ std::vector<Point> MakePoints(const TrainParams& base, const SearchSpace& space,
   for (int t = 0; t < trials; ++t) {
     Point point;
     point.k = DrawInt(space.k, base.k, rng);
-    point.l2 = DrawReal(space.l2, base.l2, rng);
+    point.l2 = DrawReal(space.l2, base.l2_p, rng);
     point.learning_rate = DrawReal(space.learning_rate, base.learning_rate, rng);
     point.epochs = DrawInt(space.epochs, base.max_epochs, rng);
     points.push_back(point);
@@ -264,7 +264,7 @@ absl::StatusOr<TuneResult> Tune(const Ratings& data, const TrainParams& base,
   if (absl::Status s = CheckInts(space.epochs, "epochs", base, &TrainParams::max_epochs); !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckReal(space.l2, "l2", base, &TrainParams::l2); !s.ok()) return s;
+  if (absl::Status s = CheckReal(space.l2, "l2", base, &TrainParams::l2_p); !s.ok()) return s;
   if (absl::Status s =
           CheckReal(space.learning_rate, "learning_rate", base, &TrainParams::learning_rate);
       !s.ok()) {

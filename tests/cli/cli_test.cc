@@ -507,10 +507,10 @@ TEST_F(CliTest, CvPrintsEachFoldAndTheMeanAndSd) {
                       "--noise=0.2", "--ratings=20000", "--seed=6", "--quiet", "--out=" + data});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   const std::string report = dir_.File("cv.json");
-  const std::vector<std::string> args = {"cv",          "--folds=4", "--k=8",
-                                         "--epochs=15", "--lr=0.02", "--l2=0.02",
-                                         "--threads=1", "--seed=3",  "--report=" + report,
-                                         data};
+  const std::vector<std::string> args = {
+      "cv",        "--folds=4", "--model=seed", "--k=8",    "--epochs=15",
+      "--lr=0.02", "--l2=0.02", "--threads=1",  "--seed=3", "--report=" + report,
+      data};
   CliRun cv = Hogmf(args);
   ASSERT_EQ(cv.exit_code, 0) << cv.err;
   for (const char* line :

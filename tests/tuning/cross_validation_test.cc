@@ -38,10 +38,10 @@ Ratings PlantedData() {
 }
 
 TrainParams SmallParams() {
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 8;
   params.learning_rate = 0.02f;
-  params.l2 = 0.02f;
+  params.l2_p = params.l2_q = 0.02f;
   params.max_epochs = 30;
   params.threads = 1;
   params.seed = 5;

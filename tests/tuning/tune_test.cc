@@ -36,10 +36,10 @@ Ratings PlantedData() {
 }
 
 TrainParams Base() {
-  TrainParams params;
+  TrainParams params = TrainParams::Seed();
   params.k = 8;
   params.learning_rate = 0.02f;
-  params.l2 = 0.02f;
+  params.l2_p = params.l2_q = 0.02f;
   params.max_epochs = 3;
   params.threads = 1;
   return params;
@@ -104,7 +104,7 @@ TEST_F(TuneTest, GridEnumeratesTheProductWithRangeEndsIncluded) {
   ASSERT_EQ(tuned->trials.size(), 12u);
   std::set<std::tuple<int, float, float, int>> seen;
   for (const TrialResult& trial : tuned->trials) {
-    seen.emplace(trial.params.k, trial.params.l2, trial.params.learning_rate,
+    seen.emplace(trial.params.k, trial.params.l2_p, trial.params.learning_rate,
                  trial.params.max_epochs);
     EXPECT_EQ(trial.params.max_epochs, 3);  // not searched: the base's
     EXPECT_EQ(trial.score_sd, 0.0);
@@ -130,7 +130,7 @@ TEST_F(TuneTest, GridEnumeratesTheProductWithRangeEndsIncluded) {
   ASSERT_THAT(capped, IsOk());
   ASSERT_EQ(capped->trials.size(), 5u);
   for (int t = 0; t < 5; ++t) {
-    EXPECT_EQ(capped->trials[t].params.l2, tuned->trials[t].params.l2);
+    EXPECT_EQ(capped->trials[t].params.l2_p, tuned->trials[t].params.l2_p);
     EXPECT_EQ(capped->trials[t].params.learning_rate, tuned->trials[t].params.learning_rate);
   }
 }
@@ -152,12 +152,12 @@ TEST_F(TuneTest, RandomDrawsStayInTheirRangesAndLists) {
   for (const TrialResult& trial : tuned->trials) {
     ks.insert(trial.params.k);
     epochs.insert(trial.params.max_epochs);
-    EXPECT_GE(trial.params.l2, 0.001f);
-    EXPECT_LE(trial.params.l2, 0.1f);
+    EXPECT_GE(trial.params.l2_p, 0.001f);
+    EXPECT_LE(trial.params.l2_p, 0.1f);
     EXPECT_GE(trial.params.learning_rate, 0.01f);
     EXPECT_LE(trial.params.learning_rate, 0.02f);
     EXPECT_EQ(trial.epochs, trial.params.max_epochs);
-    low_decade += trial.params.l2 < 0.01f;
+    low_decade += trial.params.l2_p < 0.01f;
     // Fields outside the space are the base's.
     EXPECT_EQ(trial.params.seed, base.seed);
     EXPECT_EQ(trial.params.threads, base.threads);
@@ -202,7 +202,7 @@ TEST_F(TuneTest, TheSameSeedGivesTheSameTrials) {
   ASSERT_EQ(a->trials.size(), b->trials.size());
   for (size_t t = 0; t < a->trials.size(); ++t) {
     EXPECT_EQ(a->trials[t].params.k, b->trials[t].params.k);
-    EXPECT_EQ(a->trials[t].params.l2, b->trials[t].params.l2);
+    EXPECT_EQ(a->trials[t].params.l2_p, b->trials[t].params.l2_p);
     EXPECT_EQ(a->trials[t].params.learning_rate, b->trials[t].params.learning_rate);
     EXPECT_TRUE(SameBits(a->trials[t].score, b->trials[t].score)) << t;
   }
@@ -210,7 +210,7 @@ TEST_F(TuneTest, TheSameSeedGivesTheSameTrials) {
   options.seed = 12;
   absl::StatusOr<TuneResult> c = Tune(train_, Base(), space, options);
   ASSERT_THAT(c, IsOk());
-  EXPECT_NE(a->trials[0].params.l2, c->trials[0].params.l2);
+  EXPECT_NE(a->trials[0].params.l2_p, c->trials[0].params.l2_p);
 }
 
 TEST_F(TuneTest, ADivergingTrialIsRecordedAndNeverBest) {

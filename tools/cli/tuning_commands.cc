@@ -176,7 +176,7 @@ std::string ScoreText(const TrialResult& trial, bool by_cv) {
 // The flags of `trial` that the search chose.
 std::string SearchedFlags(const TrainParams& params) {
   return absl::StrCat("--k=", params.k, " --lr=", ShortestFloat(params.learning_rate),
-                      " --l2=", ShortestFloat(params.l2), " --epochs=", params.max_epochs);
+                      " --l2=", ShortestFloat(params.l2_p), " --epochs=", params.max_epochs);
 }
 
 std::string TuneReportJson(const TuneResult& tuned, const TuneOptions& options,
@@ -202,7 +202,7 @@ std::string TuneReportJson(const TuneResult& tuned, const TuneOptions& options,
         "%s\n    {\"trial\": %d, \"k\": %d, \"lr\": %s, \"l2\": %s, \"epochs\": %d, "
         "\"score\": %s, \"score_sd\": %s, \"epochs_run\": %d, \"seconds\": %s",
         t > 0 ? "," : "", trial.trial + 1, trial.params.k,
-        ShortestFloat(trial.params.learning_rate), ShortestFloat(trial.params.l2),
+        ShortestFloat(trial.params.learning_rate), ShortestFloat(trial.params.l2_p),
         trial.params.max_epochs, JsonNumber(std::abs(trial.score)), JsonNumber(trial.score_sd),
         trial.epochs, JsonNumber(trial.seconds));
     if (!trial.status.ok()) {
@@ -217,7 +217,7 @@ std::string TuneReportJson(const TuneResult& tuned, const TuneOptions& options,
 }  // namespace
 
 int RunCv(const std::vector<std::string>& args) {
-  TrainFlags train_flags;
+  TrainFlags train_flags = InitialTrainFlags(args);
   ReadFlags read_flags;
   CvOptions options;
   std::string report_path;
@@ -281,7 +281,7 @@ int RunCv(const std::vector<std::string>& args) {
 }
 
 int RunTune(const std::vector<std::string>& args) {
-  TrainFlags train_flags;
+  TrainFlags train_flags = InitialTrainFlags(args);
   ReadFlags read_flags;
   TuneOptions options;
   std::string k_text, l2_text, lr_text, epochs_text;
@@ -387,7 +387,7 @@ int RunTune(const std::vector<std::string>& args) {
     const TrialResult& trial = *order[r];
     absl::PrintF("%-5d %-6d %-6d %-10s %-10s %-7d %s %.2f\n", r + 1, trial.trial + 1,
                  trial.params.k, ShortestFloat(trial.params.learning_rate),
-                 ShortestFloat(trial.params.l2), trial.params.max_epochs,
+                 ShortestFloat(trial.params.l2_p), trial.params.max_epochs,
                  PadRight(ScoreText(trial, by_cv), 18), trial.seconds);
   }
   if (tuned->budget_exhausted) {

@@ -1,10 +1,17 @@
-// ItemScorer (block scores as one matrix product) and SelectTop (a bounded heap).
+// ItemScorer (block scores as one matrix product) and TopItems (a bounded heap).
 #include "output/item_scores.h"
 
 #include <algorithm>
 #include <limits>
 
 namespace hogmf::internal {
+namespace {
+
+bool Better(const Recommendation& a, const Recommendation& b) {
+  return a.score != b.score ? a.score > b.score : a.item < b.item;
+}
+
+}  // namespace
 
 ItemScorer::ItemScorer(const Model& model) : model_(model) {
   for (uint32_t i = 0; i < model.num_items(); ++i) {
@@ -12,73 +19,84 @@ ItemScorer::ItemScorer(const Model& model) : model_(model) {
   }
 }
 
-void ItemScorer::ScoreBlock(std::span<const uint32_t> users, Eigen::MatrixXf* scores) const {
+void ItemScorer::ScoreItems(std::span<const uint32_t> users, uint32_t begin, uint32_t end,
+                            Eigen::MatrixXf* scores) const {
   const int k = model_.k();
   const auto block = static_cast<Eigen::Index>(users.size());
+  const auto count = static_cast<Eigen::Index>(end - begin);
   // P_B^T: the block's factor rows as columns.
   Eigen::MatrixXf factors(k, block);
   const FactorMatrix& p = model_.user_factors();
   for (Eigen::Index b = 0; b < block; ++b) {
     factors.col(b) = Eigen::Map<const Eigen::VectorXf>(p.row(users[static_cast<size_t>(b)]), k);
   }
-  scores->resize(model_.num_items(), block);
-  scores->noalias() = model_.item_factors().AsEigen() * factors;
-  if (!model_.has_biases()) return;
-  const Eigen::Map<const Eigen::ArrayXf> item_bias(model_.item_biases().data(),
-                                                   static_cast<Eigen::Index>(num_items()));
-  for (Eigen::Index b = 0; b < block; ++b) {
-    const float base = model_.mean() + model_.user_biases()[users[static_cast<size_t>(b)]];
-    scores->col(b).array() = (base + item_bias) + scores->col(b).array();
+  scores->resize(count, block);
+  if (model_.has_biases()) {
+    // mean + b_u + b_i first; the product adds p.q to it.
+    const Eigen::Map<const Eigen::ArrayXf> item_bias(model_.item_biases().data() + begin, count);
+    for (Eigen::Index b = 0; b < block; ++b) {
+      const float base = model_.mean() + model_.user_biases()[users[static_cast<size_t>(b)]];
+      scores->col(b).array() = base + item_bias;
+    }
+  } else {
+    scores->setZero();
   }
+  scores->noalias() += model_.item_factors().AsEigen().middleRows(begin, count) * factors;
 }
 
-void ItemScorer::ExcludeFromRanking(uint32_t user, float* scores) const {
-  const float excluded = -std::numeric_limits<float>::infinity();
-  const uint32_t n = num_items();
-  ForEachExcluded(user, [&](uint32_t item) {
-    if (item < n) scores[item] = excluded;
-  });
+void ItemScorer::ExcludedItems(uint32_t user, std::vector<uint32_t>* items) const {
+  model_.rated_items().Decode(user, items);
+  const auto middle = static_cast<std::ptrdiff_t>(items->size());
+  items->insert(items->end(), unseen_items_.begin(), unseen_items_.end());
+  std::inplace_merge(items->begin(), items->begin() + middle, items->end());
 }
 
-void SelectTop(const float* scores, uint32_t num_items, int top_n,
-               std::vector<Recommendation>* top) {
-  top->clear();
-  if (top_n < 1) return;
-  const auto capacity = static_cast<size_t>(top_n);
-  top->reserve(std::min<size_t>(capacity, num_items));
-  // A heap whose front is the worst item kept; `floor` is its score once the
-  // heap is full. Items come in increasing index, so an item that only ties
-  // the floor ranks below every kept item and is skipped.
-  const auto better = [](const Recommendation& a, const Recommendation& b) {
-    return a.score != b.score ? a.score > b.score : a.item < b.item;
-  };
-  float floor = -std::numeric_limits<float>::infinity();
+TopItems::TopItems(int top_n)
+    : capacity_(top_n > 0 ? static_cast<size_t>(top_n) : 0),
+      floor_(-std::numeric_limits<float>::infinity()) {}
+
+void TopItems::Consider(uint32_t item, float score) {
+  // Items come in increasing index, so an item that only ties the floor
+  // ranks below every kept item: only a higher score enters.
+  if (!(score > floor_) || capacity_ == 0) return;
+  if (heap_.size() < capacity_) {
+    heap_.push_back({item, score});
+    std::push_heap(heap_.begin(), heap_.end(), Better);
+    if (heap_.size() == capacity_) floor_ = heap_.front().score;
+    return;
+  }
+  std::pop_heap(heap_.begin(), heap_.end(), Better);
+  heap_.back() = {item, score};
+  std::push_heap(heap_.begin(), heap_.end(), Better);
+  floor_ = heap_.front().score;
+}
+
+void TopItems::Offer(const float* scores, uint32_t first, uint32_t count) {
   constexpr uint32_t kChunk = 16;
   uint32_t i = 0;
-  const auto consider = [&](uint32_t item) {
-    const float s = scores[item];
-    if (!(s > floor)) return;
-    if (top->size() < capacity) {
-      top->push_back({item, s});
-      std::push_heap(top->begin(), top->end(), better);
-      if (top->size() == capacity) floor = top->front().score;
-      return;
-    }
-    std::pop_heap(top->begin(), top->end(), better);
-    top->back() = {item, s};
-    std::push_heap(top->begin(), top->end(), better);
-    floor = top->front().score;
-  };
-  // Whole chunks are skipped when no score in them beats the floor (the
-  // common case once the heap is full; a comparison the compiler vectorizes).
-  for (; i + kChunk <= num_items; i += kChunk) {
-    int any = 0;
-    for (uint32_t j = 0; j < kChunk; ++j) any |= scores[i + j] > floor;
-    if (!any) continue;
-    for (uint32_t j = 0; j < kChunk; ++j) consider(i + j);
+  // A chunk whose largest score (NaN ignored) does not beat the floor is
+  // skipped whole: the common case once the heap is full, and a vectorized
+  // maximum.
+  for (; i + kChunk <= count; i += kChunk) {
+    const float most = Eigen::Map<const Eigen::Array<float, kChunk, 1>>(scores + i)
+                           .maxCoeff<Eigen::PropagateNumbers>();
+    if (!(most > floor_)) continue;
+    for (uint32_t j = i; j < i + kChunk; ++j) Consider(first + j, scores[j]);
   }
-  for (; i < num_items; ++i) consider(i);
-  std::sort_heap(top->begin(), top->end(), better);
+  for (; i < count; ++i) Consider(first + i, scores[i]);
+}
+
+void TopItems::TakeInto(std::vector<Recommendation>* out) {
+  std::sort_heap(heap_.begin(), heap_.end(), Better);
+  out->insert(out->end(), heap_.begin(), heap_.end());
+  heap_.clear();
+  floor_ = -std::numeric_limits<float>::infinity();
+}
+
+std::vector<Recommendation> TopItems::Take() {
+  std::vector<Recommendation> out;
+  TakeInto(&out);
+  return out;
 }
 
 }  // namespace hogmf::internal

@@ -1,8 +1,9 @@
 // Recommend and RecommendForUsers: blocks of users scored by ItemScorer, the
-// best N of each user's unrated, trained items kept by SelectTop.
+// best N of each user's unrated, trained items kept by TopItems, item chunk by chunk.
 #include "hogmf/recommend.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include <tbb/task_arena.h>
@@ -22,23 +23,41 @@ struct Block {
   std::vector<UserRecommendations> lists;
 };
 
+// Items scored per step: a block's scores for this many items stay in the
+// cache while they are excluded and offered to the users' top lists.
+constexpr uint32_t kItemChunk = 2048;
+
 Block RecommendBlock(const internal::ItemScorer& scorer, std::span<const uint32_t> users,
                      int top_n) {
+  const size_t block_users = users.size();
+  std::vector<internal::TopItems> tops(block_users, internal::TopItems(top_n));
+  // Each user's excluded items, sorted, and how far the chunks have used them.
+  std::vector<std::vector<uint32_t>> excluded(block_users);
+  std::vector<size_t> next_excluded(block_users, 0);
+  for (size_t b = 0; b < block_users; ++b) scorer.ExcludedItems(users[b], &excluded[b]);
+  const float kExcluded = -std::numeric_limits<float>::infinity();
   Eigen::MatrixXf scores;
-  scorer.ScoreBlock(users, &scores);
+  for (uint32_t begin = 0; begin < scorer.num_items(); begin += kItemChunk) {
+    const uint32_t end = std::min(scorer.num_items(), begin + kItemChunk);
+    scorer.ScoreItems(users, begin, end, &scores);
+    for (size_t b = 0; b < block_users; ++b) {
+      float* column = scores.col(static_cast<Eigen::Index>(b)).data();
+      const std::vector<uint32_t>& items = excluded[b];
+      size_t& next = next_excluded[b];
+      for (; next < items.size() && items[next] < end; ++next)
+        column[items[next] - begin] = kExcluded;
+      tops[b].Offer(column, begin, end - begin);
+    }
+  }
   Block block;
-  block.items.reserve(users.size() * static_cast<size_t>(top_n));
-  std::vector<size_t> offsets(users.size() + 1, 0);
-  std::vector<Recommendation> top;
-  for (size_t b = 0; b < users.size(); ++b) {
-    float* column = scores.col(static_cast<Eigen::Index>(b)).data();
-    scorer.ExcludeFromRanking(users[b], column);
-    internal::SelectTop(column, scorer.num_items(), top_n, &top);
-    block.items.insert(block.items.end(), top.begin(), top.end());
+  block.items.reserve(block_users * static_cast<size_t>(top_n));
+  std::vector<size_t> offsets(block_users + 1, 0);
+  for (size_t b = 0; b < block_users; ++b) {
+    tops[b].TakeInto(&block.items);
     offsets[b + 1] = block.items.size();
   }
-  block.lists.resize(users.size());
-  for (size_t b = 0; b < users.size(); ++b) {
+  block.lists.resize(block_users);
+  for (size_t b = 0; b < block_users; ++b) {
     block.lists[b].user = users[b];
     block.lists[b].items = std::span<const Recommendation>(block.items.data() + offsets[b],
                                                            offsets[b + 1] - offsets[b]);

@@ -1,6 +1,7 @@
-// Tests of ItemScorer and SelectTop: block scores against Model::Score over a
-// k sweep with and without biases; exclusion; the bounded top-N selection
-// against a full sort, with ties, -infinity and NaN.
+// Tests of ItemScorer and TopItems: block scores against Model::Score over a
+// k sweep with and without biases, whole or an item range; the excluded
+// items; the bounded top-N selection against a full sort, with ties,
+// -infinity and NaN, offered whole or in pieces.
 #include "output/item_scores.h"
 
 #include <algorithm>
@@ -60,22 +61,40 @@ TEST(ItemScorerTest, BlockScoresEqualModelScoreToRounding) {
   }
 }
 
-TEST(ItemScorerTest, ExcludesRatedAndUntrainedItems) {
-  Model model = RandomModel(4, 2, 30, false, 7);
-  ModelInternal::set_item_seen(model, 3, false);
-  const std::vector<Rating> training = {{0, 10, 1.0f}, {0, 29, 1.0f}, {1, 0, 1.0f}};
-  ModelInternal::set_rated_items(model, RatedItems::Build(training, 2));
+TEST(ItemScorerTest, AnItemRangeScoresAsTheWhole) {
+  const Model model = RandomModel(9, 10, 50, true, 3);
   const ItemScorer scorer(model);
-  Eigen::MatrixXf scores;
-  const std::vector<uint32_t> users = {0};
-  scorer.ScoreBlock(users, &scores);
-  scorer.ExcludeFromRanking(0, scores.col(0).data());
-  for (uint32_t i = 0; i < 30; ++i) {
-    EXPECT_EQ(std::isinf(scores(i, 0)), i == 3 || i == 10 || i == 29) << i;
+  const std::vector<uint32_t> users = {1, 7, 2};
+  Eigen::MatrixXf whole;
+  Eigen::MatrixXf part;
+  scorer.ScoreBlock(users, &whole);
+  scorer.ScoreItems(users, 13, 41, &part);
+  ASSERT_EQ(part.rows(), 28);
+  ASSERT_EQ(part.cols(), 3);
+  for (Eigen::Index b = 0; b < 3; ++b) {
+    for (Eigen::Index i = 0; i < 28; ++i) EXPECT_NEAR(part(i, b), whole(13 + i, b), 1e-6f);
   }
 }
 
-TEST(SelectTopTest, MatchesAFullSortWithTiesAndSkipsInfinityAndNan) {
+TEST(ItemScorerTest, ExcludedItemsAreRatedAndUntrainedItemsSorted) {
+  Model model = RandomModel(4, 2, 30, false, 7);
+  ModelInternal::set_item_seen(model, 3, false);
+  ModelInternal::set_item_seen(model, 20, false);
+  const std::vector<Rating> training = {{0, 29, 1.0f}, {0, 10, 1.0f}, {1, 0, 1.0f}};
+  ModelInternal::set_rated_items(model, RatedItems::Build(training, 2));
+  const ItemScorer scorer(model);
+  std::vector<uint32_t> items = {99};
+  scorer.ExcludedItems(0, &items);
+  EXPECT_EQ(items, (std::vector<uint32_t>{3, 10, 20, 29}));
+  scorer.ExcludedItems(1, &items);
+  EXPECT_EQ(items, (std::vector<uint32_t>{0, 3, 20}));
+  std::vector<uint32_t> visited;
+  scorer.ForEachExcluded(0, [&](uint32_t item) { visited.push_back(item); });
+  std::sort(visited.begin(), visited.end());
+  EXPECT_EQ(visited, (std::vector<uint32_t>{3, 10, 20, 29}));
+}
+
+TEST(TopItemsTest, MatchesAFullSortWithTiesAndSkipsInfinityAndNan) {
   Rng rng(11);
   const float kInf = std::numeric_limits<float>::infinity();
   for (uint32_t n : {0u, 1u, 5u, 15u, 16u, 17u, 33u, 200u}) {
@@ -93,13 +112,23 @@ TEST(SelectTopTest, MatchesAFullSortWithTiesAndSkipsInfinityAndNan) {
       return a.score != b.score ? a.score > b.score : a.item < b.item;
     });
     for (int top_n : {1, 3, 16, 1000}) {
-      std::vector<Recommendation> top = {{99, 1.0f}};  // replaced
-      SelectTop(scores.data(), n, top_n, &top);
+      // Offered whole, and in pieces of 7 (the object reused).
+      TopItems top(top_n);
+      top.Offer(scores.data(), 0, n);
+      const std::vector<Recommendation> whole = top.Take();
+      for (uint32_t first = 0; first < n; first += 7) {
+        top.Offer(scores.data() + first, first, std::min(7u, n - first));
+      }
+      std::vector<Recommendation> pieces = {{99, 1.0f}};  // appended to
+      top.TakeInto(&pieces);
+      pieces.erase(pieces.begin());
       const size_t expected = std::min<size_t>(all.size(), static_cast<size_t>(top_n));
-      ASSERT_EQ(top.size(), expected) << n << " " << top_n;
+      ASSERT_EQ(whole.size(), expected) << n << " " << top_n;
+      ASSERT_EQ(pieces.size(), expected) << n << " " << top_n;
       for (size_t j = 0; j < expected; ++j) {
-        EXPECT_EQ(top[j].item, all[j].item) << n << " " << top_n << " " << j;
-        EXPECT_EQ(top[j].score, all[j].score);
+        EXPECT_EQ(whole[j].item, all[j].item) << n << " " << top_n << " " << j;
+        EXPECT_EQ(whole[j].score, all[j].score);
+        EXPECT_EQ(pieces[j].item, all[j].item) << n << " " << top_n << " " << j;
       }
     }
   }

@@ -201,6 +201,64 @@ TEST(RecommendForUsersTest, ListsHoldEveryCandidateWhenTopIsLarge) {
   EXPECT_EQ(lists, users.size());
 }
 
+// Many items (scored in several chunks), k = 1 with biases, so the scores
+// are exactly Model::Score: the lists equal a full sort of every candidate.
+TEST(RecommendForUsersTest, MatchesAFullSortAcrossItemChunks) {
+  constexpr uint32_t kUsers = 20;
+  constexpr uint32_t kItems = 5000;
+  internal::Rng rng(17);
+  Model model(1, IdMap::Identity(kUsers), IdMap::Identity(kItems));
+  internal::ModelInternal::AddBiases(model);
+  internal::ModelInternal::set_mean(model, 3.0f);
+  for (uint32_t u = 0; u < kUsers; ++u) {
+    internal::ModelInternal::user_factors(model).row(u)[0] = rng.UniformFloat() * 2 - 1;
+    internal::ModelInternal::user_biases(model)[u] = rng.UniformFloat();
+    internal::ModelInternal::set_user_seen(model, u, true);
+  }
+  for (uint32_t i = 0; i < kItems; ++i) {
+    // Few distinct values: ties across chunks.
+    internal::ModelInternal::item_factors(model).row(i)[0] =
+        static_cast<float>(rng.Below(50)) / 50.0f;
+    internal::ModelInternal::item_biases(model)[i] = static_cast<float>(rng.Below(4)) / 4.0f;
+    internal::ModelInternal::set_item_seen(model, i, rng.Below(20) != 0);
+  }
+  std::vector<Rating> training;
+  for (uint32_t u = 0; u < kUsers; ++u) {
+    for (uint32_t i = 0; i < kItems; ++i) {
+      if (rng.Below(3) == 0) training.push_back({u, i, 1.0f});
+    }
+  }
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, kUsers));
+  const std::vector<uint32_t> users = TrainedUsers(model);
+  size_t lists = 0;
+  ASSERT_THAT(RecommendForUsers(
+                  model, users, {.top_n = 300, .block_users = 6},
+                  [&](std::span<const UserRecommendations> block) {
+                    for (const UserRecommendations& list : block) {
+                      ++lists;
+                      std::vector<uint32_t> rated = model.rated_items().Decode(list.user);
+                      std::vector<Recommendation> all;
+                      for (uint32_t i = 0; i < kItems; ++i) {
+                        if (model.item_seen(i) &&
+                            !std::binary_search(rated.begin(), rated.end(), i)) {
+                          all.push_back({i, model.Score(list.user, i)});
+                        }
+                      }
+                      std::sort(all.begin(), all.end(),
+                                [](const Recommendation& a, const Recommendation& b) {
+                                  return a.score != b.score ? a.score > b.score : a.item < b.item;
+                                });
+                      ASSERT_EQ(list.items.size(), 300u);
+                      for (size_t j = 0; j < 300; ++j) {
+                        ASSERT_EQ(list.items[j].item, all[j].item) << list.user << " " << j;
+                        ASSERT_EQ(list.items[j].score, all[j].score);
+                      }
+                    }
+                  }),
+              IsOk());
+  EXPECT_EQ(lists, kUsers);
+}
+
 TEST(RecommendForUsersTest, ErrorsBeforeAnyList) {
   const Model model = RandomModel(3);
   uint32_t untrained = 0;

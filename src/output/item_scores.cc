@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "util/check.h"
+
 namespace hogmf::internal {
 namespace {
 
@@ -11,37 +13,44 @@ bool Better(const Recommendation& a, const Recommendation& b) {
   return a.score != b.score ? a.score > b.score : a.item < b.item;
 }
 
+uint32_t PadItems(uint32_t items) {
+  const auto pad = static_cast<uint32_t>(kernels::kScoreItemPad);
+  return (items + pad - 1) / pad * pad;
+}
+
 }  // namespace
 
-ItemScorer::ItemScorer(const Model& model) : model_(model) {
+ItemScorer::ItemScorer(const Model& model)
+    : model_(model),
+      item_major_(PadItems(model.num_items()) / static_cast<uint32_t>(kernels::kScoreItemPad),
+                  model.k() * static_cast<int>(kernels::kScoreItemPad)),
+      kernel_(kernels::SelectBlockDots()) {
   for (uint32_t i = 0; i < model.num_items(); ++i) {
     if (!model.item_seen(i)) unseen_items_.push_back(i);
+    const float* q = model.item_factors().row(i);
+    for (int d = 0; d < model.k(); ++d) {
+      item_major_.data()[kernels::PanelOffset(i, d, model.k())] = q[d];
+    }
   }
 }
 
 void ItemScorer::ScoreItems(std::span<const uint32_t> users, uint32_t begin, uint32_t end,
                             Eigen::MatrixXf* scores) const {
-  const int k = model_.k();
-  const auto block = static_cast<Eigen::Index>(users.size());
-  const auto count = static_cast<Eigen::Index>(end - begin);
-  // P_B^T: the block's factor rows as columns.
-  Eigen::MatrixXf factors(k, block);
-  const FactorMatrix& p = model_.user_factors();
-  for (Eigen::Index b = 0; b < block; ++b) {
-    factors.col(b) = Eigen::Map<const Eigen::VectorXf>(p.row(users[static_cast<size_t>(b)]), k);
+  HOGMF_CHECK(begin % kernels::kScoreItemPad == 0 && begin <= end && end <= num_items());
+  const uint32_t count = end - begin;
+  const uint32_t padded = PadItems(count);
+  scores->resize(padded, static_cast<Eigen::Index>(users.size()));
+  std::vector<const float*> rows(users.size());
+  for (size_t b = 0; b < users.size(); ++b) rows[b] = model_.user_factors().row(users[b]);
+  kernel_.fn(item_major_.data() + kernels::PanelOffset(begin, 0, model_.k()), padded, rows.data(),
+             users.size(), model_.k(), scores->data(), padded);
+  if (!model_.has_biases()) return;
+  const Eigen::Map<const Eigen::ArrayXf> item_bias(model_.item_biases().data() + begin, count);
+  for (size_t b = 0; b < users.size(); ++b) {
+    const float base = model_.mean() + model_.user_biases()[users[b]];
+    auto column = scores->col(static_cast<Eigen::Index>(b)).head(count).array();
+    column = (base + item_bias) + column;
   }
-  scores->resize(count, block);
-  if (model_.has_biases()) {
-    // mean + b_u + b_i first; the product adds p.q to it.
-    const Eigen::Map<const Eigen::ArrayXf> item_bias(model_.item_biases().data() + begin, count);
-    for (Eigen::Index b = 0; b < block; ++b) {
-      const float base = model_.mean() + model_.user_biases()[users[static_cast<size_t>(b)]];
-      scores->col(b).array() = base + item_bias;
-    }
-  } else {
-    scores->setZero();
-  }
-  scores->noalias() += model_.item_factors().AsEigen().middleRows(begin, count) * factors;
 }
 
 void ItemScorer::ExcludedItems(uint32_t user, std::vector<uint32_t>* items) const {
@@ -51,8 +60,9 @@ void ItemScorer::ExcludedItems(uint32_t user, std::vector<uint32_t>* items) cons
   std::inplace_merge(items->begin(), items->begin() + middle, items->end());
 }
 
-TopItems::TopItems(int top_n)
+TopItems::TopItems(int top_n, kernels::FirstAboveFn first_above)
     : capacity_(top_n > 0 ? static_cast<size_t>(top_n) : 0),
+      first_above_(first_above),
       floor_(-std::numeric_limits<float>::infinity()) {}
 
 void TopItems::Consider(uint32_t item, float score) {
@@ -72,18 +82,13 @@ void TopItems::Consider(uint32_t item, float score) {
 }
 
 void TopItems::Offer(const float* scores, uint32_t first, uint32_t count) {
-  constexpr uint32_t kChunk = 16;
-  uint32_t i = 0;
-  // A chunk whose largest score (NaN ignored) does not beat the floor is
-  // skipped whole: the common case once the heap is full, and a vectorized
-  // maximum.
-  for (; i + kChunk <= count; i += kChunk) {
-    const float most = Eigen::Map<const Eigen::Array<float, kChunk, 1>>(scores + i)
-                           .maxCoeff<Eigen::PropagateNumbers>();
-    if (!(most > floor_)) continue;
-    for (uint32_t j = i; j < i + kChunk; ++j) Consider(first + j, scores[j]);
+  if (capacity_ == 0) return;
+  // Jump from one score above the floor to the next: once the list is full
+  // almost every score is below it.
+  for (size_t i = first_above_(scores, count, floor_); i < count;
+       i += 1 + first_above_(scores + i + 1, count - i - 1, floor_)) {
+    Consider(first + static_cast<uint32_t>(i), scores[i]);
   }
-  for (; i < count; ++i) Consider(first + i, scores[i]);
 }
 
 void TopItems::TakeInto(std::vector<Recommendation>* out) {

@@ -30,7 +30,7 @@ constexpr uint32_t kItemChunk = 2048;
 Block RecommendBlock(const internal::ItemScorer& scorer, std::span<const uint32_t> users,
                      int top_n) {
   const size_t block_users = users.size();
-  std::vector<internal::TopItems> tops(block_users, internal::TopItems(top_n));
+  std::vector<internal::TopItems> tops(block_users, scorer.MakeTopItems(top_n));
   // Each user's excluded items, sorted, and how far the chunks have used them.
   std::vector<std::vector<uint32_t>> excluded(block_users);
   std::vector<size_t> next_excluded(block_users, 0);

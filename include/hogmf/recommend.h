@@ -29,7 +29,8 @@ struct Recommendation {
 
 // The top_n items (fewer when fewer are left) that the user did not rate in
 // training, among the items that took part in training; best first, ties
-// broken by lower index. Errors, checked in this order:
+// broken by lower index. Items scoring NaN or -infinity (only a diverged
+// model has them) are left out. Errors, checked in this order:
 //   kNotFound            `user_id` is not in model.users().
 //   kInvalidArgument     top_n < 1.
 //   kFailedPrecondition  the user is in the model's id map but had no ratings

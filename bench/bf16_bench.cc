@@ -212,11 +212,12 @@ void RegisterOwn(const std::string& kernel, Order order, int k) {
     return [&f, rounding = std::make_shared<RoundingState>(99)](const Rating* r, const uint32_t* o,
                                                                 size_t n) {
       if constexpr (F == Format::kFp32) {
-        const RowArgs<float> args{f.p.data(), f.q.data(), f.p.stride(), f.k, kLearningRate, kL2};
+        const RowArgs<float> args{f.p.data(),    f.q.data(), f.p.stride(), f.k,
+                                  kLearningRate, kL2,        kL2};
         SgdChunk<F>(args, r, o, n, rounding.get());
       } else {
-        const RowArgs<uint16_t> args{f.p16.data(), f.q16.data(),  f.p16.stride(),
-                                     f.k,          kLearningRate, kL2};
+        const RowArgs<uint16_t> args{f.p16.data(), f.q16.data(), f.p16.stride(), f.k, kLearningRate,
+                                     kL2,          kL2};
         SgdChunk<F>(args, r, o, n, rounding.get());
       }
     };
@@ -233,8 +234,8 @@ void RegisterAll() {
     for (Order order : kOrders) {
       Register("fp32-" + kernel.name, order, k, [kernel](Factors& f) {
         return [&f, kernel](const Rating* r, const uint32_t* o, size_t n) {
-          const kernels::SgdArgs args{f.p.data(), f.q.data(),    f.p.stride(),
-                                      f.k,        kLearningRate, kL2};
+          const kernels::SgdArgs args{f.p.data(),    f.q.data(), f.p.stride(), f.k,
+                                      kLearningRate, kL2,        kL2};
           kernel.sgd_chunk(args, r, o, n);
         };
       });

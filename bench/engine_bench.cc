@@ -90,7 +90,7 @@ void BM_BareLoop(benchmark::State& state) {
     for (int d = 0; d < k; ++d) p.row(u)[d] = 0.1f;
   for (uint32_t i = 0; i < q.rows(); ++i)
     for (int d = 0; d < k; ++d) q.row(i)[d] = 0.1f;
-  kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.001f, 0.05f};
+  kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.001f, 0.05f, 0.05f};
   int64_t updates = 0;
   for (auto _ : state) {
     shuffler.StartEpoch();

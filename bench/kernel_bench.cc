@@ -16,6 +16,10 @@
 //
 // Families (filter with --benchmark_filter):
 //   Sgd/<kernel>/k:<k>                   each kernel as the engine gets it
+//                                        (the seed's step: squared loss, no biases)
+//   SgdBiases/<kernel>/k:<k>             squared loss with user and item biases
+//   SgdBiasesAdaGrad/<kernel>/k:<k>      the same with AdaGrad rates
+//   SgdBprRow/<kernel>/k:<k>             bpr-row (one sampled negative item per rating)
 //   SgdVariant/<target>-<variant>/k:<k>  Highway kernels with prefetch off
 //                                        ("noprefetch") or without the
 //                                        k-specialised loops ("generic")
@@ -44,6 +48,7 @@
 
 #include "bench_data.h"
 #include "hogmf/factor_matrix.h"
+#include "hogmf/loss.h"
 #include "hogmf/ratings.h"
 #include "hwy/targets.h"
 #include "kernels/kernel_registry.h"
@@ -60,6 +65,9 @@ constexpr int kDims[] = {8, 16, 32, 64, 128};
 using bench::ZipfLike;
 
 enum class Workload { kNetflix, kNetflixHugePages, kInCache };
+
+// What the step computes beside the seed's update.
+enum class StepMode { kSeed, kBiases, kBiasesAdaGrad, kBprRow };
 
 // The ratings of a workload, and the order to visit them in (empty: in sequence).
 struct Data {
@@ -121,7 +129,14 @@ void FillRows(float* data, uint32_t rows, size_t stride, int k, internal::Rng& r
 class Factors {
  public:
   Factors(uint32_t users, uint32_t items, int k, bool huge_pages)
-      : k_(k), stride_(FactorMatrix::StrideFor(k)) {
+      : k_(k),
+        stride_(FactorMatrix::StrideFor(k)),
+        users_(users),
+        items_(items),
+        user_bias_(users, 0.0f),
+        item_bias_(items, 0.0f),
+        p_adagrad_(users, 1.0f),
+        q_adagrad_(items, 1.0f) {
     internal::Rng rng(7, k);
     if (huge_pages) {
       p_ = HugeRows(users, rng);
@@ -144,7 +159,26 @@ class Factors {
   Factors(const Factors&) = delete;
   Factors& operator=(const Factors&) = delete;
 
-  SgdArgs Args() const { return SgdArgs{p_, q_, stride_, k_, 0.002f, 0.05f}; }
+  SgdArgs Args(StepMode mode) {
+    SgdArgs args{p_, q_, stride_, k_, 0.002f, 0.05f, 0.05f};
+    if (mode == StepMode::kBiases || mode == StepMode::kBiasesAdaGrad) {
+      args.user_bias = user_bias_.data();
+      args.item_bias = item_bias_.data();
+      args.mean = 3.6f;
+      args.l2_user_bias = args.l2_item_bias = 0.05f;
+    }
+    if (mode == StepMode::kBiasesAdaGrad) {
+      args.p_adagrad = p_adagrad_.data();
+      args.q_adagrad = q_adagrad_.data();
+    }
+    if (mode == StepMode::kBprRow) {
+      args.loss = Loss::kBprRow;
+      args.num_users = users_;
+      args.num_items = items_;
+      args.seed = 11;
+    }
+    return args;
+  }
 
  private:
   float* HugeRows(uint32_t rows, internal::Rng& rng) const {
@@ -159,6 +193,9 @@ class Factors {
 
   int k_;
   size_t stride_;
+  uint32_t users_;
+  uint32_t items_;
+  std::vector<float> user_bias_, item_bias_, p_adagrad_, q_adagrad_;
   FactorMatrix pm_, qm_;
   float* p_ = nullptr;
   float* q_ = nullptr;
@@ -166,7 +203,7 @@ class Factors {
 
 // The factors of each (workload, k), made on first use and kept, so that
 // benchmarks may run in any order (--benchmark_enable_random_interleaving).
-const Factors& GetFactors(Workload workload, int k) {
+Factors& GetFactors(Workload workload, int k) {
   static std::map<std::pair<Workload, int>, std::unique_ptr<Factors>> factors;
   std::unique_ptr<Factors>& f = factors[{workload, k}];
   if (f == nullptr) {
@@ -179,9 +216,9 @@ const Factors& GetFactors(Workload workload, int k) {
 
 // One iteration = one pass over all ratings in chunks, as the engine calls.
 template <typename Fn>
-void RunPasses(benchmark::State& state, Workload workload, int k, Fn&& sgd_chunk) {
+void RunPasses(benchmark::State& state, Workload workload, StepMode mode, int k, Fn&& sgd_chunk) {
   const Data& data = GetData(workload);
-  const SgdArgs args = GetFactors(workload, k).Args();
+  const SgdArgs args = GetFactors(workload, k).Args(mode);
   const size_t n = data.ratings.size();
   for (auto _ : state) {
     for (size_t begin = 0; begin < n; begin += kChunk) {
@@ -206,10 +243,11 @@ auto Variant(SgdChunkVariantFn fn, size_t distance, bool specialise) {
 }
 
 template <typename Fn>
-void Register(const std::string& name, Workload workload, int k, Fn fn) {
+void Register(const std::string& name, Workload workload, int k, Fn fn,
+              StepMode mode = StepMode::kSeed) {
   benchmark::RegisterBenchmark(name.c_str(),
-                               [workload, k, fn](benchmark::State& state) {
-                                 RunPasses(state, workload, k, fn);
+                               [workload, mode, k, fn](benchmark::State& state) {
+                                 RunPasses(state, workload, mode, k, fn);
                                })
       ->Unit(benchmark::kMillisecond)
       // With repetitions, "_max" of updates/s is the least disturbed run: other
@@ -232,6 +270,14 @@ void RegisterAll() {
     const std::string dim = DimName(k);
     for (const Kernel& kernel : kernels) {
       Register("Sgd/" + kernel.name + dim, Workload::kNetflix, k, kernel.sgd_chunk);
+    }
+    for (const Kernel& kernel : kernels) {
+      Register("SgdBiases/" + kernel.name + dim, Workload::kNetflix, k, kernel.sgd_chunk,
+               StepMode::kBiases);
+      Register("SgdBiasesAdaGrad/" + kernel.name + dim, Workload::kNetflix, k, kernel.sgd_chunk,
+               StepMode::kBiasesAdaGrad);
+      Register("SgdBprRow/" + kernel.name + dim, Workload::kNetflix, k, kernel.sgd_chunk,
+               StepMode::kBprRow);
     }
     for (const auto& [name, hk] : highway) {
       const size_t d = kHighwayPrefetchDistance;

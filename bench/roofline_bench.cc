@@ -94,7 +94,7 @@ void BM_Kernel(benchmark::State& state) {
   FactorMatrix p(Data().num_users(), k), q(Data().num_items(), k);
   Fill(p, k);
   Fill(q, k);
-  kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.0001f, 0.05f};
+  kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.0001f, 0.05f, 0.05f};
   for (auto _ : state) {
     RunSplit(threads, ratings.size(), [&](size_t begin, size_t end) {
       for (size_t c = begin; c < end; c += 4096) {
@@ -141,7 +141,7 @@ void BM_InCache(benchmark::State& state) {
     r = Rating{static_cast<uint32_t>(rng.Below(kRows)), static_cast<uint32_t>(rng.Below(kRows)),
                3.0f};
   }
-  kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.0001f, 0.05f};
+  kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.0001f, 0.05f, 0.05f};
   for (auto _ : state) {
     for (size_t c = 0; c < ratings.size(); c += 4096) {
       kernel.sgd_chunk(args, ratings.data() + c, nullptr, 4096);

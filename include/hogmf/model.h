@@ -69,6 +69,13 @@ class Model {
   // do not say).
   Loss loss() const { return loss_; }
 
+  // The L2 weights the model was trained with, for fold-in and warm starts
+  // (0 for models from files that do not record them).
+  float l2_p() const { return l2_p_; }
+  float l2_q() const { return l2_q_; }
+  float l2_user_bias() const { return l2_user_bias_; }
+  float l2_item_bias() const { return l2_item_bias_; }
+
   // The range of the training entries' values, and whether Predict clips to it.
   float min_value() const { return min_value_; }
   float max_value() const { return max_value_; }
@@ -106,6 +113,10 @@ class Model {
   std::vector<float> user_bias_;
   std::vector<float> item_bias_;
   Loss loss_ = Loss::kSquared;
+  float l2_p_ = 0.0f;
+  float l2_q_ = 0.0f;
+  float l2_user_bias_ = 0.0f;
+  float l2_item_bias_ = 0.0f;
   float min_value_ = 0.0f;
   float max_value_ = 0.0f;
   bool clips_ = false;

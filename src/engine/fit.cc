@@ -90,14 +90,15 @@ Fit MeasureFit(const FactorMatrix& p, const FactorMatrix& q, std::span<const Rat
 double SumSquaredErrors(const FactorMatrix& p, const FactorMatrix& q,
                         std::span<const Rating> entries, const kernels::Kernel& kernel) {
   HOGMF_CHECK(p.k() == q.k() && p.stride() == q.stride());
-  const kernels::SquaredErrorFn squared_error =
-      kernel.squared_error != nullptr ? kernel.squared_error : &kernels::SquaredErrorScalar;
-  const float* const p_data = p.data();
-  const float* const q_data = q.data();
-  const size_t stride = p.stride();
-  const int k = p.k();
+  const kernels::LossSumFn loss_sum =
+      kernel.loss_sum != nullptr ? kernel.loss_sum : &kernels::LossSumScalar;
+  kernels::SgdArgs args;  // the squared loss without biases; loss_sum only reads the rows
+  args.p = const_cast<float*>(p.data());
+  args.q = const_cast<float*>(q.data());
+  args.stride = p.stride();
+  args.k = p.k();
   return internal::DeterministicSum(entries.size(), kEntryGrain, [&](size_t begin, size_t end) {
-    return squared_error(p_data, q_data, stride, k, entries.data() + begin, end - begin);
+    return loss_sum(args, entries.data() + begin, end - begin).squared_error;
   });
 }
 

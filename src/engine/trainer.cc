@@ -235,7 +235,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   args.q = internal::ModelInternal::item_factors(model).data();
   args.stride = model.user_factors().stride();
   args.k = params.k;
-  args.l2 = params.l2;
+  args.l2_p = args.l2_q = params.l2;
   args.learning_rate = EpochLearningRate(params, epoch_index);
 
   stop.Reset();

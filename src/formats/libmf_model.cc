@@ -1,7 +1,7 @@
 // ExportLibmfModel and ImportLibmfModel: LIBMF's text model format, as LIBMF's
 // mf_save_model writes it and mf_load_model reads it:
 //
-//   f <loss function>           0 for squared error
+//   f <loss function>           LIBMF's -f code: 0 for squared error
 //   m <rows of P>
 //   n <rows of Q>
 //   k <factors per row>
@@ -16,6 +16,15 @@
 // does the same for out-of-range and unseen rows, so F rows map to unseen
 // rows. Values are written in the shortest form that reads back to the same
 // float. The reader goes line by line so every error names file:line.
+//
+// LIBMF models have no biases: a model with biases is exported with two more
+// columns that fold them into the dot product, p' = [p, mean + b_u, 1] and
+// q' = [q, 1, b_i], so p'.q' = mean + b_u + b_i + p.q is the model's score
+// for every seen pair (up to float rounding: LIBMF sums in another order).
+// Unseen rows stay F rows, so LIBMF predicts b (the mean) for any pair with
+// an unseen side, where the biased model scores mean + b_i (unseen user) or
+// mean + b_u (unseen item). The f line carries the model's loss; for the
+// classification losses (5, 6, 7) mf-predict outputs the score's sign.
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -32,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "formats/text_scanner.h"
+#include "hogmf/loss.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
@@ -58,9 +68,24 @@ void AppendFloat(std::string& out, float value) {
   out.append(buffer, result.ptr);
 }
 
+// The two columns that fold a row's bias into LIBMF's dot product: users
+// [mean + b_u, 1], items [1, b_i].
+void BiasColumns(const Model& model, char prefix, uint32_t r, float* columns) {
+  if (prefix == 'p') {
+    columns[0] = model.mean() + model.user_biases()[r];
+    columns[1] = 1.0f;
+  } else {
+    columns[0] = 1.0f;
+    columns[1] = model.item_biases()[r];
+  }
+}
+
+// Appends the rows of P ('p') or Q ('q'): a seen row's k values, then its
+// bias columns when the model has biases; an unseen row as F and zeros.
 void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(uint32_t) const,
                 const Model& model, internal::AtomicFileWriter& file, std::string& buffer) {
   const int k = factors.k();
+  const int columns = model.has_biases() ? k + 2 : k;
   for (uint32_t r = 0; r < factors.rows(); ++r) {
     buffer += prefix;
     buffer += std::to_string(r);
@@ -71,9 +96,17 @@ void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(ui
         AppendFloat(buffer, row[d]);
         buffer += ' ';
       }
+      if (model.has_biases()) {
+        float bias_columns[2];
+        BiasColumns(model, prefix, r, bias_columns);
+        for (const float value : bias_columns) {
+          AppendFloat(buffer, value);
+          buffer += ' ';
+        }
+      }
     } else {
       buffer += " F ";
-      for (int d = 0; d < k; ++d) buffer += "0 ";
+      for (int d = 0; d < columns; ++d) buffer += "0 ";
     }
     buffer += '\n';
     if (buffer.size() >= (1 << 16)) {
@@ -84,7 +117,7 @@ void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(ui
 }
 
 // A trained row LIBMF's reader cannot take: it parses numbers only, no nan/inf.
-absl::Status CheckFinite(const FactorMatrix& factors, const char* what,
+absl::Status CheckFinite(const FactorMatrix& factors, char prefix, const char* what,
                          bool (Model::*seen)(uint32_t) const, const Model& model,
                          const std::string& path) {
   for (uint32_t r = 0; r < factors.rows(); ++r) {
@@ -96,6 +129,14 @@ absl::Status CheckFinite(const FactorMatrix& factors, const char* what,
             absl::StrCat(path, ": cannot export to LIBMF: ", what, " ", r,
                          " holds a non-finite factor, which LIBMF cannot read"));
       }
+    }
+    if (!model.has_biases()) continue;
+    float bias_columns[2];
+    BiasColumns(model, prefix, r, bias_columns);
+    if (!std::isfinite(bias_columns[0]) || !std::isfinite(bias_columns[1])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": cannot export to LIBMF: the bias of ", what, " ", r,
+          prefix == 'p' ? " (plus the mean)" : "", " is not finite, which LIBMF cannot read"));
     }
   }
   return absl::OkStatus();
@@ -130,14 +171,10 @@ class LibmfReader {
     int64_t k = 0;
     float b = 0.0f;
     HOGMF_RETURN_IF_ERROR(ReadIntHeader("f", "loss function", &fun));
-    if (fun == 5 || fun == 6 || fun == 7) {
-      return Error(absl::StrCat("f ", fun,
-                                " is a LIBMF classification model, which predicts signs; hogmf "
-                                "reads real-valued models (f 0, 1, 2, 10, 11, 12)"));
-    }
-    if (!(fun == 0 || fun == 1 || fun == 2 || fun == 10 || fun == 11 || fun == 12)) {
+    const absl::StatusOr<Loss> loss = ParseLoss(absl::StrCat(fun));
+    if (!loss.ok()) {
       return Error(absl::StrCat("unknown loss function f ", fun,
-                                ", expected one of 0, 1, 2, 5, 6, 7, 10, 11, 12"));
+                                ", expected one of LIBMF's 0, 1, 2, 5, 6, 7, 10, 11, 12"));
     }
     HOGMF_RETURN_IF_ERROR(ReadIntHeader("m", "number of rows", &m));
     if (m < 0 || m > kLibmfIntMax) return Error(absl::StrCat("m = ", m, " is out of range"));
@@ -171,6 +208,7 @@ class LibmfReader {
     Model model(static_cast<int>(k), IdMap::Identity(static_cast<uint32_t>(m)),
                 IdMap::Identity(static_cast<uint32_t>(n)));
     internal::ModelInternal::set_mean(model, b);
+    internal::ModelInternal::set_loss(model, *loss);
     HOGMF_RETURN_IF_ERROR(ReadRows('p', internal::ModelInternal::user_factors(model), model,
                                    &internal::ModelInternal::set_user_seen));
     HOGMF_RETURN_IF_ERROR(ReadRows('q', internal::ModelInternal::item_factors(model), model,
@@ -305,13 +343,16 @@ absl::Status ExportLibmfModel(const Model& model, const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": cannot export to LIBMF: the model mean is not finite"));
   }
-  HOGMF_RETURN_IF_ERROR(CheckFinite(model.user_factors(), "user", &Model::user_seen, model, path));
-  HOGMF_RETURN_IF_ERROR(CheckFinite(model.item_factors(), "item", &Model::item_seen, model, path));
+  HOGMF_RETURN_IF_ERROR(
+      CheckFinite(model.user_factors(), 'p', "user", &Model::user_seen, model, path));
+  HOGMF_RETURN_IF_ERROR(
+      CheckFinite(model.item_factors(), 'q', "item", &Model::item_seen, model, path));
 
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
                          internal::AtomicFileWriter::Create(path));
-  std::string buffer = absl::StrCat("f 0\nm ", model.num_users(), "\nn ", model.num_items(), "\nk ",
-                                    model.k(), "\nb ");
+  const int k = model.has_biases() ? model.k() + 2 : model.k();
+  std::string buffer = absl::StrCat("f ", LibmfLossCode(model.loss()), "\nm ", model.num_users(),
+                                    "\nn ", model.num_items(), "\nk ", k, "\nb ");
   AppendFloat(buffer, model.mean());
   buffer += '\n';
   AppendRows(model.user_factors(), 'p', &Model::user_seen, model, *file, buffer);

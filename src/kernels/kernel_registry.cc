@@ -101,7 +101,7 @@ std::vector<Kernel> AvailableKernels() {
     std::string name = HighwayTargetKernelName(hk.target);
     bool taken = false;
     for (const Kernel& kernel : kernels) taken = taken || kernel.name == name;
-    if (!taken) kernels.push_back(Kernel{std::move(name), hk.sgd_chunk, hk.dot, hk.squared_error});
+    if (!taken) kernels.push_back(Kernel{std::move(name), hk.sgd_chunk, hk.dot, hk.loss_sum});
   }
   kernels.push_back(ScalarKernel());
   return kernels;

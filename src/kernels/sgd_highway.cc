@@ -1,42 +1,57 @@
-// The SGD chunk loop, the padded-row dot product and the squared-error pass
-// over a chunk, written once with Google Highway and compiled for every target
-// this build enables (foreach_target re-includes this file once per target,
-// each copy in its own N_<TARGET> namespace). Same update as SgdChunkScalar,
-// from the row values before the step, and the same sum as
-// SquaredErrorScalar; only the dot product's summation order differs
-// (lane-wise partial sums, then a horizontal sum).
+// The SGD chunk loops, the padded-row dot product and the fit pass over a
+// chunk, written once with Google Highway and compiled for every target this
+// build enables (foreach_target re-includes this file once per target, each
+// copy in its own N_<TARGET> namespace). Same steps as SgdChunkScalar, from
+// the row values before the step, with the same g (losses.h), the same
+// negatives (NegativeSampler) and the same sums as LossSumScalar; only the dot
+// products' and the AdaGrad sums' summation order differs (lane-wise partial
+// sums, then a horizontal sum), and multiply-adds may be fused.
+//
+// Each chunk picks its loop once, from the loss and the options:
+//   - squared loss without L1 or clamp (the engine's default path): a loop
+//     templated on biases (on/off) and AdaGrad (on/off);
+//   - every other pointwise loss and one-class-squared, or L1, or the clamp:
+//     the general loop (runtime vector count, options read per chunk);
+//   - BPR (row or column): the pairwise loop.
 //
 // Loops run over whole vectors of the padded row, ceil(k / lanes) of them,
 // never over the vectors that are padding only. In the last vector the lanes
-// past k see an error of exactly 0 (the broadcast error is masked there), so
-// with finite lr and l2 the padding stays +0 after every step, whatever the
-// error: p_pad <- 0 + lr (0 * 0 - l2 * 0) = 0.
+// past k see a g (or s) of exactly 0 (the broadcast is masked there), so with
+// finite rates and weights the padding stays +0 after every step, whatever
+// the error: x_pad <- 0 + rate (0 * 0 - l2 * 0) = 0, and the soft threshold
+// and the clamp keep +0; the padding adds exactly 0 to the AdaGrad sums.
 //
 // Per rating the loop prefetches the P and Q rows of the rating
 // `prefetch_distance` positions ahead (kHighwayPrefetchDistance for the
-// engine's entry point), and with an order array the rating record twice as
-// far ahead (a random order makes that load a miss as well).
+// engine's entry point), with biases and AdaGrad also their entries, and with
+// an order array the rating record twice as far ahead (a random order makes
+// that load a miss as well). Sampled negatives are not prefetched.
 //
-// Rows of 1, 2, 4 or 8 vectors (k up to 16, 32, 64, 128 with 16 lanes; up to
-// 4 vectors on targets with 16 vector registers) get a loop with the vector
-// count fixed at compile time, which keeps both rows in registers between the
-// dot product and the update; rows of k <= 4 or k <= 8 use vectors of that
-// many lanes. Other k take the loop with a runtime vector count.
+// In the squared-loss loop, rows of 1, 2, 4 or 8 vectors (k up to 16, 32, 64,
+// 128 with 16 lanes; up to 4 vectors on targets with 16 vector registers) get
+// a loop with the vector count fixed at compile time, which keeps both rows in
+// registers between the dot product and the update; rows of k <= 4 or k <= 8
+// use vectors of that many lanes. Other k take the loop with a runtime vector
+// count.
 //
-// The squared-error pass reads ratings in sequence and prefetches the rows
-// `prefetch_distance` ratings ahead (kHighwayErrorPrefetchDistance for the
-// engine's entry point). Its fixed-count loops compute the dot product
-// exactly as the step's do (the same partial sums in the same order).
+// The fit pass reads ratings in sequence and prefetches the rows
+// `prefetch_distance` ratings ahead (kHighwayLossPrefetchDistance for the
+// engine's entry point). For pointwise losses its fixed-count loops compute
+// the dot product exactly as the step's do (the same partial sums in the same
+// order); the one-class and pairwise sums use the runtime loop.
 //
-// Kernels are re-entrant: they write nothing but the P and Q rows they update.
+// Kernels are re-entrant: they write nothing but the rows, biases and AdaGrad
+// sums they update.
 
 #include "kernels/sgd_highway.h"
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <vector>
 
+#include "kernels/losses.h"
 #include "kernels/sgd_kernel.h"
 
 #undef HWY_TARGET_INCLUDE
@@ -56,6 +71,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 // of k <= 4 or k <= 8 use vectors of 4 or 8 lanes where the target has them:
 // fewer padding lanes to compute, a shorter horizontal sum.
 using DFull = hn::CappedTag<float, 16>;
+using D4 = hn::CappedTag<float, 4>;
+using D8 = hn::CappedTag<float, 8>;
 
 // Most vectors per row for which the fixed-count loop keeps both rows in
 // registers: two rows of 8 vectors need 16 of the 32 registers of AVX-512,
@@ -67,18 +84,34 @@ constexpr size_t kMaxFixedVecs = 8;
 #else
 constexpr size_t kMaxFixedVecs = 4;
 #endif
+// The k <= 4 and k <= 8 tags have at least 4 lanes where the fixed loops
+// exist, so their rows are 1 vector (D4) or 1 or 2 vectors (D8).
+constexpr size_t kMaxFixedVecs4 = kMaxFixedVecs < 1 ? kMaxFixedVecs : 1;
+constexpr size_t kMaxFixedVecs8 = kMaxFixedVecs < 2 ? kMaxFixedVecs : 2;
 
 // The step's constants, broadcast once per chunk.
 template <class D>
 struct StepConsts {
   hn::Vec<D> lr;
-  hn::Vec<D> l2;
+  hn::Vec<D> l2_p;
+  hn::Vec<D> l2_q;
   hn::Mask<D> tail;  // lanes of the last vector that lie inside k
 };
 
 template <class D>
 size_t VecsFor(D d, int k) {
   return (static_cast<size_t>(k) + hn::Lanes(d) - 1) / hn::Lanes(d);
+}
+
+template <class D>
+StepConsts<D> MakeConsts(D d, const SgdArgs& args, size_t nvec) {
+  return StepConsts<D>{hn::Set(d, args.learning_rate), hn::Set(d, args.l2_p), hn::Set(d, args.l2_q),
+                       hn::FirstN(d, static_cast<size_t>(args.k) - (nvec - 1) * hn::Lanes(d))};
+}
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE float ReduceSum(D d, V v) {
+  return hn::GetLane(hn::SumOfLanes(d, v));
 }
 
 // Sum of a[0..nvec*N) * b[0..nvec*N) with four partial sums.
@@ -95,31 +128,7 @@ HWY_INLINE float DotVecs(D d, const float* HWY_RESTRICT a, const float* HWY_REST
     s3 = hn::MulAdd(hn::Load(d, a + (v + 3) * n), hn::Load(d, b + (v + 3) * n), s3);
   }
   for (; v < nvec; ++v) s0 = hn::MulAdd(hn::Load(d, a + v * n), hn::Load(d, b + v * n), s0);
-  return hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
-}
-
-// p <- p + lr (e2 q - l2 p) and q <- q + lr (e2 p - l2 q) for one vector of
-// each row, from the values pv and qv read before the step.
-template <class D, class V = hn::Vec<D>>
-HWY_INLINE void UpdateVec(D d, float* p, float* q, V pv, V qv, V e2, const StepConsts<D>& c) {
-  hn::Store(hn::MulAdd(c.lr, hn::MulSub(e2, qv, hn::Mul(c.l2, pv)), pv), d, p);
-  hn::Store(hn::MulAdd(c.lr, hn::MulSub(e2, pv, hn::Mul(c.l2, qv)), qv), d, q);
-}
-
-// One step on rows of a vector count known only at run time: the dot product
-// reads both rows, the update reads them again (from L1).
-template <class D>
-HWY_INLINE void StepRuntime(D d, float* p, float* q, float value, size_t nvec,
-                            const StepConsts<D>& c) {
-  const size_t n = hn::Lanes(d);
-  const float dot = DotVecs(d, p, q, nvec);
-  const auto e2 = hn::Set(d, 2.0f * (value - dot));
-  for (size_t v = 0; v + 1 < nvec; ++v) {
-    UpdateVec(d, p + v * n, q + v * n, hn::Load(d, p + v * n), hn::Load(d, q + v * n), e2, c);
-  }
-  const size_t last = (nvec - 1) * n;
-  UpdateVec(d, p + last, q + last, hn::Load(d, p + last), hn::Load(d, q + last),
-            hn::IfThenElseZero(c.tail, e2), c);
+  return ReduceSum(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
 }
 
 // Loads the first kVecs vectors of rows p and q.
@@ -144,23 +153,27 @@ HWY_INLINE float DotRegs(D d, const V* pv, const V* qv) {
   for (size_t step = 1; step < kAcc; step *= 2) {
     for (size_t v = 0; v + step < kAcc; v += 2 * step) acc[v] = hn::Add(acc[v], acc[v + step]);
   }
-  return hn::GetLane(hn::SumOfLanes(d, acc[0]));
+  return ReduceSum(d, acc[0]);
 }
 
-// One step on rows of kVecs vectors: both rows stay in registers from the
-// loads to the stores.
-template <size_t kVecs, class D>
-HWY_INLINE void StepFixed(D d, float* p, float* q, float value, const StepConsts<D>& c) {
-  using V = hn::Vec<D>;
-  const size_t n = hn::Lanes(d);
-  V pv[kVecs];
-  V qv[kVecs];
-  LoadRows<kVecs>(d, p, q, pv, qv);
-  const float dot = DotRegs<kVecs>(d, pv, qv);
-  const V e2 = hn::Set(d, 2.0f * (value - dot));
-  for (size_t v = 0; v + 1 < kVecs; ++v) UpdateVec(d, p + v * n, q + v * n, pv[v], qv[v], e2, c);
-  UpdateVec(d, p + (kVecs - 1) * n, q + (kVecs - 1) * n, pv[kVecs - 1], qv[kVecs - 1],
-            hn::IfThenElseZero(c.tail, e2), c);
+// The step's rate for a row with AdaGrad sum `g` (nullptr: a constant rate),
+// as in the scalar spec.
+HWY_INLINE float RateFor(float learning_rate, const float* g) {
+  return g != nullptr ? learning_rate / std::sqrt(*g) : learning_rate;
+}
+
+// (mean + bu + bi) + dot, in that order.
+HWY_INLINE float WithBiases(const SgdArgs& a, uint32_t u, uint32_t i, float dot) {
+  return ((a.mean + a.user_bias[u]) + a.item_bias[i]) + dot;
+}
+
+// The bias steps, from the values before the step.
+HWY_INLINE void StepBiases(const SgdArgs& a, uint32_t u, uint32_t i, float g, float rate_p,
+                           float rate_q) {
+  const float bu = a.user_bias[u];
+  const float bi = a.item_bias[i];
+  a.user_bias[u] = bu + rate_p * (g - a.l2_user_bias * bu);
+  a.item_bias[i] = bi + rate_q * (g - a.l2_item_bias * bi);
 }
 
 // Starts loading the first `floats` floats of a 64-byte aligned row.
@@ -168,79 +181,488 @@ HWY_INLINE void PrefetchRow(const float* row, size_t floats) {
   for (size_t off = 0; off < floats; off += 16) hwy::Prefetch(row + off);
 }
 
-// The chunk loop with vectors of tag D; kVecs = 0 means the vector count is
-// nvec, known at run time.
-template <class D, size_t kVecs>
-HWY_NOINLINE void ChunkLoop(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
-                            size_t count, size_t nvec, size_t distance) {
-  const D d;
-  const size_t n = hn::Lanes(d);
-  const StepConsts<D> c{hn::Set(d, args.learning_rate), hn::Set(d, args.l2),
-                        hn::FirstN(d, static_cast<size_t>(args.k) - (nvec - 1) * n)};
-  const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * n;
-  float* const p_base = args.p;
-  float* const q_base = args.q;
-  const size_t stride = args.stride;
-  // The loop ranges where prefetches stay inside the chunk.
-  const size_t rows_end = distance != 0 && count > distance ? count - distance : 0;
-  const size_t records_end =
-      order != nullptr && distance != 0 && count > 2 * distance ? count - 2 * distance : 0;
-  for (size_t j = 0; j < count; ++j) {
-    if (j < rows_end) {
-      if (j < records_end) hwy::Prefetch(ratings + order[j + 2 * distance]);
-      const Rating& ahead = ratings[order != nullptr ? order[j + distance] : j + distance];
-      PrefetchRow(p_base + static_cast<size_t>(ahead.user) * stride, row_floats);
-      PrefetchRow(q_base + static_cast<size_t>(ahead.item) * stride, row_floats);
+// Prefetches for the rating `distance` positions ahead of j: its rows (and,
+// when asked, its biases and AdaGrad sums), and with an order array the
+// rating record twice as far ahead. Nothing past the chunk's end.
+template <bool kExtras>
+HWY_INLINE void PrefetchAhead(const SgdArgs& a, const Rating* ratings, const uint32_t* order,
+                              size_t j, size_t rows_end, size_t records_end, size_t distance,
+                              size_t row_floats) {
+  if (j >= rows_end) return;
+  if (j < records_end) hwy::Prefetch(ratings + order[j + 2 * distance]);
+  const Rating& ahead = ratings[order != nullptr ? order[j + distance] : j + distance];
+  PrefetchRow(a.p + static_cast<size_t>(ahead.user) * a.stride, row_floats);
+  PrefetchRow(a.q + static_cast<size_t>(ahead.item) * a.stride, row_floats);
+  if constexpr (kExtras) {
+    if (a.user_bias != nullptr) {
+      hwy::Prefetch(a.user_bias + ahead.user);
+      hwy::Prefetch(a.item_bias + ahead.item);
     }
-    const Rating& r = ratings[order != nullptr ? order[j] : j];
-    float* p = p_base + static_cast<size_t>(r.user) * stride;
-    float* q = q_base + static_cast<size_t>(r.item) * stride;
-    if constexpr (kVecs == 0) {
-      StepRuntime(d, p, q, r.value, nvec, c);
-    } else {
-      StepFixed<kVecs>(d, p, q, r.value, c);
+    if (a.p_adagrad != nullptr) {
+      hwy::Prefetch(a.p_adagrad + ahead.user);
+      hwy::Prefetch(a.q_adagrad + ahead.item);
     }
   }
 }
 
-// Runs the chunk with vectors of tag D: the fixed-count loop when the row is
-// 1, 2, 4 or 8 such vectors (up to kMaxFixedVecs) and `specialise`, else the
-// runtime loop.
-template <class D>
-void ChunkWith(D d, const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count,
-               size_t distance, bool specialise) {
-  const size_t nvec = VecsFor(d, args.k);
-  if (specialise) {
-    if constexpr (kMaxFixedVecs >= 1) {
-      if (nvec == 1) return ChunkLoop<D, 1>(args, ratings, order, count, nvec, distance);
-    }
-    if constexpr (kMaxFixedVecs >= 2) {
-      if (nvec == 2) return ChunkLoop<D, 2>(args, ratings, order, count, nvec, distance);
-    }
-    if constexpr (kMaxFixedVecs >= 4) {
-      if (nvec == 4) return ChunkLoop<D, 4>(args, ratings, order, count, nvec, distance);
-    }
-    if constexpr (kMaxFixedVecs >= 8) {
-      if (nvec == 8) return ChunkLoop<D, 8>(args, ratings, order, count, nvec, distance);
+// The loop ranges where prefetches stay inside the chunk.
+struct PrefetchRanges {
+  size_t rows_end;
+  size_t records_end;
+};
+inline PrefetchRanges RangesFor(const uint32_t* order, size_t count, size_t distance) {
+  return {distance != 0 && count > distance ? count - distance : 0,
+          order != nullptr && distance != 0 && count > 2 * distance ? count - 2 * distance : 0};
+}
+
+// ---------------------------------------------------------------------------
+// Squared loss without L1 or clamp: the engine's default path.
+
+// The scalars of a squared-loss step from its prediction's dot product: g and
+// the two rates.
+struct SquaredScalars {
+  float g;
+  float rate_p;
+  float rate_q;
+};
+template <bool kBias, bool kAdaGrad>
+HWY_INLINE SquaredScalars SquaredStepScalars(const SgdArgs& a, const Rating& r, float dot) {
+  float y = dot;
+  if constexpr (kBias) y = WithBiases(a, r.user, r.item, y);
+  SquaredScalars s{2.0f * (r.value - y), a.learning_rate, a.learning_rate};
+  if constexpr (kAdaGrad) {
+    s.rate_p = RateFor(a.learning_rate, a.p_adagrad + r.user);
+    s.rate_q = RateFor(a.learning_rate, a.q_adagrad + r.item);
+  }
+  return s;
+}
+
+// p <- p + rate_p (g q - l2_p p) and q <- q + rate_q (g p - l2_q q) for one
+// vector of each row, from the values pv and qv read before the step; with
+// AdaGrad also adds the squared gradients to sum_p and sum_q.
+// With kMask (the last vector of a row whose rates are not constant) the
+// lanes past k are stored as +0 whatever the rates (a diverged AdaGrad sum
+// gives NaN rates, and NaN * 0 is NaN).
+template <bool kAdaGrad, bool kMask = false, class D, class V = hn::Vec<D>>
+HWY_INLINE void UpdateVec(D d, const StepConsts<D>& c, float* p, float* q, V pv, V qv, V g,
+                          V rate_p, V rate_q, V& sum_p, V& sum_q) {
+  const V grad_p = hn::MulSub(g, qv, hn::Mul(c.l2_p, pv));
+  const V grad_q = hn::MulSub(g, pv, hn::Mul(c.l2_q, qv));
+  if constexpr (kMask) {
+    hn::Store(hn::IfThenElseZero(c.tail, hn::MulAdd(rate_p, grad_p, pv)), d, p);
+    hn::Store(hn::IfThenElseZero(c.tail, hn::MulAdd(rate_q, grad_q, qv)), d, q);
+  } else {
+    hn::Store(hn::MulAdd(rate_p, grad_p, pv), d, p);
+    hn::Store(hn::MulAdd(rate_q, grad_q, qv), d, q);
+  }
+  if constexpr (kAdaGrad) {
+    sum_p = hn::MulAdd(grad_p, grad_p, sum_p);
+    sum_q = hn::MulAdd(grad_q, grad_q, sum_q);
+  }
+}
+
+// The bias and AdaGrad steps after the rows' (the sums are of the gradients).
+template <bool kBias, bool kAdaGrad, class D, class V = hn::Vec<D>>
+HWY_INLINE void FinishSquaredStep(D d, const SgdArgs& a, const Rating& r, const SquaredScalars& s,
+                                  V sum_p, V sum_q) {
+  if constexpr (kBias) StepBiases(a, r.user, r.item, s.g, s.rate_p, s.rate_q);
+  if constexpr (kAdaGrad) {
+    const float k = static_cast<float>(a.k);
+    a.p_adagrad[r.user] += ReduceSum(d, sum_p) / k;
+    a.q_adagrad[r.item] += ReduceSum(d, sum_q) / k;
+  }
+}
+
+// One squared-loss step on rows of a vector count known only at run time: the
+// dot product reads both rows, the update reads them again (from L1).
+template <bool kBias, bool kAdaGrad, class D>
+HWY_INLINE void StepSquaredRuntime(D d, const SgdArgs& a, const StepConsts<D>& c, const Rating& r,
+                                   size_t nvec) {
+  using V = hn::Vec<D>;
+  const size_t n = hn::Lanes(d);
+  float* HWY_RESTRICT p = a.p + static_cast<size_t>(r.user) * a.stride;
+  float* HWY_RESTRICT q = a.q + static_cast<size_t>(r.item) * a.stride;
+  const SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(a, r, DotVecs(d, p, q, nvec));
+  const V g = hn::Set(d, s.g);
+  const V rate_p = kAdaGrad ? hn::Set(d, s.rate_p) : c.lr;
+  const V rate_q = kAdaGrad ? hn::Set(d, s.rate_q) : c.lr;
+  V sum_p = hn::Zero(d);
+  V sum_q = hn::Zero(d);
+  for (size_t v = 0; v + 1 < nvec; ++v) {
+    UpdateVec<kAdaGrad>(d, c, p + v * n, q + v * n, hn::Load(d, p + v * n), hn::Load(d, q + v * n),
+                        g, rate_p, rate_q, sum_p, sum_q);
+  }
+  const size_t last = (nvec - 1) * n;
+  UpdateVec<kAdaGrad, kAdaGrad>(d, c, p + last, q + last, hn::Load(d, p + last),
+                                hn::Load(d, q + last), hn::IfThenElseZero(c.tail, g), rate_p,
+                                rate_q, sum_p, sum_q);
+  FinishSquaredStep<kBias, kAdaGrad>(d, a, r, s, sum_p, sum_q);
+}
+
+// One squared-loss step on rows of kVecs vectors: both rows stay in registers
+// from the loads to the stores.
+template <size_t kVecs, bool kBias, bool kAdaGrad, class D>
+HWY_INLINE void StepSquaredFixed(D d, const SgdArgs& a, const StepConsts<D>& c, const Rating& r) {
+  using V = hn::Vec<D>;
+  const size_t n = hn::Lanes(d);
+  float* HWY_RESTRICT p = a.p + static_cast<size_t>(r.user) * a.stride;
+  float* HWY_RESTRICT q = a.q + static_cast<size_t>(r.item) * a.stride;
+  V pv[kVecs];
+  V qv[kVecs];
+  LoadRows<kVecs>(d, p, q, pv, qv);
+  const SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(a, r, DotRegs<kVecs>(d, pv, qv));
+  const V g = hn::Set(d, s.g);
+  const V rate_p = kAdaGrad ? hn::Set(d, s.rate_p) : c.lr;
+  const V rate_q = kAdaGrad ? hn::Set(d, s.rate_q) : c.lr;
+  V sum_p = hn::Zero(d);
+  V sum_q = hn::Zero(d);
+  for (size_t v = 0; v + 1 < kVecs; ++v) {
+    UpdateVec<kAdaGrad>(d, c, p + v * n, q + v * n, pv[v], qv[v], g, rate_p, rate_q, sum_p, sum_q);
+  }
+  UpdateVec<kAdaGrad, kAdaGrad>(d, c, p + (kVecs - 1) * n, q + (kVecs - 1) * n, pv[kVecs - 1],
+                                qv[kVecs - 1], hn::IfThenElseZero(c.tail, g), rate_p, rate_q, sum_p,
+                                sum_q);
+  FinishSquaredStep<kBias, kAdaGrad>(d, a, r, s, sum_p, sum_q);
+}
+
+// The squared-loss chunk loop with vectors of tag D; kVecs = 0 means the
+// vector count is nvec, known at run time.
+template <class D, size_t kVecs, bool kBias, bool kAdaGrad>
+HWY_NOINLINE void SquaredLoop(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
+                              size_t count, size_t nvec, size_t distance) {
+  const D d;
+  const StepConsts<D> c = MakeConsts(d, args, nvec);
+  const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * hn::Lanes(d);
+  const PrefetchRanges ranges = RangesFor(order, count, distance);
+  for (size_t j = 0; j < count; ++j) {
+    PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
+                                     distance, row_floats);
+    const Rating& r = ratings[order != nullptr ? order[j] : j];
+    if constexpr (kVecs == 0) {
+      StepSquaredRuntime<kBias, kAdaGrad>(d, args, c, r, nvec);
+    } else {
+      StepSquaredFixed<kVecs, kBias, kAdaGrad>(d, args, c, r);
     }
   }
-  ChunkLoop<D, 0>(args, ratings, order, count, nvec, distance);
+}
+
+// Runs the squared-loss chunk with vectors of tag D: the fixed-count loop
+// when the row is 1, 2, 4 or 8 such vectors (up to kMax) and `specialise`,
+// else the runtime loop with the full-width tag.
+template <class D, size_t kMax, bool kBias, bool kAdaGrad>
+void SquaredWith(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count,
+                 size_t distance, bool specialise) {
+  const size_t nvec = VecsFor(D(), args.k);
+  if (specialise) {
+    if constexpr (kMax >= 1) {
+      if (nvec == 1)
+        return SquaredLoop<D, 1, kBias, kAdaGrad>(args, ratings, order, count, nvec, distance);
+    }
+    if constexpr (kMax >= 2) {
+      if (nvec == 2)
+        return SquaredLoop<D, 2, kBias, kAdaGrad>(args, ratings, order, count, nvec, distance);
+    }
+    if constexpr (kMax >= 4) {
+      if (nvec == 4)
+        return SquaredLoop<D, 4, kBias, kAdaGrad>(args, ratings, order, count, nvec, distance);
+    }
+    if constexpr (kMax >= 8) {
+      if (nvec == 8)
+        return SquaredLoop<D, 8, kBias, kAdaGrad>(args, ratings, order, count, nvec, distance);
+    }
+  }
+  SquaredLoop<DFull, 0, kBias, kAdaGrad>(args, ratings, order, count, VecsFor(DFull(), args.k),
+                                         distance);
+}
+
+template <bool kBias, bool kAdaGrad>
+void SquaredChunk(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count,
+                  size_t distance, bool specialise) {
+  if constexpr (kMaxFixedVecs >= 1) {
+    if (specialise && args.k <= 4) {
+      return SquaredWith<D4, kMaxFixedVecs4, kBias, kAdaGrad>(args, ratings, order, count, distance,
+                                                              true);
+    }
+    if (specialise && args.k <= 8) {
+      return SquaredWith<D8, kMaxFixedVecs8, kBias, kAdaGrad>(args, ratings, order, count, distance,
+                                                              true);
+    }
+  }
+  SquaredWith<DFull, kMaxFixedVecs, kBias, kAdaGrad>(args, ratings, order, count, distance,
+                                                     specialise);
+}
+
+// ---------------------------------------------------------------------------
+// The general loop and the pairwise loop: runtime vector count, the options
+// read once per chunk into Options.
+
+struct Options {
+  float l1_p;  // L1 weights (0: none)
+  float l1_q;
+  bool nonneg;  // clamp at 0
+};
+
+// After the gradient step: the L1 soft threshold by `threshold` (rate * l1,
+// when l1 > 0), then the clamp at 0.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Proximal(D d, V x, V threshold, bool l1, bool nonneg) {
+  if (l1) x = hn::CopySign(hn::Max(hn::Sub(hn::Abs(x), threshold), hn::Zero(d)), x);
+  if (nonneg) x = hn::Max(x, hn::Zero(d));
+  return x;
+}
+
+// In the last vector of a row (`last`), the lanes past k set to +0: the
+// general and pairwise loops' rates and thresholds may be NaN or infinite
+// once a model diverges, and NaN * 0 is NaN.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V KeepInside(const StepConsts<D>& c, bool last, V x) {
+  return last ? hn::IfThenElseZero(c.tail, x) : x;
+}
+
+// The prediction for (u, i) from nvec vectors of the rows.
+template <class D>
+HWY_INLINE float Predict(D d, const SgdArgs& a, uint32_t u, uint32_t i, size_t nvec) {
+  const float dot = DotVecs(d, a.p + static_cast<size_t>(u) * a.stride,
+                            a.q + static_cast<size_t>(i) * a.stride, nvec);
+  return a.user_bias != nullptr ? WithBiases(a, u, i, dot) : dot;
+}
+
+// One pointwise step on (u, i) with g = -dL/dy (PointwiseStep of the spec).
+template <class D>
+HWY_INLINE void PointwiseStep(D d, const SgdArgs& a, const StepConsts<D>& c, const Options& o,
+                              uint32_t u, uint32_t i, float g, size_t nvec) {
+  using V = hn::Vec<D>;
+  const size_t n = hn::Lanes(d);
+  float* HWY_RESTRICT p = a.p + static_cast<size_t>(u) * a.stride;
+  float* HWY_RESTRICT q = a.q + static_cast<size_t>(i) * a.stride;
+  float* g_u = a.p_adagrad != nullptr ? a.p_adagrad + u : nullptr;
+  float* g_i = a.q_adagrad != nullptr ? a.q_adagrad + i : nullptr;
+  const float rate_p_s = RateFor(a.learning_rate, g_u);
+  const float rate_q_s = RateFor(a.learning_rate, g_i);
+  const V rate_p = hn::Set(d, rate_p_s);
+  const V rate_q = hn::Set(d, rate_q_s);
+  const V threshold_p = hn::Set(d, rate_p_s * o.l1_p);
+  const V threshold_q = hn::Set(d, rate_q_s * o.l1_q);
+  const V gv = hn::Set(d, g);
+  V sum_p = hn::Zero(d);
+  V sum_q = hn::Zero(d);
+  for (size_t v = 0; v < nvec; ++v) {
+    const bool last = v + 1 == nvec;
+    const V gvv = last ? hn::IfThenElseZero(c.tail, gv) : gv;
+    const V pv = hn::Load(d, p + v * n);
+    const V qv = hn::Load(d, q + v * n);
+    const V grad_p = hn::MulSub(gvv, qv, hn::Mul(c.l2_p, pv));
+    const V grad_q = hn::MulSub(gvv, pv, hn::Mul(c.l2_q, qv));
+    hn::Store(KeepInside(c, last,
+                         Proximal(d, hn::MulAdd(rate_p, grad_p, pv), threshold_p, o.l1_p > 0.0f,
+                                  o.nonneg)),
+              d, p + v * n);
+    hn::Store(KeepInside(c, last,
+                         Proximal(d, hn::MulAdd(rate_q, grad_q, qv), threshold_q, o.l1_q > 0.0f,
+                                  o.nonneg)),
+              d, q + v * n);
+    sum_p = hn::MulAdd(grad_p, grad_p, sum_p);
+    sum_q = hn::MulAdd(grad_q, grad_q, sum_q);
+  }
+  if (a.user_bias != nullptr) StepBiases(a, u, i, g, rate_p_s, rate_q_s);
+  if (g_u != nullptr) {
+    const float k = static_cast<float>(a.k);
+    *g_u += ReduceSum(d, sum_p) / k;
+    *g_i += ReduceSum(d, sum_q) / k;
+  }
+}
+
+// Every pointwise loss and one-class-squared, with any options.
+template <class D>
+HWY_NOINLINE void GeneralLoop(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
+                              size_t count, size_t distance) {
+  const D d;
+  const size_t nvec = VecsFor(d, args.k);
+  const StepConsts<D> c = MakeConsts(d, args, nvec);
+  const Options o{args.l1_p, args.l1_q, args.nonneg};
+  const bool one_class = ShapeOf(args.loss) == LossShape::kOneClass;
+  const Rating& first = ratings[order != nullptr ? order[0] : 0];
+  NegativeSampler sampler(args.seed, first.user, first.item, count);
+  const size_t row_floats = nvec * hn::Lanes(d);
+  const PrefetchRanges ranges = RangesFor(order, count, distance);
+  for (size_t j = 0; j < count; ++j) {
+    PrefetchAhead<true>(args, ratings, order, j, ranges.rows_end, ranges.records_end, distance,
+                        row_floats);
+    const Rating& r = ratings[order != nullptr ? order[j] : j];
+    const float y = Predict(d, args, r.user, r.item, nvec);
+    if (!one_class) {
+      PointwiseStep(d, args, c, o, r.user, r.item, PointwiseGradient(args.loss, r.value, y), nvec);
+      continue;
+    }
+    PointwiseStep(d, args, c, o, r.user, r.item, OneClassPositiveGradient(y), nvec);
+    if (args.num_items == 0) continue;
+    for (int t = 0; t < args.negatives; ++t) {
+      const uint32_t neg = sampler.Below(args.num_items);
+      if (neg == r.item) continue;
+      const float y_neg = Predict(d, args, r.user, neg, nvec);
+      PointwiseStep(d, args, c, o, r.user, neg,
+                    OneClassNegativeGradient(args.negative_weight, y_neg), nvec);
+    }
+  }
+}
+
+// A row in a BPR step: its factors, AdaGrad sum (or nullptr) and weights.
+struct PairRow {
+  float* x;
+  float* g;
+  float l2;
+  float l1;
+};
+
+// x = a.(b - c) over nvec vectors.
+template <class D>
+HWY_INLINE float PairMargin(D d, const float* HWY_RESTRICT a, const float* b, const float* c,
+                            size_t nvec) {
+  const size_t n = hn::Lanes(d);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d);
+  size_t v = 0;
+  for (; v + 2 <= nvec; v += 2) {
+    s0 = hn::MulAdd(hn::Load(d, a + v * n), hn::Sub(hn::Load(d, b + v * n), hn::Load(d, c + v * n)),
+                    s0);
+    s1 = hn::MulAdd(hn::Load(d, a + (v + 1) * n),
+                    hn::Sub(hn::Load(d, b + (v + 1) * n), hn::Load(d, c + (v + 1) * n)), s1);
+  }
+  if (v < nvec) {
+    s0 = hn::MulAdd(hn::Load(d, a + v * n), hn::Sub(hn::Load(d, b + v * n), hn::Load(d, c + v * n)),
+                    s0);
+  }
+  return ReduceSum(d, hn::Add(s0, s1));
+}
+
+// One BPR step with anchor a, positive b and negative c (PairStep of the spec).
+template <class D>
+HWY_INLINE void PairStep(D d, const SgdArgs& args, const StepConsts<D>& c_, const Options& o,
+                         PairRow a, PairRow b, PairRow c, size_t nvec) {
+  using V = hn::Vec<D>;
+  const size_t n = hn::Lanes(d);
+  const float s = BprGradient(PairMargin(d, a.x, b.x, c.x, nvec));
+  const float rate_a_s = RateFor(args.learning_rate, a.g);
+  const float rate_b_s = RateFor(args.learning_rate, b.g);
+  const float rate_c_s = RateFor(args.learning_rate, c.g);
+  const V rate_a = hn::Set(d, rate_a_s);
+  const V rate_b = hn::Set(d, rate_b_s);
+  const V rate_c = hn::Set(d, rate_c_s);
+  const V threshold_a = hn::Set(d, rate_a_s * a.l1);
+  const V threshold_b = hn::Set(d, rate_b_s * b.l1);
+  const V threshold_c = hn::Set(d, rate_c_s * c.l1);
+  const V l2_a = hn::Set(d, a.l2);
+  const V l2_b = hn::Set(d, b.l2);
+  const V l2_c = hn::Set(d, c.l2);
+  const V sv = hn::Set(d, s);
+  const V neg_sv = hn::Set(d, -s);
+  V sum_a = hn::Zero(d);
+  V sum_b = hn::Zero(d);
+  V sum_c = hn::Zero(d);
+  for (size_t v = 0; v < nvec; ++v) {
+    const bool last = v + 1 == nvec;
+    const V s_v = last ? hn::IfThenElseZero(c_.tail, sv) : sv;
+    const V neg_s_v = last ? hn::IfThenElseZero(c_.tail, neg_sv) : neg_sv;
+    const V av = hn::Load(d, a.x + v * n);
+    const V bv = hn::Load(d, b.x + v * n);
+    const V cv = hn::Load(d, c.x + v * n);
+    const V grad_a = hn::MulSub(s_v, hn::Sub(bv, cv), hn::Mul(l2_a, av));
+    const V grad_b = hn::MulSub(s_v, av, hn::Mul(l2_b, bv));
+    const V grad_c = hn::MulSub(neg_s_v, av, hn::Mul(l2_c, cv));
+    hn::Store(
+        KeepInside(c_, last,
+                   Proximal(d, hn::MulAdd(rate_a, grad_a, av), threshold_a, a.l1 > 0.0f, o.nonneg)),
+        d, a.x + v * n);
+    hn::Store(
+        KeepInside(c_, last,
+                   Proximal(d, hn::MulAdd(rate_b, grad_b, bv), threshold_b, b.l1 > 0.0f, o.nonneg)),
+        d, b.x + v * n);
+    hn::Store(
+        KeepInside(c_, last,
+                   Proximal(d, hn::MulAdd(rate_c, grad_c, cv), threshold_c, c.l1 > 0.0f, o.nonneg)),
+        d, c.x + v * n);
+    sum_a = hn::MulAdd(grad_a, grad_a, sum_a);
+    sum_b = hn::MulAdd(grad_b, grad_b, sum_b);
+    sum_c = hn::MulAdd(grad_c, grad_c, sum_c);
+  }
+  if (a.g != nullptr) {
+    const float k = static_cast<float>(args.k);
+    *a.g += ReduceSum(d, sum_a) / k;
+    *b.g += ReduceSum(d, sum_b) / k;
+    *c.g += ReduceSum(d, sum_c) / k;
+  }
+}
+
+inline PairRow PRow(const SgdArgs& a, uint32_t u) {
+  return {a.p + static_cast<size_t>(u) * a.stride,
+          a.p_adagrad != nullptr ? a.p_adagrad + u : nullptr, a.l2_p, a.l1_p};
+}
+inline PairRow QRow(const SgdArgs& a, uint32_t i) {
+  return {a.q + static_cast<size_t>(i) * a.stride,
+          a.q_adagrad != nullptr ? a.q_adagrad + i : nullptr, a.l2_q, a.l1_q};
+}
+
+// bpr-row and bpr-column.
+template <class D>
+HWY_NOINLINE void PairLoop(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
+                           size_t count, size_t distance) {
+  const D d;
+  const size_t nvec = VecsFor(d, args.k);
+  const StepConsts<D> c = MakeConsts(d, args, nvec);
+  const Options o{args.l1_p, args.l1_q, args.nonneg};
+  const bool column = ShapeOf(args.loss) == LossShape::kPairwiseColumn;
+  const Rating& first = ratings[order != nullptr ? order[0] : 0];
+  NegativeSampler sampler(args.seed, first.user, first.item, count);
+  const size_t row_floats = nvec * hn::Lanes(d);
+  const PrefetchRanges ranges = RangesFor(order, count, distance);
+  for (size_t j = 0; j < count; ++j) {
+    PrefetchAhead<true>(args, ratings, order, j, ranges.rows_end, ranges.records_end, distance,
+                        row_floats);
+    const Rating& r = ratings[order != nullptr ? order[j] : j];
+    if (!column) {
+      if (args.num_items == 0) continue;
+      const uint32_t neg = sampler.Below(args.num_items);
+      if (neg == r.item) continue;
+      PairStep(d, args, c, o, PRow(args, r.user), QRow(args, r.item), QRow(args, neg), nvec);
+    } else {
+      if (args.num_users == 0) continue;
+      const uint32_t neg = sampler.Below(args.num_users);
+      if (neg == r.user) continue;
+      PairStep(d, args, c, o, QRow(args, r.item), PRow(args, r.user), PRow(args, neg), nvec);
+    }
+  }
 }
 
 void SgdChunkVariant(const SgdArgs& args, const Rating* ratings, const uint32_t* order,
                      size_t count, size_t prefetch_distance, bool specialise) {
-  if (args.k <= 0 || count == 0) return;
-  if constexpr (kMaxFixedVecs >= 1) {
-    if (specialise && args.k <= 4) {
-      return ChunkWith(hn::CappedTag<float, 4>(), args, ratings, order, count, prefetch_distance,
-                       true);
-    }
-    if (specialise && args.k <= 8) {
-      return ChunkWith(hn::CappedTag<float, 8>(), args, ratings, order, count, prefetch_distance,
-                       true);
-    }
+  if (count == 0) return;
+  if (args.k <= 0) return SgdChunkScalar(args, ratings, order, count);
+  switch (ShapeOf(args.loss)) {
+    case LossShape::kPointwise:
+      if (args.loss == Loss::kSquared && !(args.l1_p > 0.0f) && !(args.l1_q > 0.0f) &&
+          !args.nonneg) {
+        const bool bias = args.user_bias != nullptr;
+        const bool adagrad = args.p_adagrad != nullptr;
+        if (!bias && !adagrad) {
+          return SquaredChunk<false, false>(args, ratings, order, count, prefetch_distance,
+                                            specialise);
+        }
+        if (bias && !adagrad) {
+          return SquaredChunk<true, false>(args, ratings, order, count, prefetch_distance,
+                                           specialise);
+        }
+        if (!bias) {
+          return SquaredChunk<false, true>(args, ratings, order, count, prefetch_distance,
+                                           specialise);
+        }
+        return SquaredChunk<true, true>(args, ratings, order, count, prefetch_distance, specialise);
+      }
+      return GeneralLoop<DFull>(args, ratings, order, count, prefetch_distance);
+    case LossShape::kOneClass:
+      return GeneralLoop<DFull>(args, ratings, order, count, prefetch_distance);
+    case LossShape::kPairwiseRow:
+    case LossShape::kPairwiseColumn:
+      return PairLoop<DFull>(args, ratings, order, count, prefetch_distance);
   }
-  ChunkWith(DFull(), args, ratings, order, count, prefetch_distance, specialise);
 }
 
 void SgdChunk(const SgdArgs& args, const Rating* ratings, const uint32_t* order, size_t count) {
@@ -253,94 +675,136 @@ float Dot(const float* a, const float* b, size_t stride, int k) {
   return DotVecs(d, a, b, VecsFor(d, k));
 }
 
-// The squared-error loop with vectors of tag D; kVecs = 0 means the vector
-// count is nvec, known at run time.
+// ---------------------------------------------------------------------------
+// The fit pass.
+
+// Pointwise losses, with vectors of tag D; kVecs = 0 means the vector count is
+// nvec, known at run time.
 template <class D, size_t kVecs>
-HWY_NOINLINE double ErrorLoop(const float* p_base, const float* q_base, size_t stride,
-                              const Rating* ratings, size_t count, size_t nvec, size_t distance) {
+HWY_NOINLINE LossSums PointwiseSumLoop(const SgdArgs& args, const Rating* ratings, size_t count,
+                                       size_t nvec, size_t distance) {
   using V = hn::Vec<D>;
   const D d;
   const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * hn::Lanes(d);
-  // The loop range where prefetches stay inside the chunk.
-  const size_t rows_end = distance != 0 && count > distance ? count - distance : 0;
-  double sum = 0.0;
+  const PrefetchRanges ranges = RangesFor(nullptr, count, distance);
+  const bool biases = args.user_bias != nullptr;
+  const Loss loss = args.loss;
+  LossSums sums;
   for (size_t j = 0; j < count; ++j) {
-    if (j < rows_end) {
-      const Rating& ahead = ratings[j + distance];
-      PrefetchRow(p_base + static_cast<size_t>(ahead.user) * stride, row_floats);
-      PrefetchRow(q_base + static_cast<size_t>(ahead.item) * stride, row_floats);
-    }
+    PrefetchAhead<true>(args, ratings, nullptr, j, ranges.rows_end, 0, distance, row_floats);
     const Rating& r = ratings[j];
-    const float* p = p_base + static_cast<size_t>(r.user) * stride;
-    const float* q = q_base + static_cast<size_t>(r.item) * stride;
-    float dot;
+    const float* p = args.p + static_cast<size_t>(r.user) * args.stride;
+    const float* q = args.q + static_cast<size_t>(r.item) * args.stride;
+    float y;
     if constexpr (kVecs == 0) {
-      dot = DotVecs(d, p, q, nvec);
+      y = DotVecs(d, p, q, nvec);
     } else {
       V pv[kVecs];
       V qv[kVecs];
       LoadRows<kVecs>(d, p, q, pv, qv);
-      dot = DotRegs<kVecs>(d, pv, qv);
+      y = DotRegs<kVecs>(d, pv, qv);
     }
-    const double error = static_cast<double>(r.value) - static_cast<double>(dot);
-    sum += error * error;
+    if (biases) y = WithBiases(args, r.user, r.item, y);
+    const double error = static_cast<double>(r.value) - static_cast<double>(y);
+    sums.squared_error += error * error;
+    sums.absolute_error += std::fabs(error);
+    sums.loss += loss == Loss::kSquared ? error * error : PointwiseLoss(loss, r.value, y);
   }
-  return sum;
+  return sums;
 }
 
-// Runs the squared-error loop with vectors of tag D: the fixed-count loop
-// for rows of 1, 2, 4 or 8 such vectors (up to kMaxFixedVecs) when
-// `specialise`, else the runtime loop.
-template <class D>
-double SquaredErrorWith(D d, const float* p, const float* q, size_t stride, int k,
-                        const Rating* ratings, size_t count, size_t distance, bool specialise) {
-  const size_t nvec = VecsFor(d, k);
+// Runs the pointwise fit loop with vectors of tag D: the fixed-count loop for
+// rows of 1, 2, 4 or 8 such vectors (up to kMax) when `specialise`, else the
+// runtime loop with the full-width tag.
+template <class D, size_t kMax>
+LossSums PointwiseSumWith(const SgdArgs& args, const Rating* ratings, size_t count, size_t distance,
+                          bool specialise) {
+  const size_t nvec = VecsFor(D(), args.k);
   if (specialise) {
-    if constexpr (kMaxFixedVecs >= 1) {
-      if (nvec == 1) return ErrorLoop<D, 1>(p, q, stride, ratings, count, nvec, distance);
+    if constexpr (kMax >= 1) {
+      if (nvec == 1) return PointwiseSumLoop<D, 1>(args, ratings, count, nvec, distance);
     }
-    if constexpr (kMaxFixedVecs >= 2) {
-      if (nvec == 2) return ErrorLoop<D, 2>(p, q, stride, ratings, count, nvec, distance);
+    if constexpr (kMax >= 2) {
+      if (nvec == 2) return PointwiseSumLoop<D, 2>(args, ratings, count, nvec, distance);
     }
-    if constexpr (kMaxFixedVecs >= 4) {
-      if (nvec == 4) return ErrorLoop<D, 4>(p, q, stride, ratings, count, nvec, distance);
+    if constexpr (kMax >= 4) {
+      if (nvec == 4) return PointwiseSumLoop<D, 4>(args, ratings, count, nvec, distance);
     }
-    if constexpr (kMaxFixedVecs >= 8) {
-      if (nvec == 8) return ErrorLoop<D, 8>(p, q, stride, ratings, count, nvec, distance);
+    if constexpr (kMax >= 8) {
+      if (nvec == 8) return PointwiseSumLoop<D, 8>(args, ratings, count, nvec, distance);
     }
   }
-  return ErrorLoop<D, 0>(p, q, stride, ratings, count, nvec, distance);
+  return PointwiseSumLoop<DFull, 0>(args, ratings, count, VecsFor(DFull(), args.k), distance);
 }
 
-double SquaredErrorVariant(const float* p, const float* q, size_t stride, int k,
-                           const Rating* ratings, size_t count, size_t prefetch_distance,
-                           bool specialise) {
-  if (k <= 0) {  // every prediction is 0
-    double sum = 0.0;
-    for (size_t j = 0; j < count; ++j) {
-      const double error = ratings[j].value;
-      sum += error * error;
+// One-class and pairwise losses (runtime vector count).
+template <class D>
+HWY_NOINLINE LossSums SampledSumLoop(const SgdArgs& args, const Rating* ratings, size_t count) {
+  const D d;
+  const size_t nvec = VecsFor(d, args.k);
+  const size_t stride = args.stride;
+  LossSums sums;
+  for (size_t j = 0; j < count; ++j) {
+    const Rating& r = ratings[j];
+    switch (ShapeOf(args.loss)) {
+      case LossShape::kOneClass: {
+        const float y = Predict(d, args, r.user, r.item, nvec);
+        const double error = 1.0 - static_cast<double>(y);
+        sums.squared_error += error * error;
+        sums.absolute_error += std::fabs(error);
+        sums.loss += PointwiseLoss(Loss::kSquared, 1.0f, y);
+        for (int t = 0; t < args.negatives; ++t) {
+          const uint32_t neg = DeterministicNegative(args.seed, r.user, r.item, t, args.num_items);
+          if (args.num_items == 0 || neg == r.item) continue;
+          sums.loss += static_cast<double>(args.negative_weight) *
+                       PointwiseLoss(Loss::kSquared, 0.0f, Predict(d, args, r.user, neg, nvec));
+        }
+        break;
+      }
+      case LossShape::kPairwiseRow: {
+        const uint32_t neg = DeterministicNegative(args.seed, r.user, r.item, 0, args.num_items);
+        if (args.num_items == 0 || neg == r.item) break;
+        sums.loss += BprLoss(PairMargin(d, args.p + static_cast<size_t>(r.user) * stride,
+                                        args.q + static_cast<size_t>(r.item) * stride,
+                                        args.q + static_cast<size_t>(neg) * stride, nvec));
+        break;
+      }
+      case LossShape::kPairwiseColumn: {
+        const uint32_t neg = DeterministicNegative(args.seed, r.user, r.item, 0, args.num_users);
+        if (args.num_users == 0 || neg == r.user) break;
+        sums.loss += BprLoss(PairMargin(d, args.q + static_cast<size_t>(r.item) * stride,
+                                        args.p + static_cast<size_t>(r.user) * stride,
+                                        args.p + static_cast<size_t>(neg) * stride, nvec));
+        break;
+      }
+      case LossShape::kPointwise:
+        break;
     }
-    return sum;
   }
-  if (count == 0) return 0.0;
+  return sums;
+}
+
+LossSums LossSumVariant(const SgdArgs& args, const Rating* ratings, size_t count,
+                        size_t prefetch_distance, bool specialise) {
+  if (args.k <= 0) return LossSumScalar(args, ratings, count);
+  if (count == 0) return LossSums{};
+  if (ShapeOf(args.loss) != LossShape::kPointwise) {
+    return SampledSumLoop<DFull>(args, ratings, count);
+  }
   if constexpr (kMaxFixedVecs >= 1) {
-    if (specialise && k <= 4) {
-      return SquaredErrorWith(hn::CappedTag<float, 4>(), p, q, stride, k, ratings, count,
-                              prefetch_distance, true);
+    if (specialise && args.k <= 4) {
+      return PointwiseSumWith<D4, kMaxFixedVecs4>(args, ratings, count, prefetch_distance, true);
     }
-    if (specialise && k <= 8) {
-      return SquaredErrorWith(hn::CappedTag<float, 8>(), p, q, stride, k, ratings, count,
-                              prefetch_distance, true);
+    if (specialise && args.k <= 8) {
+      return PointwiseSumWith<D8, kMaxFixedVecs8>(args, ratings, count, prefetch_distance, true);
     }
   }
-  return SquaredErrorWith(DFull(), p, q, stride, k, ratings, count, prefetch_distance, specialise);
+  return PointwiseSumWith<DFull, kMaxFixedVecs>(args, ratings, count, prefetch_distance,
+                                                specialise);
 }
 
-double SquaredError(const float* p, const float* q, size_t stride, int k, const Rating* ratings,
-                    size_t count) {
-  return SquaredErrorVariant(p, q, stride, k, ratings, count, kHighwayErrorPrefetchDistance,
-                             /*specialise=*/true);
+LossSums LossSum(const SgdArgs& args, const Rating* ratings, size_t count) {
+  return LossSumVariant(args, ratings, count, kHighwayLossPrefetchDistance, /*specialise=*/true);
 }
 
 }  // namespace HWY_NAMESPACE
@@ -353,8 +817,8 @@ namespace hogmf::kernels {
 HWY_EXPORT(SgdChunk);
 HWY_EXPORT(SgdChunkVariant);
 HWY_EXPORT(Dot);
-HWY_EXPORT(SquaredError);
-HWY_EXPORT(SquaredErrorVariant);
+HWY_EXPORT(LossSum);
+HWY_EXPORT(LossSumVariant);
 
 namespace {
 
@@ -386,11 +850,11 @@ std::vector<HighwayKernel> CompiledHighwayKernels() {
                          HWY_DISPATCH_TABLE(SgdChunk)[index],
                          HWY_DISPATCH_TABLE(Dot)[index],
                          HWY_DISPATCH_TABLE(SgdChunkVariant)[index],
-                         HWY_DISPATCH_TABLE(SquaredError)[index],
-                         HWY_DISPATCH_TABLE(SquaredErrorVariant)[index]};
+                         HWY_DISPATCH_TABLE(LossSum)[index],
+                         HWY_DISPATCH_TABLE(LossSumVariant)[index]};
     if (kernel.sgd_chunk != nullptr && kernel.dot != nullptr &&
-        kernel.sgd_chunk_variant != nullptr && kernel.squared_error != nullptr &&
-        kernel.squared_error_variant != nullptr) {
+        kernel.sgd_chunk_variant != nullptr && kernel.loss_sum != nullptr &&
+        kernel.loss_sum_variant != nullptr) {
       kernels.push_back(kernel);
     }
   }

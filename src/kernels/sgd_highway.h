@@ -1,7 +1,7 @@
 // The Highway SGD kernels, one per instruction set compiled into this binary.
 //
-// sgd_highway.cc writes the chunk loop, the padded-row dot product and the
-// squared-error pass once and Highway compiles them for every target; this
+// sgd_highway.cc writes the chunk loops, the padded-row dot product and the
+// fit pass (loss sums) once and Highway compiles them for every target; this
 // header hands out plain function pointers per target so that nothing outside
 // src/kernels sees Highway types. kernel_registry.cc filters the list by what
 // the CPU runs and names the targets; the benchmark and the tests use the
@@ -23,18 +23,17 @@ using SgdChunkVariantFn = void (*)(const SgdArgs& args, const Rating* ratings,
                                    const uint32_t* order, size_t count, size_t prefetch_distance,
                                    bool specialise);
 
-// SquaredErrorFn with the same knobs.
-using SquaredErrorVariantFn = double (*)(const float* p, const float* q, size_t stride, int k,
-                                         const Rating* ratings, size_t count,
-                                         size_t prefetch_distance, bool specialise);
+// LossSumFn with the same knobs (`specialise` applies to pointwise losses).
+using LossSumVariantFn = LossSums (*)(const SgdArgs& args, const Rating* ratings, size_t count,
+                                      size_t prefetch_distance, bool specialise);
 
 struct HighwayKernel {
   int64_t target = 0;  // one HWY_* target bit, e.g. HWY_AVX2
   SgdChunkFn sgd_chunk = nullptr;
   DotFn dot = nullptr;
   SgdChunkVariantFn sgd_chunk_variant = nullptr;
-  SquaredErrorFn squared_error = nullptr;
-  SquaredErrorVariantFn squared_error_variant = nullptr;
+  LossSumFn loss_sum = nullptr;
+  LossSumVariantFn loss_sum_variant = nullptr;
 };
 
 // Every Highway target this binary compiled, best first, whether or not this
@@ -45,9 +44,9 @@ std::vector<HighwayKernel> CompiledHighwayKernels();
 // itself is prefetched twice as far ahead when an order array is given).
 // Tuned with bench/kernel_bench.cc.
 inline constexpr size_t kHighwayPrefetchDistance = 8;
-// How many ratings ahead squared_error prefetches P and Q rows. It does less
+// How many ratings ahead loss_sum prefetches P and Q rows. It does less
 // work per rating than a step, so it looks further ahead (the distance sweep:
 // docs/performance.md, Kernels).
-inline constexpr size_t kHighwayErrorPrefetchDistance = 12;
+inline constexpr size_t kHighwayLossPrefetchDistance = 12;
 
 }  // namespace hogmf::kernels

@@ -29,6 +29,12 @@ class ModelInternal {
   static std::vector<float>& user_biases(Model& model) { return model.user_bias_; }
   static std::vector<float>& item_biases(Model& model) { return model.item_bias_; }
   static void set_loss(Model& model, Loss loss) { model.loss_ = loss; }
+  static void set_l2(Model& model, float l2_p, float l2_q, float l2_user_bias, float l2_item_bias) {
+    model.l2_p_ = l2_p;
+    model.l2_q_ = l2_q;
+    model.l2_user_bias_ = l2_user_bias;
+    model.l2_item_bias_ = l2_item_bias;
+  }
   // The training range, and whether Predict clips to it (min <= max when clipping).
   static void set_value_range(Model& model, float min_value, float max_value, bool clips) {
     HOGMF_CHECK(!clips || min_value <= max_value);

@@ -2,6 +2,7 @@
 // process on files made by the test, checking output, exit codes and files.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "hogmf/model.h"
+#include "hogmf/model_io.h"
+#include "model/model_internal.h"
 #include "testing/status_matchers.h"
 
 namespace hogmf {
@@ -443,6 +447,59 @@ TEST_F(CliTest, LibmfModelExportGivesTheSameRmse) {
   EXPECT_NEAR(a, b, 1e-5);
 }
 
+// A model with biases that clips to [1, 5], made through the library: every
+// model command reads it; predict clips unless --noclip; the LIBMF export
+// keeps the raw scores of seen pairs.
+TEST_F(CliTest, ModelCommandsOnABiasedClippingModel) {
+  using internal::ModelInternal;
+  Model built(2, IdMap::Identity(3), IdMap::Identity(3));
+  ModelInternal::set_mean(built, 3.0f);
+  ModelInternal::AddBiases(built);
+  const float p[3][2] = {{1, 0}, {2, 1}, {-3, 0}};
+  const float q[3][2] = {{1, 1}, {-1, 0}, {0.5f, 0.5f}};
+  const float b_u[3] = {0, 1, -1};
+  const float b_i[3] = {0, 0.5f, 2};
+  for (uint32_t r = 0; r < 3; ++r) {
+    for (int d = 0; d < 2; ++d) {
+      ModelInternal::user_factors(built).row(r)[d] = p[r][d];
+      ModelInternal::item_factors(built).row(r)[d] = q[r][d];
+    }
+    ModelInternal::user_biases(built)[r] = b_u[r];
+    ModelInternal::item_biases(built)[r] = b_i[r];
+    ModelInternal::set_user_seen(built, r, true);
+    ModelInternal::set_item_seen(built, r, true);
+  }
+  ModelInternal::set_value_range(built, 1.0f, 5.0f, true);
+  const std::string model = dir_.File("biased.model");
+  ASSERT_TRUE(SaveModel(built, model).ok());
+  // Scores 3 + 0 + 0 + 1 = 4, 3 + 1 + 2 + 1.5 = 7.5, 3 - 1 + 0 - 3 = -1, and
+  // an unknown item: mean + b_u = 4.
+  const std::string data = dir_.Write("pairs.txt", "0 0 4\n1 2 5\n2 0 1\n1 7 4\n");
+  CliRun clipped = Hogmf({"predict", "--format=libmf", "--quiet", model, data});
+  ASSERT_EQ(clipped.exit_code, 0) << clipped.err;
+  EXPECT_EQ(clipped.out, "4\n5\n1\n4\n");
+  CliRun raw = Hogmf({"predict", "--format=libmf", "--quiet", "--noclip", model, data});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(raw.out, "4\n7.5\n-1\n4\n");
+  CliRun eval = Hogmf({"eval", "--format=libmf", "--quiet", model, data});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("unseen_pairs 1"));
+  // The two best items of user 1 are 2 (score 7.5) and 0 (7); item 1 scores 2.5.
+  CliRun recommend = Hogmf({"recommend", model, "--user=1", "--top=2"});
+  ASSERT_EQ(recommend.exit_code, 0) << recommend.err;
+  EXPECT_EQ(std::count(recommend.out.begin(), recommend.out.end(), '\n'), 2);
+  EXPECT_THAT(recommend.out, Not(HasSubstr("\t1\t")));
+  // LIBMF has no biases and no clipping: k + 2 columns, raw scores; the
+  // unknown item predicts b.
+  const std::string libmf = dir_.File("biased.libmf");
+  CliRun convert = Hogmf({"convert", "--to=libmf", model, libmf});
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  EXPECT_THAT(ReadFileBytes(libmf), ::testing::StartsWith("f 0\nm 3\nn 3\nk 4\nb 3\n"));
+  CliRun exported = Hogmf({"predict", "--format=libmf", "--quiet", libmf, data});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out, "4\n7.5\n-1\n3\n");
+}
+
 TEST_F(CliTest, BadInputIsExitTwoWithFileAndLineAndNoModelLeft) {
   const std::string bad = dir_.Write("bad.txt", "0 0 5\n1 1 4\n2 x 3\n");
   const std::string model = dir_.File("never.model");
@@ -465,6 +522,48 @@ TEST_F(CliTest, BadInputIsExitTwoWithFileAndLineAndNoModelLeft) {
   CliRun eval = Hogmf({"eval", not_a_model, bad});
   EXPECT_EQ(eval.exit_code, 2);
   EXPECT_THAT(eval.err, HasSubstr("junk.model"));
+}
+
+// A preset with flags over it: the preset's sizes, the flags' scale and
+// counts; implicit presets write value 1; unknown names fail with the list.
+TEST_F(CliTest, GenPresetsTakeFlagsOverTheirValues) {
+  const std::string books = dir_.File("books.txt");
+  CliRun gen = Hogmf({"gen", "--shape=book-like", "--ratings=5000", "--users=1000", "--items=3000",
+                      "--scale-min=0", "--scale-step=0.5", "--out=" + books});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_THAT(gen.err, HasSubstr("5000 book-like ratings (1000 users, 3000 items)"));
+  std::istringstream lines(ReadFileBytes(books));
+  long user, item;
+  double value;
+  int count = 0;
+  bool saw_half = false;
+  while (lines >> user >> item >> value) {
+    ++count;
+    ASSERT_GE(value, 0.0);
+    ASSERT_LE(value, 10.0);
+    ASSERT_EQ(2 * value, std::round(2 * value)) << value;
+    saw_half |= value != std::round(value);
+  }
+  EXPECT_EQ(count, 5000);
+  EXPECT_TRUE(saw_half);
+
+  const std::string clicks = dir_.File("clicks.txt"), held = dir_.File("held.txt");
+  ASSERT_EQ(Hogmf({"gen", "--quiet", "--shape=implicit-like", "--ratings=20000", "--users=2000",
+                   "--items=1000", "--rank=4", "--out=" + clicks, "--test-out=" + held})
+                .exit_code,
+            0);
+  const std::string held_text = ReadFileBytes(held);
+  EXPECT_FALSE(held_text.empty());
+  std::istringstream held_lines(held_text);
+  while (held_lines >> user >> item >> value) ASSERT_EQ(value, 1.0);
+
+  CliRun unknown = Hogmf({"gen", "--shape=movielens", "--out=" + dir_.File("x.txt")});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("movielens-like"));
+  CliRun off_grid =
+      Hogmf({"gen", "--shape=realistic", "--scale-step=0.3", "--out=" + dir_.File("y.txt")});
+  EXPECT_EQ(off_grid.exit_code, 2);
+  EXPECT_THAT(off_grid.err, HasSubstr("whole number of steps"));
 }
 
 TEST_F(CliTest, UsageErrorsAndHelp) {

@@ -1,5 +1,7 @@
 // Tests of SaveModel and LoadModel in hogmf's binary format: exact round
-// trips, atomic writes, and an error (never a crash) for every damaged file.
+// trips (biases, loss, clipping range and L2 weights included), version 1
+// files still loading, atomic writes, and an error (never a crash) for every
+// damaged file.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "hogmf/loss.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
@@ -33,10 +36,17 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-// Layout facts the tests poke at (see docs/formats-models.md).
+// Layout facts the tests poke at (see docs/formats.md).
+constexpr size_t kFlagsAt = 24;
 constexpr size_t kNumUsersAt = 32;
 constexpr size_t kSectionsAt = 48;
+constexpr size_t kNumSections = 10;
+constexpr size_t kHeaderSize = kSectionsAt + 16 * kNumSections;
 constexpr size_t kTrailerSize = 16;
+constexpr int kUserBiasesSection = 7;
+constexpr int kItemBiasesSection = 8;
+constexpr int kTrainingSection = 9;
+constexpr size_t kTrainingBytes = 28;
 
 // Writes each variant of a file under a fresh name, removing the previous
 // one (rewriting one name would make ext4 flush it every time).
@@ -70,6 +80,16 @@ uint64_t SectionOffset(const std::string& bytes, int section) {
   std::memcpy(&offset, bytes.data() + kSectionsAt + 16 * section, sizeof(offset));
   return offset;
 }
+
+uint64_t SectionSize(const std::string& bytes, int section) {
+  uint64_t size;
+  std::memcpy(&size, bytes.data() + kSectionsAt + 16 * section + 8, sizeof(size));
+  return size;
+}
+
+std::string U32Bytes(uint32_t value) { return std::string(reinterpret_cast<char*>(&value), 4); }
+std::string F32Bytes(float value) { return std::string(reinterpret_cast<char*>(&value), 4); }
+std::string U64Bytes(uint64_t value) { return std::string(reinterpret_cast<char*>(&value), 8); }
 
 RatedItems RatedItemsOf(std::vector<Rating> training, uint32_t num_users) {
   return RatedItems::Build(training, num_users);
@@ -111,6 +131,14 @@ Model StringIdModel() {
   }
   training.push_back({0, 299, 1.0f});
   internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, model.num_users()));
+  internal::ModelInternal::AddBiases(model);
+  for (float& b : internal::ModelInternal::user_biases(model)) b = static_cast<float>(rng.Normal());
+  for (float& b : internal::ModelInternal::item_biases(model)) b = static_cast<float>(rng.Normal());
+  internal::ModelInternal::user_biases(model)[1] = -0.0f;
+  internal::ModelInternal::item_biases(model)[7] = std::numeric_limits<float>::quiet_NaN();
+  internal::ModelInternal::set_loss(model, Loss::kAbsolute);
+  internal::ModelInternal::set_value_range(model, 0.5f, 5.0f, true);
+  internal::ModelInternal::set_l2(model, 0.05f, 0.0625f, 1e-3f, 0.0f);
   return model;
 }
 
@@ -146,14 +174,32 @@ void ExpectBitEqualFactors(const FactorMatrix& a, const FactorMatrix& b) {
   }
 }
 
+void ExpectBitEqual(float a, float b, const char* what) {
+  EXPECT_EQ(std::memcmp(&a, &b, sizeof(float)), 0) << what << ": " << a << " vs " << b;
+}
+
+void ExpectBitEqualBiases(const std::vector<float>& a, const std::vector<float>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+}
+
 void ExpectSameModel(const Model& a, const Model& b) {
   ExpectBitEqualFactors(a.user_factors(), b.user_factors());
   ExpectBitEqualFactors(a.item_factors(), b.item_factors());
   ExpectSameIds(a.users(), b.users());
   ExpectSameIds(a.items(), b.items());
-  const float mean_a = a.mean();
-  const float mean_b = b.mean();
-  EXPECT_EQ(std::memcmp(&mean_a, &mean_b, sizeof(float)), 0);
+  ExpectBitEqual(a.mean(), b.mean(), "mean");
+  EXPECT_EQ(a.has_biases(), b.has_biases());
+  ExpectBitEqualBiases(a.user_biases(), b.user_biases());
+  ExpectBitEqualBiases(a.item_biases(), b.item_biases());
+  EXPECT_EQ(a.loss(), b.loss());
+  EXPECT_EQ(a.clips(), b.clips());
+  ExpectBitEqual(a.min_value(), b.min_value(), "min_value");
+  ExpectBitEqual(a.max_value(), b.max_value(), "max_value");
+  ExpectBitEqual(a.l2_p(), b.l2_p(), "l2_p");
+  ExpectBitEqual(a.l2_q(), b.l2_q(), "l2_q");
+  ExpectBitEqual(a.l2_user_bias(), b.l2_user_bias(), "l2_user_bias");
+  ExpectBitEqual(a.l2_item_bias(), b.l2_item_bias(), "l2_item_bias");
   for (uint32_t u = 0; u < a.num_users(); ++u) EXPECT_EQ(a.user_seen(u), b.user_seen(u)) << u;
   for (uint32_t i = 0; i < a.num_items(); ++i) EXPECT_EQ(a.item_seen(i), b.item_seen(i)) << i;
   EXPECT_EQ(a.has_rated_items(), b.has_rated_items());
@@ -183,17 +229,22 @@ TEST(ModelFileTest, RoundTripWithStringIdsIsExact) {
   EXPECT_EQ(loaded->users().Find(""), 11u);
   EXPECT_THAT(loaded->rated_items().Decode(4), ::testing::IsEmpty());
   EXPECT_EQ(loaded->rated_items().Decode(0).back(), 299u);
+  EXPECT_TRUE(loaded->has_biases());
+  EXPECT_EQ(loaded->loss(), Loss::kAbsolute);
+  EXPECT_TRUE(loaded->clips());
+  EXPECT_EQ(loaded->max_value(), 5.0f);
+  EXPECT_EQ(loaded->l2_q(), 0.0625f);
   for (uint32_t u = 1; u < model.num_users(); ++u) {
     for (uint32_t i = 0; i < model.num_items(); i += 13) {
+      EXPECT_EQ(model.Score(u, i), loaded->Score(u, i));
       EXPECT_EQ(model.Predict(u, i), loaded->Predict(u, i));
     }
   }
 }
 
-// A model whose file the format's first writer (a CSR of rated items in
-// memory) saved as 2679 bytes with the checksum below: saving it now must give
-// the same bytes, so files written before load as they did.
-TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
+// The model of the golden files: string user ids, identity item ids, unseen
+// rows, rated items.
+Model GoldenModel() {
   IdMap users;
   for (const char* name : {"ann", "bob", "cy", "dee"}) users.Intern(name);
   Model model(3, std::move(users), IdMap::Identity(200));
@@ -217,24 +268,96 @@ TEST(ModelFileTest, FilesAreByteIdenticalToTheFirstWritersOnes) {
                                                                 {3, 150, 2},
                                                                 {3, 2, 3}},
                                                                4));
+  return model;
+}
+
+// GoldenModel with biases (b_u = u - 1.5, b_i = i / 64), hinge loss, the
+// range [-1, 1] clipped, and L2 weights.
+Model GoldenBiasedModel() {
+  Model model = GoldenModel();
+  internal::ModelInternal::AddBiases(model);
+  for (uint32_t u = 0; u < model.num_users(); ++u)
+    internal::ModelInternal::user_biases(model)[u] = static_cast<float>(u) - 1.5f;
+  for (uint32_t i = 0; i < model.num_items(); ++i)
+    internal::ModelInternal::item_biases(model)[i] = static_cast<float>(i) / 64.0f;
+  internal::ModelInternal::set_loss(model, Loss::kHinge);
+  internal::ModelInternal::set_value_range(model, -1.0f, 1.0f, true);
+  internal::ModelInternal::set_l2(model, 0.5f, 0.25f, 0.125f, 2.0f);
+  return model;
+}
+
+uint64_t ChecksumOf(const std::string& bytes) {
+  internal::Checksum64 checksum;
+  checksum.Update(bytes.data(), bytes.size());
+  return checksum.value();
+}
+
+// GoldenModel as the version 1 writer saved it (testdata/golden_v1.model, 2679
+// bytes): it loads as it did, with the defaults of the fields version 1 did
+// not have.
+TEST(ModelFileTest, VersionOneFilesStillLoad) {
+  const std::string path = std::string(HOGMF_TESTDATA_DIR) + "/golden_v1.model";
+  const std::string bytes = ReadFileBytes(path);
+  ASSERT_EQ(bytes.size(), 2679u);
+  EXPECT_EQ(ChecksumOf(bytes), 0x375f70d257e68ae1u);
+  ASSERT_EQ(bytes.substr(8, 8), std::string("\x01\0\0\0\xa0\0\0\0", 8));  // version 1, 160
+  absl::StatusOr<Model> loaded = LoadModel(path);
+  ASSERT_THAT(loaded, IsOk());
+  const Model model = GoldenModel();
+  ExpectSameModel(model, *loaded);
+  EXPECT_FALSE(loaded->has_biases());
+  EXPECT_TRUE(loaded->user_biases().empty());
+  EXPECT_EQ(loaded->loss(), Loss::kSquared);
+  EXPECT_FALSE(loaded->clips());
+  EXPECT_EQ(loaded->l2_p(), 0.0f);
+  EXPECT_EQ(loaded->l2_item_bias(), 0.0f);
+  EXPECT_THAT(loaded->rated_items().Decode(0), ::testing::ElementsAre(0u, 130u, 199u));
+  EXPECT_THAT(loaded->rated_items().Decode(3), ::testing::ElementsAre(1u, 2u, 150u));
+  EXPECT_EQ(loaded->Predict(1, 3), model.Predict(1, 3));
+  // Version 1 knows neither the bias nor the clipping flag.
+  std::string with_flag = bytes;
+  with_flag[kFlagsAt] = static_cast<char>(with_flag[kFlagsAt] | 0x08);
+  Reseal(with_flag);
+  TempDir dir;
+  EXPECT_THAT(LoadModel(dir.Write("v1-flag.model", with_flag)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("corrupt hogmf model: unknown flags 0x8 in version 1")));
+}
+
+// Version 2 bytes pinned: the same model saves to the same bytes in every
+// later build, so files written now keep loading as they do.
+TEST(ModelFileTest, VersionTwoFilesAreByteIdenticalToThePinnedOnes) {
+  const Model model = GoldenBiasedModel();
   TempDir dir;
   const std::string path = dir.File("golden.model");
   ASSERT_THAT(SaveModel(model, path), IsOk());
   const std::string bytes = ReadFileBytes(path);
-  ASSERT_EQ(bytes.size(), 2679u);
-  internal::Checksum64 checksum;
-  checksum.Update(bytes.data(), bytes.size());
-  EXPECT_EQ(checksum.value(), 0x375f70d257e68ae1u);
-  // Total 7; user 0: 3 items 0, +130, +69; user 1: 5; user 2: none; user 3: 1, +1, +148.
-  EXPECT_EQ(bytes.substr(SectionOffset(bytes, 6)),
-            std::string("\x07\x03\x00\x82\x01\x45\x01\x05\x00\x03\x01\x01\x94\x01", 14) +
-                bytes.substr(bytes.size() - kTrailerSize));
+  // Header, the version 1 sections, 4 + 200 biases, the training section, trailer.
+  ASSERT_EQ(bytes.size(), 2679u - 160 + kHeaderSize + 4 * 204 + kTrainingBytes);
+  EXPECT_EQ(ChecksumOf(bytes), 0x78fc1b459e270171u);
+  EXPECT_EQ(bytes.substr(8, 8), std::string("\x02\0\0\0\xd0\0\0\0", 8));  // version 2, 208
+  EXPECT_EQ(bytes[kFlagsAt], 0x02 | 0x04 | 0x08 | 0x10);  // item identity, rated, biases, clips
+  // Sections in table order right after the header.
+  uint64_t offset = kHeaderSize;
+  for (int section = 0; section < static_cast<int>(kNumSections); ++section) {
+    EXPECT_EQ(SectionOffset(bytes, section), offset) << section;
+    offset += SectionSize(bytes, section);
+  }
+  EXPECT_EQ(offset, bytes.size() - kTrailerSize);
+  EXPECT_EQ(bytes.substr(SectionOffset(bytes, kUserBiasesSection), 16),
+            F32Bytes(-1.5f) + F32Bytes(-0.5f) + F32Bytes(0.5f) + F32Bytes(1.5f));
+  EXPECT_EQ(SectionSize(bytes, kItemBiasesSection), 800u);
+  EXPECT_EQ(bytes.substr(SectionOffset(bytes, kItemBiasesSection) + 4 * 32, 4), F32Bytes(0.5f));
+  EXPECT_EQ(bytes.substr(SectionOffset(bytes, kTrainingSection), kTrainingBytes),
+            U32Bytes(7) + F32Bytes(-1.0f) + F32Bytes(1.0f) + F32Bytes(0.5f) + F32Bytes(0.25f) +
+                F32Bytes(0.125f) + F32Bytes(2.0f));
   absl::StatusOr<Model> loaded = LoadModel(path);
   ASSERT_THAT(loaded, IsOk());
   ExpectSameModel(model, *loaded);
-  EXPECT_THAT(loaded->rated_items().Decode(0), ::testing::ElementsAre(0u, 130u, 199u));
-  EXPECT_THAT(loaded->rated_items().Decode(2), ::testing::IsEmpty());
-  EXPECT_THAT(loaded->rated_items().Decode(3), ::testing::ElementsAre(1u, 2u, 150u));
+  // b_u = -0.5, b_i = 3/64, p.q = 0.5*0.03 + 0*1.03 - 0.5*2.03 = -1: Score
+  // 3.25 - 0.5 + 0.046875 - 1 = 1.796875, clipped to 1.
+  EXPECT_NEAR(loaded->Score(1, 3), 1.796875f, 1e-6f);
+  EXPECT_EQ(loaded->Predict(1, 3), 1.0f);
 }
 
 TEST(ModelFileTest, RoundTripWithIdentityIdsAndNoRatedItems) {
@@ -267,8 +390,9 @@ TEST(ModelFileTest, FactorsAreStoredWithoutPadding) {
   TempDir dir;
   const std::string path = dir.File("m.model");
   ASSERT_THAT(SaveModel(IdentityModel(3, 2, 5), path), IsOk());
-  // Header, 5 rows of 5 floats, two one-byte bitmaps, trailer.
-  EXPECT_EQ(ReadFileBytes(path).size(), 160u + 5 * 5 * 4 + 2 + 16);
+  // Header, 5 rows of 5 floats, two one-byte bitmaps, the training section,
+  // trailer.
+  EXPECT_EQ(ReadFileBytes(path).size(), kHeaderSize + 5 * 5 * 4 + 2 + kTrainingBytes + 16);
 }
 
 TEST(ModelFileTest, SavingReplacesAnExistingFileAndLeavesNoTemporaryFile) {
@@ -362,10 +486,11 @@ TEST(ModelFileTest, DamageInEachRegionIsNamed) {
   };
   EXPECT_THAT(load_with(0, 'X'), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("not a hogmf or LIBMF model file")));
-  EXPECT_THAT(load_with(8, 2),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format version 2 is newer")));
-  // Each section: user and item factors, seen bitmaps, ids, rated items.
-  for (int section = 0; section < 7; ++section) {
+  EXPECT_THAT(load_with(8, 3),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format version 3 is newer")));
+  // Each section: user and item factors, seen bitmaps, ids, rated items,
+  // biases, training.
+  for (int section = 0; section < static_cast<int>(kNumSections); ++section) {
     const size_t at = SectionOffset(original, section);
     EXPECT_THAT(load_with(at, static_cast<uint8_t>(original[at] ^ 0x10)),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checksum mismatch")))
@@ -444,6 +569,89 @@ TEST(ModelFileTest, ResealedInconsistentFilesAreErrors) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("flags")));
 }
 
+// The version 2 sections behind a valid checksum: bias sizes that disagree
+// with the header, and training fields no saved model can hold.
+TEST(ModelFileTest, ResealedBadBiasAndTrainingSectionsAreErrors) {
+  TempDir dir;
+  const std::string path = dir.File("m.model");
+  Model model = IdentityModel(2, 3, 2);
+  internal::ModelInternal::AddBiases(model);
+  internal::ModelInternal::user_biases(model)[1] = 0.5f;
+  internal::ModelInternal::set_value_range(model, 1.0f, 5.0f, true);
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  const std::string original = ReadFileBytes(path);
+  ASSERT_EQ(SectionSize(original, kUserBiasesSection), 8u);
+  const size_t training_at = SectionOffset(original, kTrainingSection);
+  VariantWriter edited(dir, "edited.model");
+  auto load_edited = [&](size_t at, const std::string& replacement) {
+    std::string bytes = original;
+    bytes.replace(at, replacement.size(), replacement);
+    Reseal(bytes);
+    return LoadModel(edited.Write(bytes));
+  };
+  auto corrupt = [](const std::string& what) {
+    return StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("corrupt hogmf model: " + what));
+  };
+  const size_t user_biases_size_at = kSectionsAt + 16 * kUserBiasesSection + 8;
+  EXPECT_THAT(load_edited(user_biases_size_at, U64Bytes(4)),
+              corrupt("user biases are 4 bytes, expected 8 for 2 users with biases"));
+  EXPECT_THAT(load_edited(kSectionsAt + 16 * kItemBiasesSection + 8, U64Bytes(16)),
+              corrupt("item biases are 16 bytes, expected 12 for 3 items with biases"));
+  // The flag cleared: the bias sections should be empty.
+  const uint8_t flags = static_cast<uint8_t>(original[kFlagsAt]);
+  ASSERT_EQ(flags & 0x18, 0x18);
+  EXPECT_THAT(load_edited(kFlagsAt, std::string(1, static_cast<char>(flags & ~0x08))),
+              corrupt("user biases are 8 bytes, expected 0 for 2 users and no biases"));
+  EXPECT_THAT(load_edited(kFlagsAt, std::string(1, static_cast<char>(flags | 0x20))),
+              corrupt("unknown flags 0x20 in version 2"));
+  EXPECT_THAT(load_edited(kSectionsAt + 16 * kTrainingSection + 8, U64Bytes(24)),
+              corrupt("the training section is 24 bytes, expected 28"));
+  EXPECT_THAT(load_edited(training_at, U32Bytes(3)),
+              corrupt("training section: unknown loss code 3"));
+  EXPECT_THAT(load_edited(training_at, U32Bytes(0xFFFFFFFFu)),
+              corrupt("training section: unknown loss code 4294967295"));
+  EXPECT_THAT(load_edited(training_at + 4, F32Bytes(std::numeric_limits<float>::quiet_NaN())),
+              corrupt("training section: the value range [nan, 5] is not finite"));
+  EXPECT_THAT(load_edited(training_at + 8, F32Bytes(std::numeric_limits<float>::infinity())),
+              corrupt("training section: the value range [1, inf] is not finite"));
+  EXPECT_THAT(load_edited(training_at + 4, F32Bytes(6.0f)),
+              corrupt("training section: the clipping range [6, 5] is empty"));
+  EXPECT_THAT(load_edited(training_at + 16, F32Bytes(-1.0f)),
+              corrupt("training section: l2_q = -1 is not a finite weight >= 0"));
+  EXPECT_THAT(load_edited(training_at + 24, F32Bytes(std::numeric_limits<float>::infinity())),
+              corrupt("training section: l2_item_bias = inf is not a finite weight >= 0"));
+  // Without the clip flag the range is only recorded, in any order.
+  absl::StatusOr<Model> unclipped = [&] {
+    std::string bytes = original;
+    bytes[kFlagsAt] = static_cast<char>(flags & ~0x10);
+    bytes.replace(training_at + 4, 4, F32Bytes(6.0f));
+    Reseal(bytes);
+    return LoadModel(edited.Write(bytes));
+  }();
+  ASSERT_THAT(unclipped, IsOk());
+  EXPECT_FALSE(unclipped->clips());
+  EXPECT_EQ(unclipped->min_value(), 6.0f);
+  EXPECT_EQ(unclipped->user_biases()[1], 0.5f);
+}
+
+TEST(ModelFileTest, SaveRefusesTrainingFieldsNoFileMayHold) {
+  TempDir dir;
+  Model model = IdentityModel(2, 2, 2);
+  internal::ModelInternal::set_value_range(model, std::numeric_limits<float>::quiet_NaN(), 1.0f,
+                                           false);
+  EXPECT_THAT(SaveModel(model, dir.File("m.model")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot save: the value range [nan, 1] is not finite")));
+  internal::ModelInternal::set_value_range(model, 1.0f, 5.0f, true);
+  internal::ModelInternal::set_l2(model, 0.1f, 0.1f, -0.5f, 0.0f);
+  EXPECT_THAT(SaveModel(model, dir.File("m.model")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cannot save: l2_user_bias = -0.5 is not a finite weight >= 0")));
+  EXPECT_THAT(ListDir(dir.path()), ::testing::IsEmpty());
+  internal::ModelInternal::set_l2(model, 0.1f, 0.1f, 0.5f, 0.0f);
+  EXPECT_THAT(SaveModel(model, dir.File("m.model")), IsOk());
+}
+
 TEST(ModelFileTest, RepeatedStringIdsAreAnError) {
   TempDir dir;
   IdMap users;
@@ -480,7 +688,7 @@ TEST(ModelFileTest, ResealedRandomBytesNeverCrash) {
     const int edits = 1 + static_cast<int>(rng.Below(4));
     for (int e = 0; e < edits; ++e) {
       // Mostly the header and the variable-length sections, where parsing happens.
-      const size_t at = rng.Below(2) == 0 ? 8 + rng.Below(kSectionsAt + 7 * 16 - 8)
+      const size_t at = rng.Below(2) == 0 ? 8 + rng.Below(kHeaderSize - 8)
                                           : rng.Below(bytes.size() - kTrailerSize);
       bytes[at] = static_cast<char>(rng.Below(256));
     }

@@ -1,9 +1,11 @@
 // Tests of ExportLibmfModel and ImportLibmfModel: LIBMF's text model format
 // byte for byte as LIBMF writes it, LIBMF's prediction conventions through
-// Model::Predict, and file:line errors for malformed files.
+// Model::Predict, biases folded into two columns, the loss in the f line, and
+// file:line errors for malformed files.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hogmf/loss.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
@@ -44,6 +47,21 @@ Model RandomModel(uint32_t users, uint32_t items, int k, uint64_t seed) {
   internal::ModelInternal::set_mean(model, 3.58f);
   return model;
 }
+
+// RandomModel with user and item biases.
+Model RandomBiasedModel(uint32_t users, uint32_t items, int k, uint64_t seed) {
+  Model model = RandomModel(users, items, k, seed);
+  internal::ModelInternal::AddBiases(model);
+  internal::Rng rng(seed + 1);
+  for (float& b : internal::ModelInternal::user_biases(model)) b = static_cast<float>(rng.Normal());
+  for (float& b : internal::ModelInternal::item_biases(model)) b = static_cast<float>(rng.Normal());
+  return model;
+}
+
+constexpr Loss kEveryLoss[] = {
+    Loss::kSquared, Loss::kAbsolute, Loss::kKl,        Loss::kLogistic,        Loss::kSquaredHinge,
+    Loss::kHinge,   Loss::kBprRow,   Loss::kBprColumn, Loss::kOneClassSquared,
+};
 
 TEST(LibmfModelTest, ExportWritesLibmfsLayout) {
   TempDir dir;
@@ -175,13 +193,92 @@ TEST(LibmfModelTest, AcceptsCrlfLineEndsBlankLinesAndNoFinalNewline) {
   EXPECT_EQ(model->Predict(0, 0), 11.0f);
 }
 
-TEST(LibmfModelTest, AcceptsEveryRealValuedLossFunction) {
+TEST(LibmfModelTest, ReadsEveryLossFunctionAsTheModelsLoss) {
   TempDir dir;
-  for (const char* fun : {"0", "1", "2", "10", "11", "12"}) {
-    const std::string path =
-        dir.Write("model", std::string("f ") + fun + "\nm 1\nn 0\nk 1\nb 0\np0 T 1 \n");
-    EXPECT_THAT(ImportLibmfModel(path), IsOk()) << "f " << fun;
+  for (const Loss loss : kEveryLoss) {
+    const std::string path = dir.Write("model", "f " + std::to_string(LibmfLossCode(loss)) +
+                                                    "\nm 1\nn 0\nk 1\nb 0\np0 T 1 \n");
+    absl::StatusOr<Model> model = ImportLibmfModel(path);
+    ASSERT_THAT(model, IsOk()) << LossName(loss);
+    EXPECT_EQ(model->loss(), loss) << LossName(loss);
+    EXPECT_FALSE(model->clips());
   }
+}
+
+TEST(LibmfModelTest, ExportWritesTheLossInTheFLine) {
+  TempDir dir;
+  for (const Loss loss : kEveryLoss) {
+    Model model = RandomModel(2, 3, 2, 9);
+    internal::ModelInternal::set_loss(model, loss);
+    const std::string path = dir.File("m.libmf");
+    ASSERT_THAT(ExportLibmfModel(model, path), IsOk());
+    EXPECT_THAT(ReadFileBytes(path),
+                ::testing::StartsWith("f " + std::to_string(LibmfLossCode(loss)) + "\nm 2\n"));
+    absl::StatusOr<Model> back = ImportLibmfModel(path);
+    ASSERT_THAT(back, IsOk());
+    EXPECT_EQ(back->loss(), loss) << LossName(loss);
+  }
+}
+
+// p' = [p, mean + b_u, 1], q' = [q, 1, b_i]; unseen rows are F rows of k + 2
+// zeros.
+TEST(LibmfModelTest, ExportFoldsBiasesIntoTwoColumns) {
+  TempDir dir;
+  Model model(1, IdMap::Identity(2), IdMap::Identity(2));
+  internal::ModelInternal::set_mean(model, 3.5f);
+  internal::ModelInternal::AddBiases(model);
+  internal::ModelInternal::user_factors(model).row(0)[0] = 2.0f;
+  internal::ModelInternal::user_biases(model)[0] = 0.25f;
+  internal::ModelInternal::user_biases(model)[1] = -1.0f;  // unseen: not written
+  internal::ModelInternal::set_user_seen(model, 0, true);
+  internal::ModelInternal::item_factors(model).row(1)[0] = -0.5f;
+  internal::ModelInternal::item_biases(model)[1] = -0.75f;
+  internal::ModelInternal::set_item_seen(model, 1, true);
+  internal::ModelInternal::set_loss(model, Loss::kAbsolute);
+  const std::string path = dir.File("m.libmf");
+  ASSERT_THAT(ExportLibmfModel(model, path), IsOk());
+  EXPECT_EQ(ReadFileBytes(path),
+            "f 1\n"
+            "m 2\n"
+            "n 2\n"
+            "k 3\n"
+            "b 3.5\n"
+            "p0 T 2 3.75 1 \n"
+            "p1 F 0 0 0 \n"
+            "q0 F 0 0 0 \n"
+            "q1 T -0.5 1 -0.75 \n");
+  absl::StatusOr<Model> back = ImportLibmfModel(path);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(model.Score(0, 1), 2.0f);  // 3.5 + 0.25 - 0.75 - 1
+  EXPECT_EQ(back->Score(0, 1), 2.0f);
+}
+
+// The re-imported model is a plain k + 2 model whose scores equal the biased
+// model's for every seen pair; a pair with an unseen side scores b there, as
+// LIBMF predicts it.
+TEST(LibmfModelTest, BiasedExportThenImportKeepsEverySeenScore) {
+  TempDir dir;
+  const Model model = RandomBiasedModel(40, 70, 10, 4);
+  const std::string path = dir.File("m.libmf");
+  ASSERT_THAT(ExportLibmfModel(model, path), IsOk());
+  absl::StatusOr<Model> back = ImportLibmfModel(path);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->k(), 12);
+  EXPECT_FALSE(back->has_biases());
+  EXPECT_EQ(back->mean(), model.mean());
+  int seen_pairs = 0;
+  for (uint32_t u = 0; u < 41; ++u) {
+    for (uint32_t i = 0; i < 71; ++i) {
+      if (model.user_seen(u) && model.item_seen(i)) {
+        ++seen_pairs;
+        const float score = model.Score(u, i);
+        EXPECT_NEAR(back->Score(u, i), score, 1e-5f * (8.0f + std::fabs(score))) << u << " " << i;
+      } else {
+        EXPECT_EQ(back->Score(u, i), model.mean()) << u << " " << i;
+      }
+    }
+  }
+  EXPECT_GT(seen_pairs, 1000);
 }
 
 TEST(LibmfModelTest, EmptyAndMissingFiles) {
@@ -230,7 +327,6 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"ZeroK", "f 0\nm 2\nn 1\nk 0\nb 3\n", "4: k = 0, expected k >= 1"},
         Malformed{"NegativeK", "f 0\nm 2\nn 1\nk -3\nb 3\n", "4: k = -3, expected k >= 1"},
         Malformed{"NanB", "f 0\nm 2\nn 1\nk 2\nb nan\n", "5: b = 'nan' is not a finite number"},
-        Malformed{"ClassificationModel", "f 6\nm 0\n", "1: f 6 is a LIBMF classification model"},
         Malformed{"UnknownLoss", "f 3\nm 0\n", "1: unknown loss function f 3"},
         Malformed{"HeaderPromisesTooMuch", "f 0\nm 2000000000\nn 1\nk 100\nb 3\np0 T 1\n",
                   "5: the header promises m + n = 2000000001 rows of k = 100 values"},
@@ -282,6 +378,18 @@ TEST(LibmfModelTest, ExportRefusesWhatLibmfCannotRead) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mean")));
   EXPECT_THAT(ExportLibmfModel(Model(), dir.File("m.libmf")),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  // Biases: a non-finite one in a seen row, or mean + b_u overflowing.
+  Model biased = RandomBiasedModel(3, 3, 2, 5);
+  internal::ModelInternal::set_item_seen(biased, 2, true);
+  internal::ModelInternal::item_biases(biased)[2] = std::numeric_limits<float>::infinity();
+  EXPECT_THAT(ExportLibmfModel(biased, dir.File("m.libmf")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bias of item 2")));
+  internal::ModelInternal::item_biases(biased)[2] = 0.0f;
+  internal::ModelInternal::set_user_seen(biased, 0, true);
+  internal::ModelInternal::set_mean(biased, std::numeric_limits<float>::max());
+  internal::ModelInternal::user_biases(biased)[0] = std::numeric_limits<float>::max();
+  EXPECT_THAT(ExportLibmfModel(biased, dir.File("m.libmf")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bias of user 0")));
   EXPECT_THAT(ListDir(dir.path()), ::testing::ElementsAre("m.libmf"));
 }
 

@@ -60,7 +60,7 @@ TEST(KernelRegistryTest, ScalarIsAlwaysAvailableAndLast) {
   for (const Kernel& kernel : kernels) {
     EXPECT_NE(kernel.sgd_chunk, nullptr) << kernel.name;
     EXPECT_NE(kernel.dot, nullptr) << kernel.name;
-    EXPECT_NE(kernel.squared_error, nullptr) << kernel.name;
+    EXPECT_NE(kernel.loss_sum, nullptr) << kernel.name;
   }
   // One kernel per name.
   std::vector<std::string> names = Names(kernels);

@@ -1,5 +1,5 @@
 // Tests of the SGD kernels and their registry: every kernel this CPU runs
-// against the scalar reference (SgdChunkScalar, DotScalar, SquaredErrorScalar),
+// against the scalar reference (SgdChunkScalar, DotScalar, LossSumScalar),
 // a step and a squared error worked out by hand, the padding invariant, and
 // selection by name and by HOGMF_ISA.
 #include "kernels/sgd_kernel.h"
@@ -286,6 +286,26 @@ double SquaredErrorTolerance(const FactorMatrix& p, const FactorMatrix& q,
 using SquaredErrorFnObject =
     std::function<double(const float*, const float*, size_t, int, const Rating*, size_t)>;
 
+// The squared-error sum of a loss-sum function (squared loss, no biases).
+SgdArgs SquaredArgs(const float* p, const float* q, size_t stride, int k) {
+  SgdArgs args;
+  args.p = const_cast<float*>(p);
+  args.q = const_cast<float*>(q);
+  args.stride = stride;
+  args.k = k;
+  return args;
+}
+SquaredErrorFnObject SquaredErrorOf(LossSumFn loss_sum) {
+  return
+      [loss_sum](const float* p, const float* q, size_t stride, int k, const Rating* r, size_t n) {
+        return loss_sum(SquaredArgs(p, q, stride, k), r, n).squared_error;
+      };
+}
+double SquaredErrorScalar(const float* p, const float* q, size_t stride, int k,
+                          const Rating* ratings, size_t count) {
+  return SquaredErrorOf(&LossSumScalar)(p, q, stride, k, ratings, count);
+}
+
 // Runs `squared_error` and the reference over chunks of several lengths
 // (shorter and longer than any prefetch distance) of the same ratings.
 void ExpectSquaredErrorMatchesReference(const std::string& name,
@@ -311,20 +331,21 @@ void ExpectSquaredErrorMatchesReference(const std::string& name,
 
 TEST(SgdKernelTest, EveryKernelSquaredErrorMatchesScalarReference) {
   for (const Kernel& kernel : AvailableKernels()) {
-    for (int k : kDims) ExpectSquaredErrorMatchesReference(kernel.name, kernel.squared_error, k);
+    for (int k : kDims)
+      ExpectSquaredErrorMatchesReference(kernel.name, SquaredErrorOf(kernel.loss_sum), k);
   }
 }
 
 // The squared-error pass with its tuning knobs: no prefetch, prefetch further
 // ahead than the chunk is long, and the runtime-k loop for every k.
 TEST(SgdKernelTest, HighwaySquaredErrorVariantsMatchScalarReference) {
-  ForEachHighwayVariant(kHighwayErrorPrefetchDistance, [](const HighwayKernel& hk, size_t distance,
-                                                          bool specialise,
-                                                          const std::string& name) {
+  ForEachHighwayVariant(kHighwayLossPrefetchDistance, [](const HighwayKernel& hk, size_t distance,
+                                                         bool specialise, const std::string& name) {
     const SquaredErrorFnObject fn = [&hk, distance, specialise](const float* p, const float* q,
                                                                 size_t stride, int k,
                                                                 const Rating* r, size_t n) {
-      return hk.squared_error_variant(p, q, stride, k, r, n, distance, specialise);
+      return hk.loss_sum_variant(SquaredArgs(p, q, stride, k), r, n, distance, specialise)
+          .squared_error;
     };
     for (int k : kDims) ExpectSquaredErrorMatchesReference(name, fn, k);
   });
@@ -346,8 +367,8 @@ TEST(SgdKernelTest, SquaredErrorMatchesHandComputedValue) {
     q.row(0)[1] = 0.5f;
     p.row(0)[0] = p.row(0)[1] = q.row(1)[0] = q.row(1)[1] = 1e30f;
     const Rating ratings[] = {{1, 0, 3.5f}, {1, 0, 1.0f}};
-    EXPECT_EQ(kernel.squared_error(p.data(), q.data(), p.stride(), 2, ratings, 2), 4.25);
-    EXPECT_EQ(kernel.squared_error(p.data(), q.data(), p.stride(), 2, ratings, 0), 0.0);
+    EXPECT_EQ(SquaredErrorOf(kernel.loss_sum)(p.data(), q.data(), p.stride(), 2, ratings, 2), 4.25);
+    EXPECT_EQ(SquaredErrorOf(kernel.loss_sum)(p.data(), q.data(), p.stride(), 2, ratings, 0), 0.0);
   }
 }
 
@@ -370,7 +391,8 @@ TEST(SgdKernelTest, SingleStepMatchesHandComputedValues) {
     q.row(0)[1] = 0.5f;
     EXPECT_EQ(kernel.dot(p.row(0), q.row(0), p.stride(), 2), 1.5f);
     const Rating rating{0, 0, 3.5f};
-    kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), 2, 0.125f, 0.5f}, &rating, nullptr, 1);
+    kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), 2, 0.125f, 0.5f, 0.5f}, &rating,
+                     nullptr, 1);
     EXPECT_EQ(p.row(0)[0], 1.46875f);
     EXPECT_EQ(p.row(0)[1], 1.1875f);
     EXPECT_EQ(q.row(0)[0], 2.125f);
@@ -390,8 +412,8 @@ TEST(SgdKernelTest, PaddingStaysZeroEvenForInfiniteError) {
       FactorMatrix q(1, k);
       for (int d = 0; d < k; ++d) p.row(0)[d] = q.row(0)[d] = 1e30f;
       const Rating rating{0, 0, 1.0f};
-      kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), k, 0.01f, 0.05f}, &rating, nullptr,
-                       1);
+      kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), k, 0.01f, 0.05f, 0.05f}, &rating,
+                       nullptr, 1);
       EXPECT_TRUE(PaddingIsZero(p));
       EXPECT_TRUE(PaddingIsZero(q));
     }
@@ -405,7 +427,8 @@ TEST(SgdKernelTest, EmptyChunkChangesNothing) {
     FactorMatrix q(1, 4);
     p.row(0)[0] = q.row(0)[0] = 1.0f;
     const Rating rating{0, 0, 5.0f};
-    kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), 4, 0.1f, 0.1f}, &rating, nullptr, 0);
+    kernel.sgd_chunk(SgdArgs{p.data(), q.data(), p.stride(), 4, 0.1f, 0.1f, 0.1f}, &rating, nullptr,
+                     0);
     EXPECT_EQ(p.row(0)[0], 1.0f);
     EXPECT_EQ(q.row(0)[0], 1.0f);
   }
@@ -450,7 +473,7 @@ TEST(KernelRegistryTest, AvailableKernelsAreUniqueAndEndWithScalar) {
   for (const Kernel& kernel : kernels) {
     EXPECT_NE(kernel.sgd_chunk, nullptr) << kernel.name;
     EXPECT_NE(kernel.dot, nullptr) << kernel.name;
-    EXPECT_NE(kernel.squared_error, nullptr) << kernel.name;
+    EXPECT_NE(kernel.loss_sum, nullptr) << kernel.name;
     names.push_back(kernel.name);
   }
   std::sort(names.begin(), names.end());
@@ -498,7 +521,7 @@ TEST(KernelRegistryTest, EveryAvailableKernelIsSelectableByName) {
     EXPECT_EQ(kernel->name, available.name);
     EXPECT_EQ(kernel->sgd_chunk, available.sgd_chunk);
     EXPECT_EQ(kernel->dot, available.dot);
-    EXPECT_EQ(kernel->squared_error, available.squared_error);
+    EXPECT_EQ(kernel->loss_sum, available.loss_sum);
   }
   std::string upper = AvailableKernels().front().name;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

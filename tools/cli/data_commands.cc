@@ -58,7 +58,9 @@ int RunConvert(const std::vector<std::string>& args) {
 }
 
 int RunGen(const std::vector<std::string>& args) {
-  SyntheticSpec spec;
+  // The flags land in `given`; those set on the command line then override the
+  // named shape's or preset's spec.
+  SyntheticSpec given;
   std::string shape = "ml100k";
   std::string out;
   std::string test_out;
@@ -67,16 +69,37 @@ int RunGen(const std::vector<std::string>& args) {
   bool quiet = false;
   FlagSet flags("hogmf gen --shape=SHAPE --out=FILE [flags]",
                 "Generates a synthetic ratings set. Shapes: ml100k, ml10m, netflix (skewed,\n"
-                "Zipf-like user activity and item popularity, ratings 1..5) and lowrank (a\n"
-                "rank-r matrix plus N(0, noise^2); the best achievable RMSE is the noise).");
-  flags.AddString("shape", &shape, "ml100k, ml10m, netflix or lowrank");
+                "Zipf-like user activity and item popularity, ratings 1..5, one fixed recipe),\n"
+                "lowrank (a rank-r matrix plus N(0, noise^2); the best achievable RMSE is the\n"
+                "noise), realistic (mean + user and item biases + rank-r taste + noise on a\n"
+                "rating scale; log-normal activity and popularity) and implicit (positives\n"
+                "drawn from a mixture of r latent topics, value 1). Presets set sizes and\n"
+                "recipe after real sets: movielens-like, movielens-10m-like, netflix-like,\n"
+                "jester-like, book-like, implicit-like; the flags below override them.");
+  flags.AddString("shape", &shape, "a shape or a preset (see above)");
   flags.AddString("out", &out, "output file");
-  flags.AddUint64("seed", &spec.seed, "random seed");
-  flags.AddUint64("ratings", &spec.ratings, "number of ratings; 0 = the shape's own");
-  flags.AddUint32("users", &spec.users, "users; 0 = the shape's own");
-  flags.AddUint32("items", &spec.items, "items; 0 = the shape's own");
-  flags.AddInt("rank", &spec.rank, "lowrank: rank of the planted matrix");
-  flags.AddDouble("noise", &spec.noise, "lowrank: sd of the Gaussian noise");
+  flags.AddUint64("seed", &given.seed, "random seed");
+  flags.AddUint64("ratings", &given.ratings, "number of ratings; 0 = the shape's own");
+  flags.AddUint32("users", &given.users, "users; 0 = the shape's own");
+  flags.AddUint32("items", &given.items, "items; 0 = the shape's own");
+  flags.AddInt("rank", &given.rank,
+               "lowrank: rank of the planted matrix; realistic: of the taste; implicit: topics");
+  flags.AddDouble("noise", &given.noise, "lowrank, realistic: sd of the Gaussian noise");
+  flags.AddDouble("mean", &given.global_mean, "realistic: global mean rating");
+  flags.AddDouble("user-bias-sd", &given.user_bias_sd, "realistic: sd of the user biases");
+  flags.AddDouble("item-bias-sd", &given.item_bias_sd, "realistic: sd of the item biases");
+  flags.AddDouble("taste-sd", &given.taste_sd,
+                  "realistic: sd of p_u.q_i; implicit: sd of the log topic weights");
+  flags.AddDouble("scale-min", &given.scale.min, "realistic: lowest rating");
+  flags.AddDouble("scale-max", &given.scale.max, "realistic: highest rating");
+  flags.AddDouble("scale-step", &given.scale.step,
+                  "realistic: ratings are rounded to this step (0: continuous)");
+  flags.AddDouble("user-skew", &given.user_skew,
+                  "realistic, implicit: sd of the log user activity (0: uniform)");
+  flags.AddDouble("item-skew", &given.item_skew,
+                  "realistic, implicit: sd of the log item popularity (0: uniform)");
+  flags.AddUint32("min-user-ratings", &given.min_user_ratings,
+                  "realistic, implicit: ratings every user gets at least");
   flags.AddString("test-out", &test_out, "also split off a held-out set to this file");
   flags.AddDouble("test-fraction", &test_fraction, "share of ratings held out with --test-out");
   flags.AddString("format", &format, "output format: libmf (text) or binary");
@@ -86,9 +109,28 @@ int RunGen(const std::vector<std::string>& args) {
   if (!ParseFlags("gen", flags, args, &positional, &exit_code)) return exit_code;
   if (!positional.empty()) return UsageError("gen", "unexpected arguments", flags);
   if (out.empty()) return UsageError("gen", "--out is required", flags);
-  absl::StatusOr<Shape> parsed = ParseShape(shape);
-  if (!parsed.ok()) return Fail("gen", parsed.status());
-  spec.shape = *parsed;
+  absl::StatusOr<SyntheticSpec> named = SyntheticPreset(shape);
+  if (!named.ok()) return Fail("gen", named.status());
+  SyntheticSpec spec = *named;
+  const auto take = [&](const char* flag, auto SyntheticSpec::*field) {
+    if (flags.WasSet(flag)) spec.*field = given.*field;
+  };
+  take("seed", &SyntheticSpec::seed);
+  take("ratings", &SyntheticSpec::ratings);
+  take("users", &SyntheticSpec::users);
+  take("items", &SyntheticSpec::items);
+  take("rank", &SyntheticSpec::rank);
+  take("noise", &SyntheticSpec::noise);
+  take("mean", &SyntheticSpec::global_mean);
+  take("user-bias-sd", &SyntheticSpec::user_bias_sd);
+  take("item-bias-sd", &SyntheticSpec::item_bias_sd);
+  take("taste-sd", &SyntheticSpec::taste_sd);
+  take("user-skew", &SyntheticSpec::user_skew);
+  take("item-skew", &SyntheticSpec::item_skew);
+  take("min-user-ratings", &SyntheticSpec::min_user_ratings);
+  if (flags.WasSet("scale-min")) spec.scale.min = given.scale.min;
+  if (flags.WasSet("scale-max")) spec.scale.max = given.scale.max;
+  if (flags.WasSet("scale-step")) spec.scale.step = given.scale.step;
   if (!(test_fraction > 0 && test_fraction < 1)) {
     return Fail("gen",
                 absl::InvalidArgumentError(absl::StrFormat(

@@ -99,12 +99,16 @@ absl::StatusOr<std::vector<Metric>> ParseMetrics(std::string_view list) {
 int RunPredict(const std::vector<std::string>& args) {
   ReadFlags read_flags;
   bool quiet = false;
+  bool noclip = false;
   FlagSet flags("hogmf predict [flags] MODEL FILE [OUT]",
                 "Predicts the rating of every (user, item) pair of FILE, one value per line in\n"
                 "the order of FILE, to OUT (or standard output). Users or items the model has\n"
-                "not seen in training are predicted as the training mean.");
+                "not seen in training are predicted as the training mean (plus the other\n"
+                "side's bias in a model with biases). Predictions are clipped to the training\n"
+                "range when the model clips; --noclip prints the raw scores.");
   AddReadFlags(flags, &read_flags);
   flags.AddBool("quiet", &quiet, "print nothing but errors");
+  flags.AddBool("noclip", &noclip, "print raw scores, not clipped to the training range");
   std::vector<std::string> positional;
   int exit_code = 0;
   if (!ParseFlags("predict", flags, args, &positional, &exit_code)) return exit_code;
@@ -120,8 +124,10 @@ int RunPredict(const std::vector<std::string>& args) {
       AlignTo(data->ratings, model->users(), model->items(), &unknown);
   std::string text;
   text.reserve(aligned.size() * 10);
-  for (const Rating& r : aligned)
-    absl::StrAppendFormat(&text, "%.6g\n", model->Predict(r.user, r.item));
+  for (const Rating& r : aligned) {
+    const float value = noclip ? model->Score(r.user, r.item) : model->Predict(r.user, r.item);
+    absl::StrAppendFormat(&text, "%.6g\n", value);
+  }
   if (positional.size() == 3) {
     if (absl::Status status = WriteFileAtomically(positional[2], text); !status.ok()) {
       return Fail("predict", status);

@@ -1,6 +1,7 @@
 // Parallel loops over oneTBB, written once: a loop over an index range, a sum
-// whose result does not depend on the thread count, a two-stage pipeline, and
-// running work inside a task arena. Each one carries the happens-before edges
+// whose result does not depend on the thread count, a two-stage pipeline, a
+// parallel map whose results are taken in order, and running work inside a
+// task arena. Each one carries the happens-before edges
 // of its TBB call for ThreadSanitizer (TbbEdges below), so no caller touches
 // TBB's synchronization itself.
 //
@@ -8,12 +9,16 @@
 //   ParallelFor(n, Schedule::Exact(16), [&](size_t begin, size_t end) { ... });
 //   // The same bits for any thread count:
 //   double sum = DeterministicSum(n, 4096, [&](size_t begin, size_t end) { return ...; });
+//   // Texts made in parallel, written in order:
+//   ParallelOrdered<std::string>(blocks, 8, [&](size_t b) { return Text(b); },
+//                                [&](size_t b, std::string&& text) { Write(text); });
 //
 // Every helper runs in the calling thread's task arena; ExecuteIn runs work in
 // another one.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -162,6 +167,43 @@ void ParallelPipeline(size_t tokens, const Produce& produce, const Consume& cons
       });
   TbbEdges::Fork(stages);
   tbb::parallel_pipeline(tokens, stages);
+  TbbEdges::Join();
+}
+
+// compute(block) for block = 0 .. blocks - 1 in parallel, up to `tokens`
+// blocks in flight, and emit(block, result) on each result in block order,
+// one call at a time: for work done in parallel whose output must come out in
+// order (text written block by block). compute returns a Result by value;
+// emit takes it as `Result&&`.
+template <typename Result, typename Compute, typename Emit>
+void ParallelOrdered(size_t blocks, size_t tokens, const Compute& compute, const Emit& emit) {
+  if (blocks == 0) return;
+  size_t next = 0;
+  size_t emitted = 0;
+  // Results travel between the stages behind a pointer, so that Result needs
+  // only to be movable.
+  const tbb::filter<void, void> stages =
+      tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& control) -> size_t {
+                                       TbbEdges::Body edge;
+                                       if (next == blocks) {
+                                         control.stop();
+                                         return 0;
+                                       }
+                                       return next++;
+                                     }) &
+      tbb::make_filter<size_t, Result*>(tbb::filter_mode::parallel,
+                                        [&](size_t block) {
+                                          TbbEdges::Body edge;
+                                          return new Result(compute(block));
+                                        }) &
+      tbb::make_filter<Result*, void>(tbb::filter_mode::serial_in_order, [&](Result* result) {
+        TbbEdges::Body edge;
+        const std::unique_ptr<Result> owned(result);
+        emit(emitted++, std::move(*owned));
+      });
+  TbbEdges::Fork(stages);
+  tbb::parallel_pipeline(tokens > 0 ? tokens : 1, stages);
   TbbEdges::Join();
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -276,6 +277,137 @@ TEST_F(CliTest, CsvWithStringIdsAndUnseenPairs) {
   CliRun unknown = Hogmf({"recommend", model, "--user=nobody"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("nobody"));
+}
+
+// eval --metrics: the lines asked for, in their order, with values in range;
+// the default lines unchanged; unknown names and bad cutoffs are usage errors.
+TEST_F(CliTest, EvalRankingMetrics) {
+  const std::string train_file = dir_.File("train.txt");
+  const std::string test_file = dir_.File("test.txt");
+  CliRun gen = Hogmf({"gen", "--shape=ml100k", "--ratings=20000", "--seed=5", "--out=" + train_file,
+                      "--test-out=" + test_file});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string model = dir_.File("m.model");
+  CliRun train =
+      Hogmf({"train", "--k=8", "--epochs=5", "--threads=1", "--quiet", train_file, model});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  CliRun plain = Hogmf({"eval", "--quiet", model, test_file});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_THAT(plain.out,
+              ::testing::MatchesRegex("rmse [0-9.]+\nmae [0-9.]+\nunseen_pairs [0-9]+\n"));
+  CliRun ranked = Hogmf({"eval", "--metrics=rmse,mae,auc,precision@10,recall@5,ndcg@10,map@10,mpr",
+                         "--relevant=4", model, test_file});
+  ASSERT_EQ(ranked.exit_code, 0) << ranked.err;
+  EXPECT_THAT(ranked.err, HasSubstr("users skipped"));
+  std::istringstream lines(ranked.out);
+  const std::vector<std::string> names = {"rmse",     "mae",     "auc",    "precision@10",
+                                          "recall@5", "ndcg@10", "map@10", "mpr"};
+  for (const std::string& expected : names) {
+    std::string name;
+    double value = -1;
+    ASSERT_TRUE(lines >> name >> value) << ranked.out;
+    EXPECT_EQ(name, expected);
+    EXPECT_GE(value, 0.0) << name;
+    if (name != "rmse" && name != "mae") {
+      EXPECT_LE(value, 1.0) << name;
+    }
+  }
+  std::string extra;
+  EXPECT_FALSE(lines >> extra) << ranked.out;
+  // rmse and mae print as they do by default.
+  EXPECT_EQ(ranked.out.substr(0, ranked.out.find("auc")),
+            plain.out.substr(0, plain.out.find("unseen_pairs")));
+  // A bare name means @10.
+  CliRun bare = Hogmf({"eval", "--quiet", "--metrics=ndcg", model, test_file});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_EQ(bare.out.substr(0, 8), "ndcg@10 ");
+  for (const char* bad : {"--metrics=rmse,accuracy", "--metrics=precision@0", "--metrics=auc@3",
+                          "--metrics=recall@x"}) {
+    CliRun run = Hogmf({"eval", bad, model, test_file});
+    EXPECT_EQ(run.exit_code, 2) << bad;
+    EXPECT_THAT(run.err, HasSubstr("metric")) << bad;
+    EXPECT_TRUE(run.out.empty()) << bad;
+  }
+}
+
+// recommend --all-users and --users: 'user item rank score' lines, users in
+// order, each list what --user gives; OUT holds what stdout would.
+TEST_F(CliTest, RecommendForAllUsersAndAUsersFile) {
+  const std::string train = dir_.Write("r.csv",
+                                       "userId,movieId,rating,timestamp\n"
+                                       "alice,Heat,5,1\nalice,Alien,3,2\nbob,Heat,4,3\n"
+                                       "bob,Up,2,4\ncarol,Alien,4,5\ncarol,Up,1,6\n"
+                                       "dan,Jaws,4,7\n");
+  const std::string model = dir_.File("m.model");
+  CliRun run = Hogmf({"train", "--k=2", "--epochs=20", "--quiet", train, model});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  CliRun all = Hogmf({"recommend", model, "--all-users", "--top=2", "--quiet"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_TRUE(all.err.empty()) << all.err;
+  // Four users, four items: alice and bob rated two (two left), carol two, dan one.
+  std::istringstream lines(all.out);
+  std::string user, item, score;
+  int rank = 0;
+  std::vector<std::string> users;
+  std::map<std::string, std::vector<std::string>> lists;
+  while (lines >> user >> item >> rank >> score) {
+    if (users.empty() || users.back() != user) users.push_back(user);
+    lists[user].push_back(item);
+    EXPECT_EQ(rank, static_cast<int>(lists[user].size()));
+    EXPECT_NE(score.find('.'), std::string::npos);
+  }
+  EXPECT_THAT(users, ::testing::ElementsAre("alice", "bob", "carol", "dan"));
+  EXPECT_THAT(lists["alice"], ::testing::UnorderedElementsAre("Up", "Jaws"));
+  EXPECT_THAT(lists["bob"], ::testing::UnorderedElementsAre("Alien", "Jaws"));
+  EXPECT_EQ(lists["dan"].size(), 2u);
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 8);
+  EXPECT_EQ(std::count(all.out.begin(), all.out.end(), '\t'), 24);
+  // Each list is the single-user list.
+  for (const std::string& name : users) {
+    CliRun one = Hogmf({"recommend", model, "--user=" + name, "--top=2"});
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    std::string expected;
+    std::istringstream single(one.out);
+    int r = 0;
+    std::string it, sc;
+    while (single >> r >> it >> sc)
+      expected += name + "\t" + it + "\t" + std::to_string(r) + "\t" + sc + "\n";
+    EXPECT_THAT(all.out, HasSubstr(expected)) << name;
+  }
+  // To a file: the same bytes.
+  const std::string out = dir_.File("all.tsv");
+  CliRun to_file = Hogmf({"recommend", model, "--all-users", "--top=2", "--threads=2", out});
+  ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
+  EXPECT_THAT(to_file.err, HasSubstr("recommended 8 items to 4 users"));
+  EXPECT_TRUE(to_file.out.empty());
+  EXPECT_EQ(ReadFileBytes(out), all.out);
+  // A users file: its order, blank lines skipped, repeats kept.
+  const std::string some = dir_.Write("some.txt", "carol\n\n alice \r\ncarol\n");
+  CliRun listed = Hogmf({"recommend", model, "--users=" + some, "--top=1"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::istringstream listed_lines(listed.out);
+  std::vector<std::string> order;
+  while (listed_lines >> user >> item >> rank >> score) order.push_back(user);
+  EXPECT_THAT(order, ::testing::ElementsAre("carol", "alice", "carol"));
+  // An id the model lacks: an error naming the line, or skipped on request.
+  const std::string unknown = dir_.Write("unknown.txt", "alice\nzed\n");
+  CliRun failed = Hogmf({"recommend", model, "--users=" + unknown, out + ".2"});
+  EXPECT_EQ(failed.exit_code, 2);
+  EXPECT_THAT(failed.err, HasSubstr("unknown.txt:2: user 'zed' is not in the model"));
+  EXPECT_FALSE(Exists(out + ".2"));
+  CliRun skipped = Hogmf({"recommend", model, "--users=" + unknown, "--skip-unknown", "--top=1"});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_THAT(skipped.err, HasSubstr("skipped 1 users"));
+  EXPECT_EQ(std::count(skipped.out.begin(), skipped.out.end(), '\n'), 1);
+  // Usage errors: no form, two forms, OUT with --user, a bad --top.
+  EXPECT_EQ(Hogmf({"recommend", model}).exit_code, 2);
+  EXPECT_EQ(Hogmf({"recommend", model, "--user=alice", "--all-users"}).exit_code, 2);
+  EXPECT_EQ(Hogmf({"recommend", model, "--user=alice", out}).exit_code, 2);
+  EXPECT_EQ(Hogmf({"recommend", model, "--all-users", "--top=0"}).exit_code, 2);
+  CliRun missing = Hogmf({"recommend", model, "--users=" + dir_.File("none.txt")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("none.txt"));
+  EXPECT_TRUE(StrayFiles().empty());
 }
 
 TEST_F(CliTest, BinaryConversionTrainsToTheSameModel) {

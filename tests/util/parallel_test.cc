@@ -1,7 +1,7 @@
 // Tests of util/parallel.h: ParallelFor covers every index once, in blocks
 // that follow the schedule; DeterministicSum gives the same bits for any
-// thread count; the pipeline consumes every produced item once; ExecuteIn
-// runs in the arena given.
+// thread count; the pipeline consumes every produced item once; the ordered
+// map emits every block's result in order; ExecuteIn runs in the arena given.
 #include "util/parallel.h"
 
 #include <gtest/gtest.h>
@@ -103,6 +103,34 @@ TEST(ParallelPipelineTest, ConsumesEveryProducedItemOnce) {
   });
   EXPECT_EQ(produced, kItems);
   for (int i = 0; i < kItems; ++i) ASSERT_EQ(consumed[i].load(), 1) << i;
+}
+
+// Blocks computed on four threads, each taking longer the lower its index,
+// come out in block order, each once, with the result computed for it.
+TEST(ParallelOrderedTest, EmitsEveryResultOnceInBlockOrder) {
+  tbb::task_arena arena(4);
+  for (size_t blocks : {size_t{0}, size_t{1}, size_t{3}, size_t{500}}) {
+    std::vector<size_t> emitted;
+    std::atomic<int> emitting{0};
+    arena.execute([&] {
+      ParallelOrdered<std::vector<size_t>>(
+          blocks, 8,
+          [&](size_t block) {
+            volatile size_t spin = 0;
+            for (size_t i = 0; i < (blocks - block) * 100; ++i) spin = spin + i;
+            return std::vector<size_t>(3, block * 10);
+          },
+          [&](size_t block, std::vector<size_t>&& result) {
+            EXPECT_EQ(emitting.fetch_add(1), 0);  // one call at a time
+            ASSERT_EQ(result.size(), 3u);
+            EXPECT_EQ(result[0], block * 10);
+            emitted.push_back(block);
+            emitting.fetch_sub(1);
+          });
+    });
+    ASSERT_EQ(emitted.size(), blocks);
+    for (size_t b = 0; b < blocks; ++b) ASSERT_EQ(emitted[b], b);
+  }
 }
 
 TEST(ExecuteInTest, RunsInTheArenaAndReturnsTheResult) {

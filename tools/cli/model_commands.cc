@@ -1,16 +1,100 @@
 // hogmf predict, eval and recommend: the subcommands that use a saved model
 // (hogmf's own format or a LIBMF model file as it is).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "cli/common.h"
+#include "cli/string_views.h"
 #include "hogmf/metrics.h"
 #include "hogmf/model_io.h"
+#include "hogmf/ranking_metrics.h"
 #include "hogmf/recommend.h"
 #include "hogmf/write_file.h"
 
 namespace hogmf::cli {
+namespace {
+
+// One line of eval's output.
+struct Metric {
+  enum class Kind { kRmse, kMae, kUnseenPairs, kAuc, kMpr, kPrecision, kRecall, kNdcg, kMap };
+  Kind kind = Kind::kRmse;
+  int n = 0;         // the cutoff of an @N metric
+  std::string name;  // as printed
+};
+
+constexpr int kDefaultCutoff = 10;
+
+bool IsRanking(const Metric& metric) {
+  return metric.kind != Metric::Kind::kRmse && metric.kind != Metric::Kind::kMae &&
+         metric.kind != Metric::Kind::kUnseenPairs;
+}
+
+// "rmse,mae,precision@10,...": names, with @N on precision, recall, ndcg
+// and map (10 when left out).
+absl::StatusOr<std::vector<Metric>> ParseMetrics(std::string_view list) {
+  std::vector<Metric> metrics;
+  for (absl::string_view part : absl::StrSplit(ToAbsl(list), ',')) {
+    const std::string entry(absl::StripAsciiWhitespace(part));
+    const size_t at = entry.find('@');
+    const std::string base = entry.substr(0, at);
+    Metric metric;
+    if (base == "rmse") {
+      metric.kind = Metric::Kind::kRmse;
+    } else if (base == "mae") {
+      metric.kind = Metric::Kind::kMae;
+    } else if (base == "unseen_pairs") {
+      metric.kind = Metric::Kind::kUnseenPairs;
+    } else if (base == "auc") {
+      metric.kind = Metric::Kind::kAuc;
+    } else if (base == "mpr") {
+      metric.kind = Metric::Kind::kMpr;
+    } else if (base == "precision") {
+      metric.kind = Metric::Kind::kPrecision;
+    } else if (base == "recall") {
+      metric.kind = Metric::Kind::kRecall;
+    } else if (base == "ndcg") {
+      metric.kind = Metric::Kind::kNdcg;
+    } else if (base == "map") {
+      metric.kind = Metric::Kind::kMap;
+    } else {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "unknown metric '%s' in --metrics; expected rmse, mae, unseen_pairs, auc, mpr, "
+          "precision@N, recall@N, ndcg@N or map@N",
+          entry));
+    }
+    const bool has_cutoff = metric.kind == Metric::Kind::kPrecision ||
+                            metric.kind == Metric::Kind::kRecall ||
+                            metric.kind == Metric::Kind::kNdcg || metric.kind == Metric::Kind::kMap;
+    if (at != std::string::npos && !has_cutoff) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("metric '%s' takes no @N (only precision, recall, ndcg, map do)", entry));
+    }
+    metric.name = base;
+    if (has_cutoff) {
+      metric.n = kDefaultCutoff;
+      if (at != std::string::npos &&
+          (!absl::SimpleAtoi(entry.substr(at + 1), &metric.n) || metric.n < 1)) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "invalid cutoff in metric '%s'; expected %s@N with N >= 1", entry, base));
+      }
+      metric.name = absl::StrFormat("%s@%d", base, metric.n);
+    }
+    metrics.push_back(std::move(metric));
+  }
+  return metrics;
+}
+
+}  // namespace
 
 int RunPredict(const std::vector<std::string>& args) {
   ReadFlags read_flags;
@@ -62,46 +146,248 @@ int RunPredict(const std::vector<std::string>& args) {
 int RunEval(const std::vector<std::string>& args) {
   ReadFlags read_flags;
   bool quiet = false;
-  FlagSet flags("hogmf eval [flags] MODEL FILE",
-                "Prints the RMSE and MAE of MODEL's predictions on the ratings of FILE, and how\n"
-                "many pairs had a user or item unseen in training (predicted as the mean).");
+  std::string metrics_flag = "rmse,mae,unseen_pairs";
+  float relevant = 0;
+  int threads = 0;
+  FlagSet flags(
+      "hogmf eval [flags] MODEL FILE",
+      "Prints metrics of MODEL on the ratings of FILE, one 'name value' line each, in the\n"
+      "order of --metrics. By default the RMSE and MAE of its predictions and how many\n"
+      "pairs had a user or item unseen in training (predicted as the mean). Ranking\n"
+      "metrics rank, for every test user the model was trained on, the items it can\n"
+      "recommend to the user (trained, not rated by the user in training) by raw score:\n"
+      "precision@N, recall@N, ndcg@N, map@N (N = 10 when left out), auc, mpr (LIBMF's\n"
+      "mean percentile rank, 0 best); a test entry is relevant when its value is at\n"
+      "least --relevant (every entry without it).");
   AddReadFlags(flags, &read_flags);
+  flags.AddString("metrics", &metrics_flag,
+                  "comma-separated: rmse, mae, unseen_pairs, auc, mpr, precision@N, recall@N, "
+                  "ndcg@N, map@N");
+  flags.AddFloat("relevant", &relevant,
+                 "ranking metrics: test entries with a value >= this are relevant (default: all)");
+  flags.AddInt("threads", &threads, "ranking metrics: threads; 0 = every core");
   flags.AddBool("quiet", &quiet, "print only the figures");
   std::vector<std::string> positional;
   int exit_code = 0;
   if (!ParseFlags("eval", flags, args, &positional, &exit_code)) return exit_code;
   if (positional.size() != 2) return UsageError("eval", "expected MODEL FILE", flags);
+  absl::StatusOr<std::vector<Metric>> metrics = ParseMetrics(metrics_flag);
+  if (!metrics.ok()) return UsageError("eval", ToStd(metrics.status().message()), flags);
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("eval", model.status());
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[1], read_flags, quiet);
   if (!data.ok()) return Fail("eval", data.status());
-  const EvalResult result = Evaluate(*model, data->ratings);
-  absl::PrintF("rmse %.6f\nmae %.6f\nunseen_pairs %d\n", result.rmse, result.mae, result.unknown);
+  const std::vector<Rating> aligned = AlignTo(data->ratings, model->users(), model->items());
+  const EvalResult result = EvaluateAligned(*model, aligned);
+  // Every cutoff asked for, once, from one ranking.
+  RankingOptions ranking_options;
+  ranking_options.cutoffs.clear();
+  bool any_ranking = false;
+  for (const Metric& metric : *metrics) {
+    any_ranking = any_ranking || IsRanking(metric);
+    if (metric.n > 0 && std::find(ranking_options.cutoffs.begin(), ranking_options.cutoffs.end(),
+                                  metric.n) == ranking_options.cutoffs.end()) {
+      ranking_options.cutoffs.push_back(metric.n);
+    }
+  }
+  if (flags.WasSet("relevant")) ranking_options.relevant_threshold = relevant;
+  ranking_options.threads = threads;
+  std::optional<RankingResult> ranking;
+  if (any_ranking) {
+    absl::StatusOr<RankingResult> ranked = EvaluateRankingAligned(*model, aligned, ranking_options);
+    if (!ranked.ok()) return Fail("eval", ranked.status());
+    ranking = *std::move(ranked);
+    if (!quiet) {
+      absl::FPrintF(stderr, "ranked %d users (%d relevant entries); %d users skipped\n",
+                    ranking->users, ranking->relevant, ranking->skipped_users);
+    }
+  }
+  const auto at = [&](int n) -> const CutoffMetrics& {
+    for (const CutoffMetrics& c : ranking->at) {
+      if (c.n == n) return c;
+    }
+    return ranking->at.front();  // not reached: every cutoff was asked for
+  };
+  std::string out;
+  for (const Metric& metric : *metrics) {
+    switch (metric.kind) {
+      case Metric::Kind::kRmse:
+        absl::StrAppendFormat(&out, "rmse %.6f\n", result.rmse);
+        break;
+      case Metric::Kind::kMae:
+        absl::StrAppendFormat(&out, "mae %.6f\n", result.mae);
+        break;
+      case Metric::Kind::kUnseenPairs:
+        absl::StrAppendFormat(&out, "unseen_pairs %d\n", result.unknown);
+        break;
+      case Metric::Kind::kAuc:
+        absl::StrAppendFormat(&out, "auc %.6f\n", ranking->auc);
+        break;
+      case Metric::Kind::kMpr:
+        absl::StrAppendFormat(&out, "mpr %.6f\n", ranking->mpr);
+        break;
+      case Metric::Kind::kPrecision:
+        absl::StrAppendFormat(&out, "%s %.6f\n", metric.name, at(metric.n).precision);
+        break;
+      case Metric::Kind::kRecall:
+        absl::StrAppendFormat(&out, "%s %.6f\n", metric.name, at(metric.n).recall);
+        break;
+      case Metric::Kind::kNdcg:
+        absl::StrAppendFormat(&out, "%s %.6f\n", metric.name, at(metric.n).ndcg);
+        break;
+      case Metric::Kind::kMap:
+        absl::StrAppendFormat(&out, "%s %.6f\n", metric.name, at(metric.n).map);
+        break;
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }
 
+namespace {
+
+// The users named in FILE, one id per line (blank lines skipped), as
+// indices; an id the model lacks, or a user without ratings in training, is
+// an error naming its line, or is skipped (and counted) with `skip_unknown`.
+absl::StatusOr<std::vector<uint32_t>> ReadUsers(const std::string& path, const Model& model,
+                                                bool skip_unknown, size_t* skipped) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::NotFoundError(absl::StrFormat("cannot open users file %s", path));
+  }
+  std::vector<uint32_t> users;
+  std::string line;
+  for (size_t number = 1; std::getline(file, line); ++number) {
+    const std::string id(absl::StripAsciiWhitespace(line));
+    if (id.empty()) continue;
+    const std::optional<uint32_t> user = model.users().Find(id);
+    if (!user || !model.user_seen(*user)) {
+      if (skip_unknown) {
+        ++*skipped;
+        continue;
+      }
+      return absl::NotFoundError(
+          absl::StrFormat("%s:%d: user '%s' %s (--skip-unknown skips such lines)", path, number, id,
+                          user ? "has no ratings in training" : "is not in the model"));
+    }
+    users.push_back(*user);
+  }
+  if (file.bad()) return absl::InternalError(absl::StrFormat("cannot read users file %s", path));
+  return users;
+}
+
+// Every user's lists as 'user item rank score' lines, to OUT or stdout.
+int RecommendMany(const Model& model, const std::vector<uint32_t>& users, int top, int threads,
+                  const std::string& out_path, bool quiet) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::string> item_names(model.num_items());
+  for (uint32_t i = 0; i < model.num_items(); ++i) item_names[i] = model.items().Name(i);
+  std::string text;
+  size_t lines = 0;
+  RecommendOptions options;
+  options.top_n = top;
+  options.threads = threads;
+  const absl::Status status =
+      RecommendForUsers(model, users, options, [&](std::span<const UserRecommendations> block) {
+        for (const UserRecommendations& list : block) {
+          const std::string user = model.users().Name(list.user);
+          int rank = 1;
+          for (const Recommendation& r : list.items) {
+            absl::StrAppendFormat(&text, "%s\t%s\t%d\t%.4f\n", user, item_names[r.item], rank++,
+                                  r.score);
+          }
+          lines += list.items.size();
+        }
+        if (out_path.empty()) {
+          std::fwrite(text.data(), 1, text.size(), stdout);
+          text.clear();
+        }
+      });
+  if (!status.ok()) return Fail("recommend", status);
+  if (!out_path.empty()) {
+    if (absl::Status written = WriteFileAtomically(out_path, text); !written.ok()) {
+      return Fail("recommend", written);
+    }
+  }
+  if (!quiet) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    absl::FPrintF(stderr, "recommended %d items to %d users (%.2f s)\n", lines, users.size(),
+                  seconds);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunRecommend(const std::vector<std::string>& args) {
   std::string user;
+  std::string users_file;
+  bool all_users = false;
+  bool skip_unknown = false;
+  bool quiet = false;
   int top = 10;
-  FlagSet flags("hogmf recommend MODEL --user=ID [--top=N]",
-                "Prints the N items with the highest predicted rating for user ID, best first,\n"
-                "as 'rank item score' lines; items the user rated in training are excluded.");
+  int threads = 0;
+  FlagSet flags(
+      "hogmf recommend MODEL --user=ID [--top=N]\n"
+      "       hogmf recommend MODEL (--all-users | --users=FILE) [--top=N] [OUT]",
+      "With --user, prints the N items with the highest score for user ID, best first,\n"
+      "as 'rank item score' lines. With --all-users (every user trained on) or\n"
+      "--users=FILE (one user id per line), writes every user's list as\n"
+      "'user item rank score' lines, users in order, to OUT (or standard output). Items\n"
+      "the user rated in training and items never trained are excluded; scores are the\n"
+      "model's raw scores (with biases when it has them), never clipped.");
   flags.AddString("user", &user, "the user's id, as in the training file");
-  flags.AddInt("top", &top, "how many items");
+  flags.AddBool("all-users", &all_users, "recommend to every user the model was trained on");
+  flags.AddString("users", &users_file, "recommend to the users listed in this file");
+  flags.AddBool("skip-unknown", &skip_unknown,
+                "--users: skip ids not in the model or without training ratings (default: error)");
+  flags.AddInt("top", &top, "how many items per user");
+  flags.AddInt("threads", &threads, "--all-users, --users: threads; 0 = every core");
+  flags.AddBool("quiet", &quiet, "--all-users, --users: print nothing but errors");
   std::vector<std::string> positional;
   int exit_code = 0;
   if (!ParseFlags("recommend", flags, args, &positional, &exit_code)) return exit_code;
-  if (positional.size() != 1) return UsageError("recommend", "expected MODEL", flags);
-  if (!flags.WasSet("user")) return UsageError("recommend", "--user is required", flags);
+  const int forms = flags.WasSet("user") + all_users + flags.WasSet("users");
+  if (forms != 1) {
+    return UsageError("recommend", "give exactly one of --user, --all-users and --users", flags);
+  }
+  const bool many = forms == 1 && !flags.WasSet("user");
+  if (positional.empty() || positional.size() > (many ? 2u : 1u)) {
+    return UsageError("recommend", many ? "expected MODEL [OUT]" : "expected MODEL", flags);
+  }
+  if (top < 1) {
+    return UsageError("recommend", absl::StrFormat("invalid --top=%d; expected >= 1", top), flags);
+  }
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("recommend", model.status());
-  absl::StatusOr<std::vector<Recommendation>> best = Recommend(*model, user, top);
-  if (!best.ok()) return Fail("recommend", best.status());
-  int rank = 1;
-  for (const Recommendation& r : *best) {
-    absl::PrintF("%d\t%s\t%.4f\n", rank++, model->items().Name(r.item), r.score);
+  if (!many) {
+    absl::StatusOr<std::vector<Recommendation>> best = Recommend(*model, user, top);
+    if (!best.ok()) return Fail("recommend", best.status());
+    int rank = 1;
+    for (const Recommendation& r : *best) {
+      absl::PrintF("%d\t%s\t%.4f\n", rank++, model->items().Name(r.item), r.score);
+    }
+    return kExitOk;
   }
-  return kExitOk;
+  std::vector<uint32_t> users;
+  if (all_users) {
+    for (uint32_t u = 0; u < model->num_users(); ++u) {
+      if (model->user_seen(u)) users.push_back(u);
+    }
+  } else {
+    size_t skipped = 0;
+    absl::StatusOr<std::vector<uint32_t>> listed =
+        ReadUsers(users_file, *model, skip_unknown, &skipped);
+    if (!listed.ok()) return Fail("recommend", listed.status());
+    users = *std::move(listed);
+    if (!quiet && skipped > 0) {
+      absl::FPrintF(stderr, "skipped %d users not in the model or without training ratings\n",
+                    skipped);
+    }
+  }
+  return RecommendMany(*model, users, top, threads, positional.size() == 2 ? positional[1] : "",
+                       quiet);
 }
 
 }  // namespace hogmf::cli

@@ -21,9 +21,11 @@
 // columns that fold them into the dot product, p' = [p, mean + b_u, 1] and
 // q' = [q, 1, b_i], so p'.q' = mean + b_u + b_i + p.q is the model's score
 // for every seen pair (up to float rounding: LIBMF sums in another order).
-// Unseen rows stay F rows, so LIBMF predicts b (the mean) for any pair with
-// an unseen side, where the biased model scores mean + b_i (unseen user) or
-// mean + b_u (unseen item). The f line carries the model's loss; for the
+// Unseen rows become T rows of zero factors and zero biases, p' = [0, mean,
+// 1] and q' = [0, 1, 0], so LIBMF scores a pair with an unseen side as the
+// model does: mean + b_i (unseen user), mean + b_u (unseen item), mean (both).
+// Read back, such a model is a plain k + 2 model whose every row is trained
+// and whose scores equal the biased model's. The f line carries the model's loss; for the
 // classification losses (5, 6, 7) mf-predict outputs the score's sign.
 #include <charconv>
 #include <cmath>
@@ -70,18 +72,22 @@ void AppendFloat(std::string& out, float value) {
 
 // The two columns that fold a row's bias into LIBMF's dot product: users
 // [mean + b_u, 1], items [1, b_i].
-void BiasColumns(const Model& model, char prefix, uint32_t r, float* columns) {
+// An unseen row's bias counts as 0, as Model::Score counts it.
+void BiasColumns(const Model& model, char prefix, uint32_t r, bool seen, float* columns) {
   if (prefix == 'p') {
-    columns[0] = model.mean() + model.user_biases()[r];
+    columns[0] = model.mean() + (seen ? model.user_biases()[r] : 0.0f);
     columns[1] = 1.0f;
   } else {
     columns[0] = 1.0f;
-    columns[1] = model.item_biases()[r];
+    columns[1] = seen ? model.item_biases()[r] : 0.0f;
   }
 }
 
 // Appends the rows of P ('p') or Q ('q'): a seen row's k values, then its
-// bias columns when the model has biases; an unseen row as F and zeros.
+// bias columns when the model has biases. An unseen row of a model without
+// biases is F and zeros; with biases it is T, zero factors and the bias
+// columns of a zero bias, so LIBMF scores its pairs as Model::Score does
+// (mean + the other side's bias).
 void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(uint32_t) const,
                 const Model& model, internal::AtomicFileWriter& file, std::string& buffer) {
   const int k = factors.k();
@@ -89,16 +95,21 @@ void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(ui
   for (uint32_t r = 0; r < factors.rows(); ++r) {
     buffer += prefix;
     buffer += std::to_string(r);
-    if ((model.*seen)(r)) {
+    const bool trained = (model.*seen)(r);
+    if (trained || model.has_biases()) {
       buffer += " T ";
       const float* row = factors.row(r);
       for (int d = 0; d < k; ++d) {
-        AppendFloat(buffer, row[d]);
-        buffer += ' ';
+        if (trained) {
+          AppendFloat(buffer, row[d]);
+          buffer += ' ';
+        } else {
+          buffer += "0 ";
+        }
       }
       if (model.has_biases()) {
         float bias_columns[2];
-        BiasColumns(model, prefix, r, bias_columns);
+        BiasColumns(model, prefix, r, trained, bias_columns);
         for (const float value : bias_columns) {
           AppendFloat(buffer, value);
           buffer += ' ';
@@ -132,7 +143,7 @@ absl::Status CheckFinite(const FactorMatrix& factors, char prefix, const char* w
     }
     if (!model.has_biases()) continue;
     float bias_columns[2];
-    BiasColumns(model, prefix, r, bias_columns);
+    BiasColumns(model, prefix, r, /*seen=*/true, bias_columns);
     if (!std::isfinite(bias_columns[0]) || !std::isfinite(bias_columns[1])) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": cannot export to LIBMF: the bias of ", what, " ", r,

@@ -229,7 +229,7 @@ TEST(LibmfModelTest, ExportFoldsBiasesIntoTwoColumns) {
   internal::ModelInternal::AddBiases(model);
   internal::ModelInternal::user_factors(model).row(0)[0] = 2.0f;
   internal::ModelInternal::user_biases(model)[0] = 0.25f;
-  internal::ModelInternal::user_biases(model)[1] = -1.0f;  // unseen: not written
+  internal::ModelInternal::user_biases(model)[1] = -1.0f;  // unseen: counts as 0
   internal::ModelInternal::set_user_seen(model, 0, true);
   internal::ModelInternal::item_factors(model).row(1)[0] = -0.5f;
   internal::ModelInternal::item_biases(model)[1] = -0.75f;
@@ -244,18 +244,22 @@ TEST(LibmfModelTest, ExportFoldsBiasesIntoTwoColumns) {
             "k 3\n"
             "b 3.5\n"
             "p0 T 2 3.75 1 \n"
-            "p1 F 0 0 0 \n"
-            "q0 F 0 0 0 \n"
+            "p1 T 0 3.5 1 \n"  // unseen: zero factors, zero bias
+            "q0 T 0 1 0 \n"
             "q1 T -0.5 1 -0.75 \n");
   absl::StatusOr<Model> back = ImportLibmfModel(path);
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(model.Score(0, 1), 2.0f);  // 3.5 + 0.25 - 0.75 - 1
   EXPECT_EQ(back->Score(0, 1), 2.0f);
+  // Pairs with an unseen side score as the biased model scores them.
+  for (uint32_t u = 0; u < 2; ++u) {
+    for (uint32_t i = 0; i < 2; ++i) EXPECT_EQ(back->Score(u, i), model.Score(u, i)) << u << i;
+  }
 }
 
 // The re-imported model is a plain k + 2 model whose scores equal the biased
-// model's for every seen pair; a pair with an unseen side scores b there, as
-// LIBMF predicts it.
+// model's for every pair, those with an unseen side included (mean plus the
+// seen side's bias); indices outside the model score b, the mean.
 TEST(LibmfModelTest, BiasedExportThenImportKeepsEverySeenScore) {
   TempDir dir;
   const Model model = RandomBiasedModel(40, 70, 10, 4);
@@ -269,9 +273,9 @@ TEST(LibmfModelTest, BiasedExportThenImportKeepsEverySeenScore) {
   int seen_pairs = 0;
   for (uint32_t u = 0; u < 41; ++u) {
     for (uint32_t i = 0; i < 71; ++i) {
-      if (model.user_seen(u) && model.item_seen(i)) {
-        ++seen_pairs;
-        const float score = model.Score(u, i);
+      const float score = model.Score(u, i);
+      if (u < 40 && i < 70) {
+        seen_pairs += model.user_seen(u) && model.item_seen(i);
         EXPECT_NEAR(back->Score(u, i), score, 1e-5f * (8.0f + std::fabs(score))) << u << " " << i;
       } else {
         EXPECT_EQ(back->Score(u, i), model.mean()) << u << " " << i;

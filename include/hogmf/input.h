@@ -1,5 +1,6 @@
 // Input: reading ratings from files in every format hogmf understands, and
-// writing them back as LIBMF text or hogmf's memory-mappable binary format.
+// writing them back as LIBMF text, "user item" pairs or hogmf's
+// memory-mappable binary format.
 //
 // Errors name the file, the line (or byte offset) and what was expected, e.g.
 //   "ratings.txt:17: expected a rating value, found 'abc'".
@@ -23,15 +24,17 @@ namespace hogmf {
 enum class Format {
   kAuto,          // sniff the file (binary by its magic header, text by its first lines)
   kLibmf,         // "row col value", whitespace separated, 0-based indices used as they are
+  kPairs,         // "user item", like kLibmf without the value: each pair is read with value 1
   kMovielensTsv,  // u.data: user<TAB>item<TAB>rating<TAB>timestamp
   kMovielensDat,  // ratings.dat: user::item::rating::timestamp
   kCsv,           // comma separated with a header row; ids are arbitrary strings
   kTsv,           // tab separated with a header row; ids are arbitrary strings
-  kDense,         // a whitespace-separated text matrix; 0 means missing
+  kDense,         // a whitespace-separated text matrix; 0 means missing (a matrix of two
+                  // integer columns is sniffed as kPairs: name kDense for it)
   kBinary,        // hogmf's binary ratings file (hogmf convert), loaded by mmap
 };
 
-// "auto", "libmf", "movielens-tsv", "movielens-dat", "csv", "tsv", "dense", "binary".
+// "auto", "libmf", "pairs", "movielens-tsv", "movielens-dat", "csv", "tsv", "dense", "binary".
 std::string_view FormatName(Format format);
 // The format named `name` (one of FormatName's names). kInvalidArgument for
 // any other name; the message lists the valid ones.
@@ -45,7 +48,9 @@ struct ReadOptions {
   std::string user_column;
   /// csv/tsv: the item id column. Empty: itemId/movieId/item_id/item/iid, else column 1.
   std::string item_column;
-  /// csv/tsv: the rating column. Empty: rating/value/score, else column 2.
+  /// csv/tsv: the rating column. Empty: rating/value/score, else, when the
+  /// header has exactly two columns, none (every row is read with value 1),
+  /// else column 2.
   std::string rating_column;
 };
 
@@ -92,5 +97,11 @@ absl::Status WriteBinaryRatings(const Ratings& ratings, const std::string& path)
 // temporary file that cannot be created; kInternal when writing, syncing or
 // renaming fails.
 absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path);
+
+// Writes "user item" pairs (Format::kPairs): one line per entry, dense 0-based
+// indices, values dropped (atomically). Errors: kInvalidArgument for a
+// temporary file that cannot be created; kInternal when writing, syncing or
+// renaming fails.
+absl::Status WritePairsText(const Ratings& ratings, const std::string& path);
 
 }  // namespace hogmf

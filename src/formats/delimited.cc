@@ -1,6 +1,7 @@
 // csv and tsv ratings: a header row, then one rating per row, with the user,
-// item and rating columns chosen by header name or position. Ids are arbitrary
-// strings. csv fields may be double-quoted ("" inside quotes is one quote, and
+// item and rating columns chosen by header name or position; a header of only
+// a user and an item column is implicit feedback, every row read with value 1.
+// Ids are arbitrary strings. csv fields may be double-quoted ("" inside quotes is one quote, and
 // quoted fields may hold commas and line breaks); tsv has no quoting.
 #include <algorithm>
 #include <cstring>
@@ -173,6 +174,27 @@ struct ColumnRole {
   size_t default_position;
 };
 
+// The first column whose header is one of `names` (tried in order, any case),
+// or npos.
+size_t FindNamed(const std::vector<std::string>& header,
+                 const std::vector<std::string_view>& names) {
+  for (std::string_view name : names) {
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (EqualsIgnoreCase(header[i], name)) return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+absl::Status NoColumnNamed(std::string_view path, size_t columns, const ColumnRole& role,
+                           std::string_view expected) {
+  return LineError(path, 1,
+                   absl::StrCat("the header has ", columns, columns == 1 ? " column" : " columns",
+                                " and none is named as ", role.role[0] == 'i' ? "an " : "a ",
+                                role.role, " column"),
+                   expected);
+}
+
 // The 0-based column for `role`: the option (a position or a header name)
 // when given, else the first default name the header has, else the default
 // position.
@@ -199,18 +221,12 @@ absl::StatusOr<size_t> ResolveColumn(std::string_view path, const std::vector<st
                      absl::StrCat("the header has no ", role.role, " column named ", Quote(option)),
                      expected);
   }
-  for (std::string_view name : role.default_names) {
-    for (size_t i = 0; i < header.size(); ++i) {
-      if (EqualsIgnoreCase(header[i], name)) return i;
-    }
-  }
+  const size_t named = FindNamed(header, role.default_names);
+  if (named != std::string_view::npos) return named;
   if (role.default_position < header.size()) return role.default_position;
-  return LineError(path, 1,
-                   absl::StrCat("the header has ", header.size(),
-                                header.size() == 1 ? " column" : " columns",
-                                " and none is named as a ", role.role, " column"),
-                   absl::StrCat("at least ", role.default_position + 1, " columns, or the ",
-                                role.role, " column chosen by name"));
+  return NoColumnNamed(path, header.size(), role,
+                       absl::StrCat("at least ", role.default_position + 1, " columns, or the ",
+                                    role.role, " column chosen by name"));
 }
 
 }  // namespace
@@ -238,29 +254,55 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
   const ColumnRole* roles[3] = {&kUser, &kItem, &kRating};
   const std::string* chosen[3] = {&options.user_column, &options.item_column,
                                   &options.rating_column};
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < 2; ++k) {
     absl::StatusOr<size_t> column = ResolveColumn(path, header, *chosen[k], *roles[k]);
     if (!column.ok()) return column.status();
     columns[k] = *column;
   }
-  for (int a = 0; a < 3; ++a) {
-    for (int b = a + 1; b < 3; ++b) {
+  // The rating column when not chosen: a rating name; else, for a header of
+  // two columns, none (implicit feedback); else column 2 unless the user or
+  // item column is there, which leaves no column that is clearly the rating.
+  bool implicit = false;
+  if (!options.rating_column.empty()) {
+    absl::StatusOr<size_t> column = ResolveColumn(path, header, options.rating_column, kRating);
+    if (!column.ok()) return column.status();
+    columns[2] = *column;
+  } else if (const size_t named = FindNamed(header, kRating.default_names);
+             named != std::string_view::npos) {
+    columns[2] = named;
+  } else if (header.size() == 2) {
+    implicit = true;
+  } else if (kRating.default_position != columns[0] && kRating.default_position != columns[1]) {
+    columns[2] = kRating.default_position;
+  } else {
+    return NoColumnNamed(
+        path, header.size(), kRating,
+        "a column named rating, value or score, or --rating-column naming one (a header of "
+        "only a user and an item column is read with value 1 for every row)");
+  }
+  const int roles_used = implicit ? 2 : 3;
+  for (int a = 0; a < roles_used; ++a) {
+    for (int b = a + 1; b < roles_used; ++b) {
       if (columns[a] == columns[b]) {
         return LineError(path, records.line_number(),
                          absl::StrCat("the ", roles[a]->role, " and ", roles[b]->role,
                                       " columns are both column ", columns[a], " (",
                                       Quote(header[columns[a]]), ")"),
-                         "three different columns for user, item and rating");
+                         implicit ? "two different columns for user and item"
+                                  : "three different columns for user, item and rating");
       }
     }
   }
   const size_t user_column = columns[0];
   const size_t item_column = columns[1];
-  const size_t rating_column = columns[2];
+  const size_t rating_column = implicit ? 0 : columns[2];
   const size_t needed = std::max({user_column, item_column, rating_column}) + 1;
   const std::string expected_width =
-      absl::StrCat("at least ", needed, " columns (user in column ", user_column,
-                   ", item in column ", item_column, ", rating in column ", rating_column, ")");
+      implicit ? absl::StrCat("at least ", needed, " columns (user in column ", user_column,
+                              ", item in column ", item_column, ")")
+               : absl::StrCat("at least ", needed, " columns (user in column ", user_column,
+                              ", item in column ", item_column, ", rating in column ",
+                              rating_column, ")");
 
   std::vector<Rating> entries;
   entries.reserve(CountNewlines(text));
@@ -282,19 +324,21 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
     }
     const std::string_view user = records.field(user_column);
     const std::string_view item = records.field(item_column);
-    const std::string_view rating = records.field(rating_column);
     if (user.empty() || item.empty()) {
       return LineError(path, line,
                        absl::StrCat("the ", user.empty() ? "user" : "item", " id in column ",
                                     user.empty() ? user_column : item_column, " is empty"),
                        "a non-empty id");
     }
-    float value;
-    const NumberProblem problem = ParseRating(rating, &value);
-    if (problem != NumberProblem::kNone) {
-      return LineError(path, line, DescribeProblem("rating", rating, problem),
-                       absl::StrCat("a numeric rating in column ", rating_column, " (",
-                                    Quote(header[rating_column]), ")"));
+    float value = 1.0f;
+    if (!implicit) {
+      const std::string_view rating = records.field(rating_column);
+      const NumberProblem problem = ParseRating(rating, &value);
+      if (problem != NumberProblem::kNone) {
+        return LineError(path, line, DescribeProblem("rating", rating, problem),
+                         absl::StrCat("a numeric rating in column ", rating_column, " (",
+                                      Quote(header[rating_column]), ")"));
+      }
     }
     if (!have_last_user || user != last_user) {
       last_user_index = user_ids.Intern(user);

@@ -1,6 +1,8 @@
 // Dense text matrices: one row per user, one whitespace-separated column per
 // item, 0 for a missing rating. Indices are the row and column positions
-// (identity id maps); an all-zero row or column still counts.
+// (identity id maps); an all-zero row or column still counts. A matrix of
+// two columns whose first row is two integers sniffs as "user item" pairs, so
+// it is read here only with --format=dense.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -27,6 +27,7 @@ struct NamedFormat {
 constexpr NamedFormat kFormats[] = {
     {Format::kAuto, "auto"},
     {Format::kLibmf, "libmf"},
+    {Format::kPairs, "pairs"},
     {Format::kMovielensTsv, "movielens-tsv"},
     {Format::kMovielensDat, "movielens-dat"},
     {Format::kCsv, "csv"},
@@ -114,6 +115,12 @@ absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
     if (blank_fields.size() == 3 && LooksInteger(blank_fields[0]) &&
         LooksInteger(blank_fields[1])) {
       return Format::kLibmf;
+    }
+    // Two integers: implicit feedback, not a two-column dense matrix (which
+    // then needs --format=dense).
+    if (blank_fields.size() == 2 && LooksInteger(blank_fields[0]) &&
+        LooksInteger(blank_fields[1])) {
+      return Format::kPairs;
     }
   }
   const std::vector<std::string_view> fields =

@@ -1,7 +1,9 @@
-// LIBMF text: "row col value" lines with 0-based indices used as they are.
-// The reader is hogmf's fastest text path (a single pointer scan over the
-// mapping, no allocation per line); the writer emits shortest round-trip
-// values so a file reads back bit-exactly.
+// Index text: LIBMF's "row col value" lines and implicit-feedback "user item"
+// pairs (every pair read with value 1), both with 0-based indices used as they
+// are. One reader serves both: hogmf's fastest text path (a single pointer
+// scan over the mapping, no allocation per line). The LIBMF writer emits
+// shortest round-trip values so a file reads back bit-exactly; the pairs
+// writer drops the values.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -27,43 +29,71 @@ using ::hogmf::internal::ToAbsl;
 namespace formats {
 namespace {
 
-constexpr std::string_view kShape = "'row col value'";
+// The two line shapes this file reads.
+enum class Shape {
+  kTriples,  // "row col value"
+  kPairs,    // "user item", value 1
+};
+
+template <Shape kShape>
+struct Layout;
+
+template <>
+struct Layout<Shape::kTriples> {
+  static constexpr size_t kFields = 3;
+  static constexpr std::string_view kLine = "'row col value'";
+  static constexpr std::string_view kFieldCount = "3 fields";
+  static constexpr const char* kIndexNames[2] = {"row", "col"};
+};
+
+template <>
+struct Layout<Shape::kPairs> {
+  static constexpr size_t kFields = 2;
+  static constexpr std::string_view kLine = "'user item'";
+  static constexpr std::string_view kFieldCount = "2 fields";
+  static constexpr const char* kIndexNames[2] = {"user", "item"};
+};
 
 std::string FieldCount(size_t count) {
   return absl::StrCat("line has ", count, count == 1 ? " field" : " fields");
 }
 
 // Says what is wrong with a line the fast scan refused.
+template <Shape kShape>
 absl::Status DiagnoseLine(std::string_view path, uint64_t line_number, std::string_view line) {
-  std::string_view fields[3];
+  using L = Layout<kShape>;
+  std::string_view fields[L::kFields];
   size_t count = 0;
   std::string_view rest = line;
   std::string_view token;
   while (NextToken(rest, &token)) {
-    if (count < 3) fields[count] = token;
+    if (count < L::kFields) fields[count] = token;
     ++count;
   }
-  if (count != 3) {
+  if (count != L::kFields) {
     return LineError(path, line_number, FieldCount(count),
-                     absl::StrCat(ToAbsl(kShape), " (3 fields separated by spaces or tabs)"));
+                     absl::StrCat(ToAbsl(L::kLine), " (", ToAbsl(L::kFieldCount),
+                                  " separated by spaces or tabs)"));
   }
-  const char* names[2] = {"row", "col"};
   for (int k = 0; k < 2; ++k) {
     uint32_t index;
     const NumberProblem problem = ParseIndex(fields[k], &index);
     if (problem != NumberProblem::kNone) {
-      return LineError(path, line_number, DescribeProblem(names[k], fields[k], problem),
-                       absl::StrCat(ToAbsl(kShape), " with row and col integers in [0, ", kMaxIndex,
-                                    "]"));
+      return LineError(path, line_number, DescribeProblem(L::kIndexNames[k], fields[k], problem),
+                       absl::StrCat(ToAbsl(L::kLine), " with ", L::kIndexNames[0], " and ",
+                                    L::kIndexNames[1], " integers in [0, ", kMaxIndex, "]"));
     }
   }
-  float value;
-  const NumberProblem problem = ParseRating(fields[2], &value);
-  if (problem != NumberProblem::kNone) {
-    return LineError(path, line_number, DescribeProblem("rating", fields[2], problem),
-                     absl::StrCat(ToAbsl(kShape), " with a numeric value"));
+  if constexpr (kShape == Shape::kTriples) {
+    float value;
+    const NumberProblem problem = ParseRating(fields[2], &value);
+    if (problem != NumberProblem::kNone) {
+      return LineError(path, line_number, DescribeProblem("rating", fields[2], problem),
+                       absl::StrCat(ToAbsl(L::kLine), " with a numeric value"));
+    }
   }
-  return LineError(path, line_number, absl::StrCat("line ", Quote(line), " is malformed"), kShape);
+  return LineError(path, line_number, absl::StrCat("line ", Quote(line), " is malformed"),
+                   L::kLine);
 }
 
 // Skips blanks; stops at the '\n' every region parsed here ends with.
@@ -73,19 +103,25 @@ inline const char* SkipBlanks(const char* p) {
 }
 
 // Parses the line starting at p (at a non-blank character) up to and
-// including its '\n' (which is before end). Returns the position after the line, or nullptr when
-// the line is not a valid "row col value".
+// including its '\n' (which is before end). Returns the position after the
+// line, or nullptr when the line does not have the shape.
+template <Shape kShape>
 inline const char* ParseLine(const char* p, const char* end, Rating* rating) {
   bool overflow;
   const char* q = ScanIndex<true>(p, end, &rating->user, &overflow);
   if (q == p || overflow || !IsBlank(*q)) return nullptr;
   p = SkipBlanks(q + 1);
   q = ScanIndex<true>(p, end, &rating->item, &overflow);
-  if (q == p || overflow || !IsBlank(*q)) return nullptr;
-  p = SkipBlanks(q + 1);
-  FloatScan status;
-  q = ScanFloat<true>(p, end, &rating->value, &status);
-  if (status != FloatScan::kOk) return nullptr;
+  if constexpr (kShape == Shape::kTriples) {
+    if (q == p || overflow || !IsBlank(*q)) return nullptr;
+    p = SkipBlanks(q + 1);
+    FloatScan status;
+    q = ScanFloat<true>(p, end, &rating->value, &status);
+    if (status != FloatScan::kOk) return nullptr;
+  } else {
+    if (q == p || overflow) return nullptr;
+    rating->value = 1.0f;
+  }
   p = SkipBlanks(q);
   return *p == '\n' ? p + 1 : nullptr;
 }
@@ -98,6 +134,7 @@ struct Parsed {
 };
 
 // Parses [begin, end), which ends with '\n', so no scan needs a bounds check.
+template <Shape kShape>
 absl::Status ParseRegion(std::string_view path, const char* p, const char* const end, Parsed* out) {
   uint64_t line_number = out->line_number;
   uint32_t max_user = out->max_user;
@@ -112,11 +149,12 @@ absl::Status ParseRegion(std::string_view path, const char* p, const char* const
       continue;
     }
     Rating rating;
-    const char* next = ParseLine(p, end, &rating);
+    const char* next = ParseLine<kShape>(p, end, &rating);
     if (next == nullptr) {
       const char* line_end =
           static_cast<const char*>(std::memchr(line_start, '\n', end - line_start));
-      return DiagnoseLine(path, line_number, std::string_view(line_start, line_end - line_start));
+      return DiagnoseLine<kShape>(path, line_number,
+                                  std::string_view(line_start, line_end - line_start));
     }
     p = next;
     ++line_number;
@@ -130,9 +168,8 @@ absl::Status ParseRegion(std::string_view path, const char* p, const char* const
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
+template <Shape kShape>
+absl::StatusOr<Ratings> ReadIndexText(const MappedFile& file) {
   const std::string_view text = SkipByteOrderMark(file.view());
   Parsed parsed;
   parsed.entries.reserve(CountNewlines(text) + 1);
@@ -148,7 +185,7 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
     size_t end = std::min(bulk, begin + kRegion);
     while (text[end - 1] != '\n') ++end;  // text[bulk - 1] is a '\n'
     HOGMF_RETURN_IF_ERROR(
-        ParseRegion(file.path(), text.data() + begin, text.data() + end, &parsed));
+        ParseRegion<kShape>(file.path(), text.data() + begin, text.data() + end, &parsed));
     file.Discard(text.data() + begin, text.data() + end);
     begin = end;
   }
@@ -156,17 +193,61 @@ absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
     std::string last(text.substr(bulk));
     last += '\n';
     HOGMF_RETURN_IF_ERROR(
-        ParseRegion(file.path(), last.data(), last.data() + last.size(), &parsed));
+        ParseRegion<kShape>(file.path(), last.data(), last.data() + last.size(), &parsed));
   }
   if (parsed.entries.empty()) {
     return FileError(file.path(), "no ratings in the file",
-                     "lines of 'row col value' separated by spaces or tabs");
+                     absl::StrCat("lines of ", ToAbsl(Layout<kShape>::kLine),
+                                  " separated by spaces or tabs"));
   }
   return Ratings(std::move(parsed.entries), IdMap::Identity(parsed.max_user + 1),
                  IdMap::Identity(parsed.max_item + 1));
 }
 
+}  // namespace
+
+absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
+  return ReadIndexText<Shape::kTriples>(file);
+}
+
+absl::StatusOr<Ratings> ReadPairsText(const MappedFile& file) {
+  return ReadIndexText<Shape::kPairs>(file);
+}
+
 }  // namespace formats
+
+namespace {
+
+// Writes one "user item value" (with_values) or "user item" line per entry,
+// dense 0-based indices, single spaces.
+absl::Status WriteIndexLines(const Ratings& ratings, const std::string& path, bool with_values) {
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> writer, AtomicFileWriter::Create(path));
+  constexpr size_t kBufferSize = 1 << 16;
+  // The longest line: two 10-digit indices, a shortest float (at most 15
+  // characters), two spaces and a newline.
+  constexpr size_t kMaxLine = 64;
+  std::vector<char> buffer(kBufferSize);
+  char* out = buffer.data();
+  char* const limit = buffer.data() + kBufferSize - kMaxLine;
+  for (const Rating& r : ratings.entries()) {
+    out = std::to_chars(out, limit + kMaxLine, r.user).ptr;
+    *out++ = ' ';
+    out = std::to_chars(out, limit + kMaxLine, r.item).ptr;
+    if (with_values) {
+      *out++ = ' ';
+      out = std::to_chars(out, limit + kMaxLine, r.value).ptr;
+    }
+    *out++ = '\n';
+    if (out >= limit) {
+      writer->Write(buffer.data(), out - buffer.data());
+      out = buffer.data();
+    }
+  }
+  writer->Write(buffer.data(), out - buffer.data());
+  return writer->Commit();
+}
+
+}  // namespace
 
 absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path) {
   const std::span<const Rating> entries = ratings.entries();
@@ -176,28 +257,11 @@ absl::Status WriteLibmfText(const Ratings& ratings, const std::string& path) {
           path, ": cannot write entry ", i, ": its value is not finite; expected finite values"));
     }
   }
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileWriter> writer, AtomicFileWriter::Create(path));
-  constexpr size_t kBufferSize = 1 << 16;
-  // The longest line: two 10-digit indices, a shortest float (at most 15
-  // characters), two spaces and a newline.
-  constexpr size_t kMaxLine = 64;
-  std::vector<char> buffer(kBufferSize);
-  char* out = buffer.data();
-  char* const limit = buffer.data() + kBufferSize - kMaxLine;
-  for (const Rating& r : entries) {
-    out = std::to_chars(out, limit + kMaxLine, r.user).ptr;
-    *out++ = ' ';
-    out = std::to_chars(out, limit + kMaxLine, r.item).ptr;
-    *out++ = ' ';
-    out = std::to_chars(out, limit + kMaxLine, r.value).ptr;
-    *out++ = '\n';
-    if (out >= limit) {
-      writer->Write(buffer.data(), out - buffer.data());
-      out = buffer.data();
-    }
-  }
-  writer->Write(buffer.data(), out - buffer.data());
-  return writer->Commit();
+  return WriteIndexLines(ratings, path, /*with_values=*/true);
+}
+
+absl::Status WritePairsText(const Ratings& ratings, const std::string& path) {
+  return WriteIndexLines(ratings, path, /*with_values=*/false);
 }
 
 }  // namespace hogmf

@@ -34,6 +34,9 @@ absl::StatusOr<ReadResult> ReadRatings(const std::string& path, const ReadOption
     case Format::kLibmf:
       ratings = formats::ReadLibmfText(*file);
       break;
+    case Format::kPairs:
+      ratings = formats::ReadPairsText(*file);
+      break;
     case Format::kMovielensTsv:
     case Format::kMovielensDat:
       ratings = formats::ReadMovielens(*file, format);

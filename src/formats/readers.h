@@ -12,13 +12,17 @@ namespace hogmf::formats {
 
 // "row col value" lines; identity id maps sized to the largest index + 1.
 absl::StatusOr<Ratings> ReadLibmfText(const hogmf::internal::MappedFile& file);
+// "user item" lines, each a rating of value 1; identity id maps as for LIBMF.
+absl::StatusOr<Ratings> ReadPairsText(const hogmf::internal::MappedFile& file);
 // u.data (kMovielensTsv) or ratings.dat (kMovielensDat); string id maps.
 absl::StatusOr<Ratings> ReadMovielens(const hogmf::internal::MappedFile& file, Format format);
 // csv (delimiter ',', quoted fields) or tsv (delimiter '\t', no quoting) with
 // a header row; columns chosen by `options`; string id maps.
 absl::StatusOr<Ratings> ReadDelimited(const hogmf::internal::MappedFile& file, char delimiter,
                                       const ReadOptions& options);
-// A whitespace-separated matrix, 0 for missing; identity id maps.
+// A whitespace-separated matrix, 0 for missing; identity id maps. SniffFormat
+// takes a first row of two integers for kPairs, so such a matrix is read here
+// only when kDense is named.
 absl::StatusOr<Ratings> ReadDenseText(const hogmf::internal::MappedFile& file);
 
 // The format of a mapped file: binary by its magic, text by its first line.

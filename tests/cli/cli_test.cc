@@ -279,6 +279,65 @@ TEST_F(CliTest, CsvWithStringIdsAndUnseenPairs) {
   EXPECT_THAT(unknown.err, HasSubstr("nobody"));
 }
 
+// Implicit feedback: a "user item" pairs file is sniffed as pairs and trains a
+// one-class model that recommends items the user has not seen; a csv whose
+// header names only a user and an item column trains the same way.
+TEST_F(CliTest, ImplicitPairsAndTwoColumnCsvTrainOneClassModels) {
+  std::string pairs;
+  std::string csv = "user,item\n";
+  for (int user = 0; user < 8; ++user) {
+    for (int item = user % 3; item < 10; item += 3) {
+      const std::string u = std::to_string(user);
+      const std::string i = std::to_string(item);
+      pairs.append(u).append(" ").append(i).append("\n");
+      csv.append("u").append(u).append(",i").append(i).append("\n");
+    }
+  }
+  const std::string data = dir_.Write("pairs.txt", pairs);
+  const std::string model = dir_.File("m");
+  CliRun train =
+      Hogmf({"train", "--loss=bpr-row", "--k=4", "--epochs=2", "--threads=1", data, model});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_THAT(train.err, HasSubstr("as pairs (detected)"));
+  EXPECT_THAT(train.err, HasSubstr("8 users, 10 items"));
+  // User 1 saw items 1, 4 and 7: three of the other seven are listed.
+  CliRun recommend = Hogmf({"recommend", model, "--user=1", "--top=3"});
+  ASSERT_EQ(recommend.exit_code, 0) << recommend.err;
+  std::istringstream lines(recommend.out);
+  std::string line;
+  int listed = 0;
+  while (std::getline(lines, line)) {
+    int rank = 0;
+    int item = -1;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d\t%d\t", &rank, &item), 2) << line;
+    EXPECT_EQ(rank, ++listed);
+    EXPECT_GE(item, 0);
+    EXPECT_LT(item, 10);
+    EXPECT_NE(item % 3, 1) << "item " << item << " was seen by user 1";
+  }
+  EXPECT_EQ(listed, 3) << recommend.out;
+
+  const std::string csv_data = dir_.Write("clicks.csv", csv);
+  const std::string csv_model = dir_.File("c");
+  CliRun csv_train = Hogmf({"train", "--loss=one-class-squared", "--k=4", "--epochs=2",
+                            "--threads=1", csv_data, csv_model});
+  ASSERT_EQ(csv_train.exit_code, 0) << csv_train.err;
+  EXPECT_THAT(csv_train.err, HasSubstr("as csv (detected): 27 ratings, 8 users, 10 items"));
+  CliRun csv_recommend = Hogmf({"recommend", csv_model, "--user=u1", "--top=3"});
+  ASSERT_EQ(csv_recommend.exit_code, 0) << csv_recommend.err;
+  EXPECT_EQ(std::count(csv_recommend.out.begin(), csv_recommend.out.end(), '\n'), 3);
+  EXPECT_THAT(csv_recommend.out, Not(HasSubstr("\ti4\t")));
+
+  // The same pairs, converted back out of the csv, read as pairs again.
+  const std::string round = dir_.File("round.txt");
+  CliRun convert = Hogmf({"convert", "--to=pairs", "--quiet", csv_data, round});
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  EXPECT_EQ(ReadFileBytes(round).substr(0, 8), "0 0\n0 1\n");  // dense indices
+  CliRun reread = Hogmf({"convert", "--to=binary", round, dir_.File("round.bin")});
+  ASSERT_EQ(reread.exit_code, 0) << reread.err;
+  EXPECT_THAT(reread.err, HasSubstr("as pairs (detected): 27 ratings, 8 users, 10 items"));
+}
+
 // eval --metrics: the lines asked for, in their order, with values in range;
 // the default lines unchanged; unknown names and bad cutoffs are usage errors.
 TEST_F(CliTest, EvalRankingMetrics) {

@@ -26,17 +26,20 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 TEST(FormatNameTest, NamesRoundTrip) {
-  for (Format format : {Format::kAuto, Format::kLibmf, Format::kMovielensTsv, Format::kMovielensDat,
-                        Format::kCsv, Format::kTsv, Format::kDense, Format::kBinary}) {
+  for (Format format :
+       {Format::kAuto, Format::kLibmf, Format::kPairs, Format::kMovielensTsv, Format::kMovielensDat,
+        Format::kCsv, Format::kTsv, Format::kDense, Format::kBinary}) {
     absl::StatusOr<Format> parsed = ParseFormat(FormatName(format));
     ASSERT_THAT(parsed, IsOk());
     EXPECT_EQ(*parsed, format);
   }
   EXPECT_EQ(FormatName(Format::kMovielensDat), "movielens-dat");
+  EXPECT_EQ(FormatName(Format::kPairs), "pairs");
   EXPECT_THAT(
       ParseFormat("xml"),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("unknown format 'xml'; expected one of auto, libmf, movielens-tsv")));
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("unknown format 'xml'; expected one of auto, libmf, pairs, movielens-tsv")));
 }
 
 struct SniffCase {
@@ -52,6 +55,8 @@ TEST(DetectFormatTest, RecognisesEveryTextFormat) {
       {"libmf_tabs", "\n\n0\t1\t3\n", Format::kLibmf},
       {"libmf_negative", "-1 2 3\n", Format::kLibmf},
       {"libmf_bad_rating", "0 1 abc\n", Format::kLibmf},
+      {"pairs", "0 1\n1 2\n", Format::kPairs},
+      {"pairs_tabs", "\n7\t3\n", Format::kPairs},
       {"udata", "196\t242\t3\t881250949\n", Format::kMovielensTsv},
       {"udata_bad_rating", "196\t242\tx\t881250949\n", Format::kMovielensTsv},
       {"dat", "1::1193::5::978300760\n", Format::kMovielensDat},
@@ -59,7 +64,7 @@ TEST(DetectFormatTest, RecognisesEveryTextFormat) {
       {"csv_bom", "\xEF\xBB\xBFuser,item,rating\r\na,b,1\r\n", Format::kCsv},
       {"tsv", "user\titem\trating\nalice\tx\t4\n", Format::kTsv},
       {"dense", "5 0 3 0 1\n", Format::kDense},
-      {"dense_two", "5 0\n0 1\n", Format::kDense},
+      {"dense_two_floats", "5 0.5\n0 1\n", Format::kDense},
       {"dense_floats", "0.5 1.5 2\n", Format::kDense},
       {"dense_tabs", "1\t2\t3\t4\t5\n", Format::kDense},
   };
@@ -105,6 +110,8 @@ TEST(ReadRatingsTest, AutoReportsTheSniffedFormat) {
   };
   const std::vector<Case> cases = {
       {"0 1 3.5\n1 2 4\n", Format::kLibmf, 2},
+      {"0 1\n1 2\n2 2\n", Format::kPairs, 3},
+      {"user,item\na,b\nc,b\n", Format::kCsv, 2},
       {"196\t242\t3\t881250949\n186\t302\t3\t891717742\n", Format::kMovielensTsv, 2},
       {"1::1193::5::978300760\n", Format::kMovielensDat, 1},
       {"userId,movieId,rating\n1,31,2.5\n1,32,3\n2,31,1\n", Format::kCsv, 3},
@@ -128,8 +135,8 @@ TEST(ReadRatingsTest, FileLevelErrors) {
   EXPECT_THAT(ReadRatings(dir.path()), StatusIs(absl::StatusCode::kInvalidArgument,
                                                 StartsWith(dir.path() + ": is a directory")));
   const std::string empty = dir.Write("empty.txt", "");
-  for (Format format :
-       {Format::kAuto, Format::kLibmf, Format::kCsv, Format::kBinary, Format::kDense}) {
+  for (Format format : {Format::kAuto, Format::kLibmf, Format::kPairs, Format::kCsv,
+                        Format::kBinary, Format::kDense}) {
     ReadOptions options;
     options.format = format;
     EXPECT_THAT(ReadRatings(empty, options), StatusIs(absl::StatusCode::kInvalidArgument,
@@ -148,8 +155,8 @@ TEST(ReadRatingsTest, GarbageNeverCrashes) {
     if (trial % 7 == 0) content = "HOGMFRAT" + content;
     const std::string path = dir.Write("garbage", content);
     for (Format format :
-         {Format::kAuto, Format::kLibmf, Format::kMovielensTsv, Format::kMovielensDat, Format::kCsv,
-          Format::kTsv, Format::kDense, Format::kBinary}) {
+         {Format::kAuto, Format::kLibmf, Format::kPairs, Format::kMovielensTsv,
+          Format::kMovielensDat, Format::kCsv, Format::kTsv, Format::kDense, Format::kBinary}) {
       ReadOptions options;
       options.format = format;
       absl::StatusOr<ReadResult> read = ReadRatings(path, options);
@@ -224,6 +231,8 @@ TEST(TextToBinaryTest, EveryTextFormatSurvivesConversion) {
   TempDir dir;
   const std::vector<std::string> contents = {
       "0 1 3.5\n7 2 4\n",
+      "0 1\n7 2\n",
+      "user,item\nalice,x\nbob,x\n",
       "196\t242\t3\t881250949\n186\t302\t3\t891717742\n",
       "1::1193::5::978300760\n2::1::1::1\n",
       "userId,movieId,rating\n1,31,2.5\n1,32,3\n2,31,1\n",

@@ -280,8 +280,8 @@ TEST(DelimitedTest, ReportsBadRows) {
   EXPECT_THAT(Read(header_only, Format::kCsv),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        StartsWith(header_only + ": no ratings after the header row")));
-  const std::string narrow = dir.Write("n.tsv", "user\titem\n1\t2\n");
-  EXPECT_THAT(Read(narrow, Format::kTsv), FailsAt(narrow, 1, "the header has 2 columns"));
+  const std::string narrow = dir.Write("n.tsv", "user\n1\n");
+  EXPECT_THAT(Read(narrow, Format::kTsv), FailsAt(narrow, 1, "the header has 1 column"));
   const std::string empty_id = dir.Write("e.csv", "u,i,r\n,2,3\n");
   EXPECT_THAT(Read(empty_id, Format::kCsv),
               FailsAt(empty_id, 2, "the user id in column 0 is empty"));

@@ -53,11 +53,13 @@ bool ParseFlags(std::string_view command, FlagSet& flags, const std::vector<std:
 void AddReadFlags(FlagSet& flags, ReadFlags* read_flags) {
   flags.AddString(
       "format", &read_flags->format,
-      "input format: auto, libmf, movielens-tsv, movielens-dat, csv, tsv, dense, binary");
+      "input format: auto, libmf, pairs, movielens-tsv, movielens-dat, csv, tsv, dense, binary");
   flags.AddString("user-column", &read_flags->user_column,
                   "csv/tsv: user id column, by header name or 0-based position");
   flags.AddString("item-column", &read_flags->item_column, "csv/tsv: item id column");
-  flags.AddString("rating-column", &read_flags->rating_column, "csv/tsv: rating column");
+  flags.AddString("rating-column", &read_flags->rating_column,
+                  "csv/tsv: rating column (a header of only user and item columns needs none: "
+                  "every row is read as 1)");
 }
 
 absl::StatusOr<ReadResult> ReadWithFlags(const std::string& path, const ReadFlags& read_flags,

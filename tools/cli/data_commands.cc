@@ -14,8 +14,9 @@ absl::Status WriteRatings(const Ratings& ratings, const std::string& path,
                           const std::string& format) {
   if (format == "binary") return WriteBinaryRatings(ratings, path);
   if (format == "libmf") return WriteLibmfText(ratings, path);
+  if (format == "pairs") return WritePairsText(ratings, path);
   return absl::InvalidArgumentError(
-      absl::StrFormat("unknown output format '%s'; expected libmf or binary", format));
+      absl::StrFormat("unknown output format '%s'; expected libmf, pairs or binary", format));
 }
 
 }  // namespace
@@ -29,10 +30,11 @@ int RunConvert(const std::vector<std::string>& args) {
       "Converts ratings or models:\n"
       "  --to=binary       ratings file (any format) -> hogmf binary ratings (mmap-loaded)\n"
       "  --to=libmf-text   ratings file (any format) -> LIBMF text 'row col value'\n"
+      "  --to=pairs        ratings file (any format) -> 'user item' lines, values dropped\n"
       "  --to=libmf        model (hogmf or LIBMF)     -> LIBMF text model\n"
       "  --to=hogmf        model (hogmf or LIBMF)     -> hogmf model");
   AddReadFlags(flags, &read_flags);
-  flags.AddString("to", &to, "binary, libmf-text, libmf or hogmf");
+  flags.AddString("to", &to, "binary, libmf-text, pairs, libmf or hogmf");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
   std::vector<std::string> positional;
   int exit_code = 0;
@@ -47,12 +49,13 @@ int RunConvert(const std::vector<std::string>& args) {
     if (!saved.ok()) return Fail("convert", saved);
     return kExitOk;
   }
-  if (to != "binary" && to != "libmf-text") {
-    return UsageError("convert", "--to must be binary, libmf-text, libmf or hogmf", flags);
+  if (to != "binary" && to != "libmf-text" && to != "pairs") {
+    return UsageError("convert", "--to must be binary, libmf-text, pairs, libmf or hogmf", flags);
   }
   absl::StatusOr<ReadResult> data = ReadWithFlags(in, read_flags, quiet);
   if (!data.ok()) return Fail("convert", data.status());
-  absl::Status written = WriteRatings(data->ratings, out, to == "binary" ? "binary" : "libmf");
+  absl::Status written =
+      WriteRatings(data->ratings, out, to == "libmf-text" ? std::string("libmf") : to);
   if (!written.ok()) return Fail("convert", written);
   return kExitOk;
 }
@@ -102,7 +105,8 @@ int RunGen(const std::vector<std::string>& args) {
                   "realistic, implicit: ratings every user gets at least");
   flags.AddString("test-out", &test_out, "also split off a held-out set to this file");
   flags.AddDouble("test-fraction", &test_fraction, "share of ratings held out with --test-out");
-  flags.AddString("format", &format, "output format: libmf (text) or binary");
+  flags.AddString("format", &format,
+                  "output format: libmf (text), pairs (text, no values) or binary");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
   std::vector<std::string> positional;
   int exit_code = 0;

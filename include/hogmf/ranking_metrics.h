@@ -6,7 +6,8 @@
 // at least the threshold (every entry without one); relevant items that
 // cannot be ranked (unknown to the model, or rated in training) do not count.
 // Users the model has not seen in training, or left without a relevant item,
-// are skipped.
+// are skipped. RankingScorer::kPopularity ranks the same candidates by
+// popularity instead, a baseline to compare a model with.
 //
 //   hogmf::RankingOptions options;
 //   options.cutoffs = {10, 20};
@@ -42,7 +43,17 @@
 
 namespace hogmf {
 
+// What orders each user's candidates.
+enum class RankingScorer {
+  kModel,       // the model's raw score
+  kPopularity,  // the item's number of users who rated it in training (the
+                // model's rated items), the same order for every user
+};
+
 struct RankingOptions {
+  /// What orders the candidates; ties go to the lower item index either way.
+  /// kPopularity needs a model that kept its rated items.
+  RankingScorer scorer = RankingScorer::kModel;
   /// The N of precision@N, recall@N, NDCG@N and MAP@N; each >= 1. Every
   /// cutoff comes from the same ranking, so several cost little more than one.
   std::vector<int> cutoffs = {10};
@@ -74,7 +85,8 @@ struct RankingResult {
 
 // Ranks for every test user (test in its own id space, aligned to the
 // model's ids; entries of users not in the model are ignored). kInvalidArgument for a cutoff < 1 or
-// threads out of range.
+// threads out of range; kFailedPrecondition for kPopularity on a model
+// without rated items.
 absl::StatusOr<RankingResult> EvaluateRanking(const Model& model, const Ratings& test,
                                               const RankingOptions& options);
 // The same for entries in the model's index space (kUnknownIndex allowed).

@@ -1,6 +1,7 @@
 // EvaluateRanking: test users in blocks, each block's scores one matrix
-// product (ItemScorer); per user one pass over the candidates places the
-// relevant items' ranks, from which every metric follows.
+// product (ItemScorer), or for the popularity baseline one score vector of
+// item counts shared by every user; per user one pass over the candidates
+// places the relevant items' ranks, from which every metric follows.
 #include "hogmf/ranking_metrics.h"
 
 #include <algorithm>
@@ -64,6 +65,19 @@ TestByUser GroupByUser(const Model& model, std::span<const Rating> test) {
     if (r.user < model.num_users() && model.user_seen(r.user)) grouped.entries[start[r.user]++] = r;
   }
   return grouped;
+}
+
+// Per item, the number of users that rated it in training, as a score
+// (exact: a float holds every count up to 2^24).
+std::vector<float> PopularityScores(const Model& model) {
+  std::vector<uint32_t> counts(model.num_items(), 0);
+  const RatedItems& rated = model.rated_items();
+  for (uint32_t u = 0; u < rated.num_users(); ++u) {
+    rated.ForEachItem(u, [&](uint32_t item) {
+      if (item < counts.size()) ++counts[item];
+    });
+  }
+  return std::vector<float>(counts.begin(), counts.end());
 }
 
 class UserRanker {
@@ -187,6 +201,14 @@ absl::StatusOr<RankingResult> EvaluateRankingAligned(const Model& model,
     return absl::InvalidArgumentError(
         absl::StrCat("invalid threads = ", options.threads, "; expected 0 .. 1024"));
   }
+  const bool popularity = options.scorer == RankingScorer::kPopularity;
+  if (popularity && !model.has_rated_items()) {
+    return absl::FailedPreconditionError(
+        "the popularity baseline needs the model's rated items; this model was saved without "
+        "them");
+  }
+  const std::vector<float> popularity_scores =
+      popularity ? PopularityScores(model) : std::vector<float>();
   const TestByUser grouped = GroupByUser(model, test);
   const internal::ItemScorer scorer(model);
   const size_t blocks = (grouped.users.size() + kBlockUsers - 1) / kBlockUsers;
@@ -201,12 +223,14 @@ absl::StatusOr<RankingResult> EvaluateRankingAligned(const Model& model,
         const size_t first = b * kBlockUsers;
         const size_t last = std::min(grouped.users.size(), first + kBlockUsers);
         const std::span<const uint32_t> users(grouped.users.data() + first, last - first);
-        scorer.ScoreBlock(users, &scores);
+        if (!popularity) scorer.ScoreBlock(users, &scores);
         for (size_t j = first; j < last; ++j) {
           const std::span<const Rating> entries(grouped.entries.data() + grouped.offsets[j],
                                                 grouped.offsets[j + 1] - grouped.offsets[j]);
-          ranker.Rank(grouped.users[j], entries,
-                      scores.col(static_cast<Eigen::Index>(j - first)).data(), &sums);
+          const float* user_scores = popularity
+                                         ? popularity_scores.data()
+                                         : scores.col(static_cast<Eigen::Index>(j - first)).data();
+          ranker.Rank(grouped.users[j], entries, user_scores, &sums);
         }
       }
     });

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
@@ -387,6 +388,51 @@ TEST_F(CliTest, EvalRankingMetrics) {
     EXPECT_THAT(run.err, HasSubstr("metric")) << bad;
     EXPECT_TRUE(run.out.empty()) << bad;
   }
+}
+
+// eval --baseline=popularity ranks by the users per item in training: Heat 4,
+// Alien 3, Jaws 2, Up 1. alice (rated Heat) ranks Alien, Jaws, Up: Jaws at
+// 2, above Up only (AUC 0.5, percentile 0.5); bob (Heat, Alien) ranks Jaws,
+// Up: Up at 2 (AUC 0, percentile 1); carol (Heat, Alien, Jaws) has only Up,
+// at 1 (no AUC); dan's test item was rated in training: skipped. The model's
+// own scores play no part; a model without rated items is an error, and so
+// are a non-ranking metric and an unknown baseline.
+TEST_F(CliTest, EvalPopularityBaseline) {
+  const std::string train = dir_.Write("r.csv",
+                                       "userId,movieId,rating,timestamp\n"
+                                       "alice,Heat,1,1\nbob,Heat,1,2\nbob,Alien,1,3\n"
+                                       "carol,Heat,1,4\ncarol,Alien,1,5\ncarol,Jaws,1,6\n"
+                                       "dan,Heat,1,7\ndan,Alien,1,8\ndan,Jaws,1,9\n"
+                                       "dan,Up,1,10\n");
+  const std::string test = dir_.Write("t.csv",
+                                      "userId,movieId,rating,timestamp\n"
+                                      "alice,Jaws,1,11\nbob,Up,1,12\ncarol,Up,1,13\n"
+                                      "dan,Heat,1,14\n");
+  const std::string model = dir_.File("m.model");
+  CliRun run = Hogmf({"train", "--k=2", "--epochs=5", "--quiet", train, model});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string metrics = "--metrics=precision@1,recall@2,ndcg@2,auc,mpr";
+  CliRun eval = Hogmf({"eval", "--baseline=popularity", metrics, model, test});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.err, HasSubstr("ranked 3 users (3 relevant entries); 1 users skipped"));
+  const double ndcg = (2.0 / std::log2(3.0) + 1.0) / 3.0;
+  EXPECT_EQ(eval.out, absl::StrFormat("precision@1 0.333333\nrecall@2 1.000000\nndcg@2 %.6f\n"
+                                      "auc 0.250000\nmpr 0.750000\n",
+                                      ndcg));
+  const std::string bare = dir_.File("bare.model");
+  CliRun train_bare =
+      Hogmf({"train", "--k=2", "--epochs=5", "--nokeep-rated", "--quiet", train, bare});
+  ASSERT_EQ(train_bare.exit_code, 0) << train_bare.err;
+  CliRun no_rated = Hogmf({"eval", "--baseline=popularity", metrics, bare, test});
+  EXPECT_NE(no_rated.exit_code, 0);
+  EXPECT_THAT(no_rated.err, HasSubstr("rated items"));
+  EXPECT_TRUE(no_rated.out.empty());
+  CliRun rmse = Hogmf({"eval", "--baseline=popularity", model, test});
+  EXPECT_EQ(rmse.exit_code, 2);
+  EXPECT_THAT(rmse.err, HasSubstr("'rmse' is not a ranking metric"));
+  CliRun unknown = Hogmf({"eval", "--baseline=random", metrics, model, test});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown --baseline 'random'"));
 }
 
 // recommend --all-users and --users: 'user item rank score' lines, users in

@@ -1,7 +1,7 @@
 // Tests of EvaluateRanking: every metric on a hand-computed example, the
 // relevant threshold, exclusion of training items, raw (unclipped) scores,
-// a brute-force reference on a random model, and the same bits for any
-// thread count.
+// a brute-force reference on a random model, the same bits for any thread
+// count, and the popularity baseline.
 #include "hogmf/ranking_metrics.h"
 
 #include <algorithm>
@@ -341,6 +341,123 @@ TEST(RankingMetricsTest, SameBitsForAnyThreadCount) {
   }
   EXPECT_EQ(one->auc, three->auc);
   EXPECT_EQ(one->mpr, three->mpr);
+}
+
+// k = 1 with q_i = 0.1 i, so the model ranks by decreasing index, every item
+// and user trained. In training: user 0 rated {0, 2, 4}, user 1 {2, 4, 5},
+// user 2 {4, 5}, user 3 {3}: popularity (users per item) 1, 0, 2, 1, 3, 2,
+// so the popularity order is 4, 2, 5, 0, 3, 1 (ties to the lower index).
+Model PopularityModel(float user_factor) {
+  Model model(1, IdMap::Identity(4), IdMap::Identity(6));
+  for (uint32_t u = 0; u < 4; ++u) {
+    internal::ModelInternal::user_factors(model).row(u)[0] = user_factor;
+    internal::ModelInternal::set_user_seen(model, u, true);
+  }
+  for (uint32_t i = 0; i < 6; ++i) {
+    internal::ModelInternal::item_factors(model).row(i)[0] = 0.1f * static_cast<float>(i);
+    internal::ModelInternal::set_item_seen(model, i, true);
+  }
+  const std::vector<Rating> training = {{0, 0, 1}, {0, 2, 1}, {0, 4, 1}, {1, 2, 1}, {1, 4, 1},
+                                        {1, 5, 1}, {2, 4, 1}, {2, 5, 1}, {3, 3, 1}};
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build(training, 4));
+  return model;
+}
+
+// Every entry relevant; by popularity:
+//   user 0: candidates 1, 3, 5 ranked 5, 3, 1; relevant {1} at rank 3.
+//     @1 nothing; @3 P 1/3, R 1, NDCG 1/log2(4) = 0.5, AP 1/3; AUC 0; MPR 1.
+//   user 1: candidates 0, 1, 3 ranked 0, 3, 1; relevant {0} at rank 1.
+//     @1 P 1, R 1, NDCG 1, AP 1; @3 P 1/3, R 1, NDCG 1, AP 1; AUC 1; MPR 0.
+//   user 2: its only test item (4) was rated in training: skipped.
+//   user 3: candidates 0, 1, 2, 4, 5 ranked 4, 2, 5, 0, 1; relevant {2, 0} at
+//     ranks 2 and 4. @1 nothing; @3 P 1/3, R 1/2, NDCG (1/log2(3)) /
+//     (1 + 1/log2(3)) = 0.3868528, AP (1/2) / 2 = 0.25; item 2 is below 1 of
+//     the 3 non-relevant (4, 5, 1), item 0 below 2: AUC 3/6; MPR 1/3, 2/3.
+// Means over 3 users: @1 P, R, NDCG, MAP 1/3; @3 P 1/3, R 5/6, NDCG
+// 0.6289509, MAP 0.5277778; AUC 0.5; MPR (1 + 0 + 1/3 + 2/3) / 4 = 0.5.
+std::vector<Rating> PopularityTest() {
+  return {{0, 1, 1}, {1, 0, 1}, {2, 4, 1}, {3, 2, 1}, {3, 0, 1}};
+}
+
+TEST(RankingMetricsTest, PopularityBaselineByHand) {
+  RankingOptions options;
+  options.cutoffs = {1, 3};
+  options.scorer = RankingScorer::kPopularity;
+  // The model's factors play no part.
+  for (float user_factor : {1.0f, -1.0f}) {
+    absl::StatusOr<RankingResult> r =
+        EvaluateRankingAligned(PopularityModel(user_factor), PopularityTest(), options);
+    ASSERT_THAT(r, IsOk());
+    EXPECT_EQ(r->users, 3u);
+    EXPECT_EQ(r->auc_users, 3u);
+    EXPECT_EQ(r->relevant, 4u);
+    EXPECT_EQ(r->skipped_users, 1u);
+    ASSERT_EQ(r->at.size(), 2u);
+    EXPECT_NEAR(r->at[0].precision, 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r->at[0].recall, 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r->at[0].ndcg, 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r->at[0].map, 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r->at[1].precision, 1.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r->at[1].recall, 5.0 / 6.0, 1e-12);
+    EXPECT_NEAR(r->at[1].ndcg, 0.6289509, 1e-7);
+    EXPECT_NEAR(r->at[1].map, (1.0 / 3.0 + 1.0 + 0.25) / 3.0, 1e-12);
+    EXPECT_NEAR(r->auc, 0.5, 1e-12);
+    EXPECT_NEAR(r->mpr, 0.5, 1e-12);
+  }
+  // The model's own order (decreasing index) differs: user 1 ranks 3, 1, 0.
+  options.scorer = RankingScorer::kModel;
+  absl::StatusOr<RankingResult> own =
+      EvaluateRankingAligned(PopularityModel(1.0f), PopularityTest(), options);
+  ASSERT_THAT(own, IsOk());
+  EXPECT_NEAR(own->at[1].recall, (1.0 + 1.0 + 0.5) / 3.0, 1e-12);  // user 3: 2 at rank 3
+  EXPECT_NEAR(own->auc, (0.0 + 0.0 + 1.0 / 6.0) / 3.0, 1e-12);
+}
+
+// On the random case the baseline equals the model ranking of a model whose
+// score is the item's count of training users (k = 1, p = 1, q = count, no
+// bias), across many blocks of users and with untrained items.
+TEST(RankingMetricsTest, PopularityBaselineEqualsScoringByCounts) {
+  Random c = RandomCase(4);
+  RankingOptions options;
+  options.cutoffs = {5, 20};
+  options.scorer = RankingScorer::kPopularity;
+  absl::StatusOr<RankingResult> baseline = EvaluateRankingAligned(c.model, c.test, options);
+  ASSERT_THAT(baseline, IsOk());
+  std::vector<float> counts(c.model.num_items(), 0);
+  for (uint32_t u = 0; u < c.model.num_users(); ++u) {
+    for (uint32_t item : c.model.rated_items().Decode(u)) counts[item] += 1;
+  }
+  internal::ModelInternal::set_mean(c.model, 0);
+  for (uint32_t u = 0; u < c.model.num_users(); ++u) {
+    internal::ModelInternal::user_factors(c.model).row(u)[0] = 1;
+    internal::ModelInternal::user_biases(c.model)[u] = 0;
+  }
+  for (uint32_t i = 0; i < c.model.num_items(); ++i) {
+    internal::ModelInternal::item_factors(c.model).row(i)[0] = counts[i];
+    internal::ModelInternal::item_biases(c.model)[i] = 0;
+  }
+  options.scorer = RankingScorer::kModel;
+  absl::StatusOr<RankingResult> by_counts = EvaluateRankingAligned(c.model, c.test, options);
+  ASSERT_THAT(by_counts, IsOk());
+  EXPECT_GT(baseline->users, 100u);
+  EXPECT_EQ(baseline->users, by_counts->users);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(baseline->at[i].precision, by_counts->at[i].precision);
+    EXPECT_EQ(baseline->at[i].recall, by_counts->at[i].recall);
+    EXPECT_EQ(baseline->at[i].ndcg, by_counts->at[i].ndcg);
+    EXPECT_EQ(baseline->at[i].map, by_counts->at[i].map);
+  }
+  EXPECT_EQ(baseline->auc, by_counts->auc);
+  EXPECT_EQ(baseline->mpr, by_counts->mpr);
+}
+
+TEST(RankingMetricsTest, PopularityBaselineNeedsRatedItems) {
+  Model model(1, IdMap::Identity(2), IdMap::Identity(2));
+  RankingOptions options;
+  options.scorer = RankingScorer::kPopularity;
+  const std::vector<Rating> test = {{0, 1, 1}};
+  EXPECT_THAT(EvaluateRankingAligned(model, test, options),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

@@ -149,6 +149,7 @@ int RunEval(const std::vector<std::string>& args) {
   std::string metrics_flag = "rmse,mae,unseen_pairs";
   float relevant = 0;
   int threads = 0;
+  std::string baseline;
   FlagSet flags(
       "hogmf eval [flags] MODEL FILE",
       "Prints metrics of MODEL on the ratings of FILE, one 'name value' line each, in the\n"
@@ -158,7 +159,10 @@ int RunEval(const std::vector<std::string>& args) {
       "recommend to the user (trained, not rated by the user in training) by raw score:\n"
       "precision@N, recall@N, ndcg@N, map@N (N = 10 when left out), auc, mpr (LIBMF's\n"
       "mean percentile rank, 0 best); a test entry is relevant when its value is at\n"
-      "least --relevant (every entry without it).");
+      "least --relevant (every entry without it). --baseline=popularity ranks the same\n"
+      "candidates by each item's number of users in training instead of MODEL's scores\n"
+      "(ties to the lower index), for comparison; it needs MODEL's rated items (not\n"
+      "trained with --nokeep-rated) and only ranking metrics.");
   AddReadFlags(flags, &read_flags);
   flags.AddString("metrics", &metrics_flag,
                   "comma-separated: rmse, mae, unseen_pairs, auc, mpr, precision@N, recall@N, "
@@ -166,6 +170,8 @@ int RunEval(const std::vector<std::string>& args) {
   flags.AddFloat("relevant", &relevant,
                  "ranking metrics: test entries with a value >= this are relevant (default: all)");
   flags.AddInt("threads", &threads, "ranking metrics: threads; 0 = every core");
+  flags.AddString("baseline", &baseline,
+                  "rank by this instead of MODEL's scores: popularity (ranking metrics only)");
   flags.AddBool("quiet", &quiet, "print only the figures");
   std::vector<std::string> positional;
   int exit_code = 0;
@@ -173,6 +179,22 @@ int RunEval(const std::vector<std::string>& args) {
   if (positional.size() != 2) return UsageError("eval", "expected MODEL FILE", flags);
   absl::StatusOr<std::vector<Metric>> metrics = ParseMetrics(metrics_flag);
   if (!metrics.ok()) return UsageError("eval", ToStd(metrics.status().message()), flags);
+  const bool popularity = flags.WasSet("baseline");
+  if (popularity) {
+    if (baseline != "popularity") {
+      return UsageError(
+          "eval", absl::StrFormat("unknown --baseline '%s'; expected popularity", baseline), flags);
+    }
+    for (const Metric& metric : *metrics) {
+      if (!IsRanking(metric)) {
+        return UsageError("eval",
+                          absl::StrFormat("--baseline ranks items and predicts no values: '%s' is "
+                                          "not a ranking metric; set --metrics",
+                                          metric.name),
+                          flags);
+      }
+    }
+  }
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("eval", model.status());
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[1], read_flags, quiet);
@@ -192,6 +214,7 @@ int RunEval(const std::vector<std::string>& args) {
   }
   if (flags.WasSet("relevant")) ranking_options.relevant_threshold = relevant;
   ranking_options.threads = threads;
+  if (popularity) ranking_options.scorer = RankingScorer::kPopularity;
   std::optional<RankingResult> ranking;
   if (any_ranking) {
     absl::StatusOr<RankingResult> ranked = EvaluateRankingAligned(*model, aligned, ranking_options);

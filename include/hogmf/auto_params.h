@@ -11,6 +11,7 @@
 //       hogmf::ChooseParams(train, hogmf::TrainParams(), {}, &choice);
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,7 +32,8 @@ struct ParamsTrial {
 
 struct ParamsChoice {
   bool chosen = false;              // some field was left to the data
-  bool fallback = false;            // too few ratings to hold out: kLadderStart and kFallbackEpochs
+  bool fallback = false;            // fixed values instead of trials (see `note`)
+  std::string note;                 // why, when fallback
   bool internal_holdout = false;    // held out from the training ratings (else the validation set)
   uint64_t holdout_ratings = 0;     // ratings the trials were scored on
   std::vector<ParamsTrial> trials;  // in the order run
@@ -45,19 +47,41 @@ struct ParamsChoice {
 inline constexpr float kLadderStart = 0.1f;
 inline constexpr float kLadderStep = 3.1622777f;  // sqrt(10)
 inline constexpr int kMaxTrials = 8;
-// Epochs without improvement before a trial stops.
-inline constexpr int kTrialPatience = 3;
+// A trial stops after kTrialPatience epochs without lowering its held-out
+// score by more than kTrialTolerance (relative), and the chosen epoch count is
+// the first epoch within kTrialTolerance of the trial's best score: the long
+// tail of tiny gains costs more time than it returns.
+inline constexpr int kTrialPatience = 4;
+inline constexpr double kTrialTolerance = 1e-4;
 // Below this many training ratings (and without a validation set) nothing is
 // held out: auto weights are kLadderStart, auto epochs kFallbackEpochs.
 inline constexpr size_t kMinHoldoutRatings = 100;
 inline constexpr int kFallbackEpochs = 20;
 
+// The values auto fields take for one-class losses, whose held-out loss is a
+// poor guide to ranking quality: measured best on generated implicit data
+// (docs/models.md, implicit feedback).
+struct OneClassDefaults {
+  float l2 = 0;
+  int epochs = 0;
+};
+inline OneClassDefaults OneClassDefaultsFor(Loss loss) {
+  switch (loss) {
+    case Loss::kBprRow:
+      return {0.01f, 100};
+    case Loss::kBprColumn:
+      return {0.03f, 30};
+    default:
+      return {0.1f, 30};  // one-class-squared
+  }
+}
+
 // `params` with every auto field resolved; params as given when none is auto.
 // Held-out ratings: options->validation when given (then training later
 // early-stops on it as well), else a random params.holdout share of `train`
 // (by params.seed); with fewer than kMinHoldoutRatings ratings the fallback
-// values instead. Errors: those of Trainer::Create for the params and data.
-// `choice` may be null.
+// values instead, and for one-class losses OneClassDefaultsFor. Errors: those of Trainer::Create
+// for the params and data. `choice` may be null.
 absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
                                          const TrainOptions& options, ParamsChoice* choice);
 

@@ -175,6 +175,10 @@ struct TrainParams {
   /// Stop when the validation RMSE has not improved for this many epochs and
   /// return the best model; 0 disables. >= 0; needs a validation set.
   int early_stop = 0;
+  /// Early stopping: an epoch is a gain only when it lowers the validation
+  /// score by more than this fraction of the last gain's score; 0 counts any
+  /// decrease. In [0, 1).
+  double early_stop_tolerance = 0.0;
 
   /// Whether any field is left for the data to decide.
   bool HasAutoFields() const {

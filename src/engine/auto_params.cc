@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/synthetic.h"
@@ -28,10 +30,19 @@ TrainParams WithWeights(TrainParams params, float l2) {
   return params;
 }
 
-// The held-out score of the epoch whose model early stopping kept.
-double KeptScore(const TrainReport& report) {
-  const EpochStats& kept = report.history[static_cast<size_t>(std::max(report.best_epoch, 1)) - 1];
-  return kept.validation_rmse >= 0 ? kept.validation_rmse : kept.validation_loss;
+double HeldOutScore(const EpochStats& stats) {
+  return stats.validation_rmse >= 0 ? stats.validation_rmse : stats.validation_loss;
+}
+
+// The first epoch whose held-out score is within `tolerance` of the best
+// epoch's, and that best score.
+std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance) {
+  const EpochStats& best = report.history[static_cast<size_t>(std::max(report.best_epoch, 1)) - 1];
+  const double best_score = HeldOutScore(best);
+  for (const EpochStats& stats : report.history) {
+    if (HeldOutScore(stats) <= best_score * (1.0 + tolerance)) return {stats.epoch, best_score};
+  }
+  return {best.epoch, best_score};
 }
 
 }  // namespace
@@ -48,6 +59,17 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   const bool auto_epochs = params.max_epochs == kAutoEpochs;
   // Only bias weights left: they follow the factor weights, nothing to try.
   if (!auto_l2 && !auto_epochs) return WithWeights(params, 0.0f);
+  if (IsOneClass(params.loss)) {
+    // Held-out losses of one-class models stop improving long before their
+    // rankings do: fixed values measured on implicit data rank far better
+    // than a choice by held-out loss (docs/models.md).
+    made.fallback = true;
+    made.note = "one-class losses use fixed weights and epochs (a held-out loss ranks poorly)";
+    const OneClassDefaults fixed = OneClassDefaultsFor(params.loss);
+    TrainParams chosen = WithWeights(params, fixed.l2);
+    if (auto_epochs) chosen.max_epochs = fixed.epochs;
+    return chosen;
+  }
 
   std::optional<std::pair<Ratings, Ratings>> split;
   const Ratings* fit_set = &train;
@@ -56,6 +78,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
     if (train.size() < kMinHoldoutRatings) {
       // Too few to hold any out: the ladder's start and a fixed count.
       made.fallback = true;
+      made.note = "too few ratings to hold any out";
       TrainParams fallback = WithWeights(params, kLadderStart);
       if (auto_epochs) fallback.max_epochs = kFallbackEpochs;
       return fallback;
@@ -84,11 +107,12 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
     TrainParams trial = WithWeights(params, l2);
     trial.max_epochs = auto_epochs ? kAutoMaxEpochs : params.max_epochs;
     if (trial.early_stop == 0) trial.early_stop = kTrialPatience;
+    if (trial.early_stop_tolerance == 0) trial.early_stop_tolerance = kTrialTolerance;
     HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
     ParamsTrial outcome;
     outcome.l2 = l2;
-    outcome.epochs = std::max(result.report.best_epoch, 1);
-    outcome.score = KeptScore(result.report);
+    std::tie(outcome.epochs, outcome.score) =
+        EnoughEpochs(result.report, trial.early_stop_tolerance);
     outcome.seconds = result.report.seconds;
     made.trials.push_back(outcome);
     return outcome;

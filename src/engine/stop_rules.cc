@@ -35,10 +35,14 @@ std::optional<StopReason> ValidationRmseThreshold::OnEpoch(const EpochStats& sta
 
 std::optional<StopReason> EarlyStop::OnEpoch(const EpochStats& stats) {
   const double score = stats.validation_rmse >= 0 ? stats.validation_rmse : stats.validation_loss;
-  improved_ = best_epoch_ == 0 || score < best_;
+  const bool first = best_epoch_ == 0;
+  improved_ = first || score < best_;
   if (improved_) {
     best_ = score;
     best_epoch_ = stats.epoch;
+  }
+  if (first || score < reference_ * (1.0 - tolerance_)) {
+    reference_ = score;
     epochs_without_gain_ = 0;
     return std::nullopt;
   }
@@ -138,7 +142,7 @@ StopRules MakeStopRules(const TrainParams& params, const TrainOptions& options,
     rules.Add(std::make_unique<ValidationRmseThreshold>(params.stop_validation_rmse));
   }
   if (params.early_stop > 0) {
-    auto rule = std::make_unique<EarlyStop>(params.early_stop);
+    auto rule = std::make_unique<EarlyStop>(params.early_stop, params.early_stop_tolerance);
     *early_stop = rule.get();
     rules.Add(std::move(rule));
   }

@@ -66,9 +66,12 @@ class ValidationRmseThreshold : public StopRule {
 // The validation RMSE (for losses without one, the mean validation loss)
 // has not improved on its best for `patience` epochs.
 // Tracks the best epoch, so the trainer knows which model to keep.
+// An epoch counts as a gain only when its score is below (1 - tolerance)
+// times the score of the last gain; the best epoch is the lowest score.
 class EarlyStop : public StopRule {
  public:
-  explicit EarlyStop(int patience) : patience_(patience) {}
+  explicit EarlyStop(int patience, double tolerance = 0.0)
+      : patience_(patience), tolerance_(tolerance) {}
   std::optional<StopReason> OnEpoch(const EpochStats& stats) override;
   // Whether the last epoch seen set a new best.
   bool improved() const { return improved_; }
@@ -76,6 +79,8 @@ class EarlyStop : public StopRule {
 
  private:
   int patience_;
+  double tolerance_;
+  double reference_ = 0;  // the score of the last gain
   double best_ = 0;
   int best_epoch_ = 0;
   int epochs_without_gain_ = 0;

@@ -179,6 +179,11 @@ absl::Status TrainParams::Validate() const {
   if (grid > 0 && threads > 0 && grid < threads + 1) {
     return Bad("grid (--grid)", grid, "at least threads + 1 so a free block always exists");
   }
+  if (!std::isfinite(early_stop_tolerance) || early_stop_tolerance < 0 ||
+      early_stop_tolerance >= 1) {
+    return Bad("early_stop_tolerance (--early-stop-tolerance)", early_stop_tolerance,
+               "a fraction in [0, 1)");
+  }
   if (early_stop < 0)
     return Bad("early_stop (--early-stop)", early_stop, "an integer >= 0 (0 = off)");
   return absl::OkStatus();

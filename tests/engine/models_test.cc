@@ -276,6 +276,22 @@ TEST(ModelsTest, ChooseParamsFallsBackOnTooFewRatings) {
   EXPECT_EQ(result->report.epochs, kFallbackEpochs);
 }
 
+TEST(ModelsTest, OneClassLossesTakeTheirFixedValues) {
+  const Ratings data = BiasedRatings(200, 150, 30, 0.5, 0.5, false, 33);
+  for (Loss loss : {Loss::kBprRow, Loss::kBprColumn, Loss::kOneClassSquared}) {
+    TrainParams params;
+    params.loss = loss;
+    ParamsChoice choice;
+    absl::StatusOr<TrainParams> chosen = ChooseParams(data, params, TrainOptions(), &choice);
+    ASSERT_THAT(chosen.status(), IsOk());
+    EXPECT_TRUE(choice.fallback);
+    EXPECT_THAT(choice.note, HasSubstr("one-class"));
+    EXPECT_TRUE(choice.trials.empty());
+    EXPECT_EQ(chosen->l2_p, OneClassDefaultsFor(loss).l2);
+    EXPECT_EQ(chosen->max_epochs, OneClassDefaultsFor(loss).epochs);
+  }
+}
+
 TEST(ModelsTest, WarmStartKeepsTheBiasesAndRefusesAnotherStructure) {
   const Ratings data = BiasedRatings(100, 80, 20, 0.5, 0.3, false, 29);
   absl::StatusOr<TrainResult> first = Train(data, Fixed(true));

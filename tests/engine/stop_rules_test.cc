@@ -75,6 +75,19 @@ TEST(StopRulesTest, EarlyStopCountsAgainAfterANewBest) {
   EXPECT_EQ(rule.best_epoch(), 3);
 }
 
+// With a tolerance of 1%, gains smaller than 1% of the last gain's score do
+// not reset the patience, though they still set a new best model.
+TEST(StopRulesTest, EarlyStopWithAToleranceIgnoresTinyGains) {
+  EarlyStop rule(2, 0.01);
+  rule.OnEpoch(Epoch(1, 1, 1, 1.0));
+  EXPECT_EQ(rule.OnEpoch(Epoch(2, 1, 1, 0.98)), std::nullopt);   // a 2% gain
+  EXPECT_EQ(rule.OnEpoch(Epoch(3, 1, 1, 0.975)), std::nullopt);  // 0.5%: best, no gain
+  EXPECT_TRUE(rule.improved());
+  EXPECT_EQ(rule.best_epoch(), 3);
+  EXPECT_EQ(rule.OnEpoch(Epoch(4, 1, 1, 0.972)), StopReason::kEarlyStop);  // 0.8% of 0.98
+  EXPECT_EQ(rule.best_epoch(), 4);
+}
+
 TEST(StopRulesTest, TimeLimitOnPollsSamplesAndEpochEnds) {
   TimeLimit rule(2.0);
   EXPECT_EQ(rule.Poll(1.9), std::nullopt);

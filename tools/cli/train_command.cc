@@ -268,10 +268,8 @@ int RunTrain(const std::vector<std::string>& args) {
                                   : absl::StrCat("hogwild schedule, ",
                                                  ToAbsl(OrderName(report.order)), " order"));
     if (report.choice.fallback) {
-      absl::FPrintF(stderr,
-                    "too few ratings to hold any out: l2 %s and %d epochs (set --l2 and --epochs "
-                    "to choose)\n",
-                    absl::StrCat(report.params.l2_p), report.params.max_epochs);
+      absl::FPrintF(stderr, "%s: l2 %s and %d epochs (set --l2 and --epochs to choose)\n",
+                    report.choice.note, absl::StrCat(report.params.l2_p), report.params.max_epochs);
     } else if (report.choice.chosen && !report.choice.trials.empty()) {
       const ParamsChoice& c = report.choice;
       absl::FPrintF(stderr,

@@ -133,6 +133,9 @@ void AddTrainFlags(FlagSet& flags, TrainFlags* train_flags) {
                   "stop after this many seconds; 0 = off");
   flags.AddDouble("stop-validation-rmse", &params.stop_validation_rmse,
                   "stop after the first epoch whose validation RMSE is at or under this; 0 = off");
+  flags.AddDouble("early-stop-tolerance", &params.early_stop_tolerance,
+                  "early stopping: a gain must lower the validation score by more than this "
+                  "fraction");
   flags.AddInt("early-stop", &params.early_stop,
                "stop when validation RMSE has not improved for N epochs, keep the best; 0 = off");
 }

@@ -2,7 +2,9 @@
 // kAutoWeight (the L2 weights) or kAutoEpochs (the epoch count) are chosen
 // on held-out ratings: a walk over a log ladder of L2 weights, each trial
 // trained with early stopping, keeps the weight and epoch count of the best
-// held-out score (RMSE for losses that predict values, else the mean loss).
+// held-out score: RMSE for losses that predict values, the mean loss for the
+// binary ones, and for one-class losses 1 - AUC, the share of held-out
+// positives a random item (bpr-column: a random user) outscores, sampled.
 // Training then refits on every rating with them. Trainer::Create and Train
 // call it; a caller may call it to see the choice first.
 //
@@ -58,29 +60,11 @@ inline constexpr double kTrialTolerance = 1e-4;
 inline constexpr size_t kMinHoldoutRatings = 100;
 inline constexpr int kFallbackEpochs = 20;
 
-// The values auto fields take for one-class losses, whose held-out loss is a
-// poor guide to ranking quality: measured best on generated implicit data
-// (docs/models.md, implicit feedback).
-struct OneClassDefaults {
-  float l2 = 0;
-  int epochs = 0;
-};
-inline OneClassDefaults OneClassDefaultsFor(Loss loss) {
-  switch (loss) {
-    case Loss::kBprRow:
-      return {0.01f, 100};
-    case Loss::kBprColumn:
-      return {0.03f, 30};
-    default:
-      return {0.1f, 30};  // one-class-squared
-  }
-}
-
 // `params` with every auto field resolved; params as given when none is auto.
 // Held-out ratings: options->validation when given (then training later
 // early-stops on it as well), else a random params.holdout share of `train`
 // (by params.seed); with fewer than kMinHoldoutRatings ratings the fallback
-// values instead, and for one-class losses OneClassDefaultsFor. Errors: those of Trainer::Create
+// values instead. Errors: those of Trainer::Create
 // for the params and data. `choice` may be null.
 absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
                                          const TrainOptions& options, ParamsChoice* choice);

@@ -3,20 +3,29 @@
 #include "hogmf/auto_params.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "hogmf/synthetic.h"
 #include "hogmf/trainer.h"
+#include "util/random.h"
 #include "util/status_macros.h"
 
 namespace hogmf {
 namespace {
 
+// Sampled AUC of one-class trials: positives scored, negatives per positive,
+// and the seed of the negatives.
+constexpr size_t kAucPositives = 20000;
+constexpr int kAucNegatives = 20;
+constexpr uint64_t kAucSeed = 0xA0C5EEDull;
 // Separates the hold-out split's draws from every other use of the seed.
 constexpr uint64_t kHoldoutSeedSalt = 0x5EEDC0DE0F0DD5ull;
 
@@ -45,6 +54,78 @@ std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance)
   return {best.epoch, best_score};
 }
 
+// The share of (held-out positive, random row) pairs the model orders right,
+// ties counting half: the negative is a random item of the positive's user,
+// or for bpr-column a random user of its item. At most kAucPositives
+// positives, evenly spaced, with kAucNegatives negatives each; a fixed seed,
+// so every epoch and trial is scored on the same pairs.
+double SampledAuc(const Model& model, std::span<const Rating> held, bool by_column) {
+  internal::Rng rng(kAucSeed);
+  const size_t step = held.size() > kAucPositives ? held.size() / kAucPositives : 1;
+  double right = 0.0;
+  double pairs = 0.0;
+  for (size_t j = 0; j < held.size(); j += step) {
+    const Rating& r = held[j];
+    if (!model.user_seen(r.user) || !model.item_seen(r.item)) continue;
+    const float positive = model.Score(r.user, r.item);
+    for (int n = 0; n < kAucNegatives; ++n) {
+      const float negative =
+          by_column ? model.Score(static_cast<uint32_t>(rng.Below(model.num_users())), r.item)
+                    : model.Score(r.user, static_cast<uint32_t>(rng.Below(model.num_items())));
+      right += positive > negative ? 1.0 : (positive == negative ? 0.5 : 0.0);
+      pairs += 1.0;
+    }
+  }
+  return pairs > 0 ? right / pairs : 0.5;
+}
+
+// A trial for a one-class loss, whose held-out loss is a poor guide to its
+// rankings: epoch by epoch, scored by 1 - SampledAuc on the held-out
+// positives, stopped after `trial.early_stop` epochs without a relative gain
+// of trial.early_stop_tolerance.
+absl::StatusOr<ParamsTrial> RankingTrial(const Ratings& fit_set, const Ratings& held_set,
+                                         const TrainParams& trial,
+                                         const std::atomic<bool>* cancel) {
+  TrainOptions options;
+  options.keep_rated_items = false;
+  options.cancel = cancel;
+  TrainParams session = trial;
+  session.early_stop = 0;  // this loop stops it, on the ranking score
+  HOGMF_ASSIGN_OR_RETURN(Trainer trainer, Trainer::Create(fit_set, session, options));
+  const std::vector<Rating> held =
+      AlignTo(held_set, trainer.model().users(), trainer.model().items());
+  const bool by_column = trial.loss == Loss::kBprColumn;
+  std::vector<double> scores;
+  double best = 0.0;
+  double reference = 0.0;
+  int without_gain = 0;
+  double seconds = 0.0;
+  while (trainer.epoch() < trial.max_epochs) {
+    HOGMF_ASSIGN_OR_RETURN(const EpochStats stats, trainer.RunEpoch());
+    seconds += stats.seconds;
+    const double score = 1.0 - SampledAuc(trainer.model(), held, by_column);
+    scores.push_back(score);
+    if (scores.size() == 1 || score < best) best = score;
+    if (scores.size() == 1 || score < reference * (1.0 - trial.early_stop_tolerance)) {
+      reference = score;
+      without_gain = 0;
+    } else if (++without_gain >= trial.early_stop) {
+      break;
+    }
+    if (trainer.stop_reason().has_value()) break;
+  }
+  ParamsTrial outcome;
+  outcome.score = best;
+  outcome.seconds = seconds;
+  for (size_t e = 0; e < scores.size(); ++e) {
+    if (scores[e] <= best * (1.0 + trial.early_stop_tolerance)) {
+      outcome.epochs = static_cast<int>(e) + 1;
+      break;
+    }
+  }
+  return outcome;
+}
+
 }  // namespace
 
 absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
@@ -59,18 +140,6 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   const bool auto_epochs = params.max_epochs == kAutoEpochs;
   // Only bias weights left: they follow the factor weights, nothing to try.
   if (!auto_l2 && !auto_epochs) return WithWeights(params, 0.0f);
-  if (IsOneClass(params.loss)) {
-    // Held-out losses of one-class models stop improving long before their
-    // rankings do: fixed values measured on implicit data rank far better
-    // than a choice by held-out loss (docs/models.md).
-    made.fallback = true;
-    made.note = "one-class losses use fixed weights and epochs (a held-out loss ranks poorly)";
-    const OneClassDefaults fixed = OneClassDefaultsFor(params.loss);
-    TrainParams chosen = WithWeights(params, fixed.l2);
-    if (auto_epochs) chosen.max_epochs = fixed.epochs;
-    return chosen;
-  }
-
   std::optional<std::pair<Ratings, Ratings>> split;
   const Ratings* fit_set = &train;
   const Ratings* held_set = options.validation;
@@ -108,6 +177,13 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
     trial.max_epochs = auto_epochs ? kAutoMaxEpochs : params.max_epochs;
     if (trial.early_stop == 0) trial.early_stop = kTrialPatience;
     if (trial.early_stop_tolerance == 0) trial.early_stop_tolerance = kTrialTolerance;
+    if (IsOneClass(trial.loss)) {
+      HOGMF_ASSIGN_OR_RETURN(ParamsTrial outcome,
+                             RankingTrial(*fit_set, *held_set, trial, options.cancel));
+      outcome.l2 = l2;
+      made.trials.push_back(outcome);
+      return outcome;
+    }
     HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
     ParamsTrial outcome;
     outcome.l2 = l2;

@@ -276,19 +276,32 @@ TEST(ModelsTest, ChooseParamsFallsBackOnTooFewRatings) {
   EXPECT_EQ(result->report.epochs, kFallbackEpochs);
 }
 
-TEST(ModelsTest, OneClassLossesTakeTheirFixedValues) {
+// One-class trials are scored by 1 - the sampled held-out AUC: a share in
+// [0, 1], the chosen weight the best trial's.
+TEST(ModelsTest, OneClassLossesAreChosenByHeldOutRanking) {
   const Ratings data = BiasedRatings(200, 150, 30, 0.5, 0.5, false, 33);
   for (Loss loss : {Loss::kBprRow, Loss::kBprColumn, Loss::kOneClassSquared}) {
+    SCOPED_TRACE(LossName(loss));
     TrainParams params;
     params.loss = loss;
+    params.k = 8;
+    params.threads = 1;
     ParamsChoice choice;
     absl::StatusOr<TrainParams> chosen = ChooseParams(data, params, TrainOptions(), &choice);
     ASSERT_THAT(chosen.status(), IsOk());
-    EXPECT_TRUE(choice.fallback);
-    EXPECT_THAT(choice.note, HasSubstr("one-class"));
-    EXPECT_TRUE(choice.trials.empty());
-    EXPECT_EQ(chosen->l2_p, OneClassDefaultsFor(loss).l2);
-    EXPECT_EQ(chosen->max_epochs, OneClassDefaultsFor(loss).epochs);
+    EXPECT_FALSE(choice.fallback);
+    ASSERT_GE(choice.trials.size(), 3u);
+    for (const ParamsTrial& trial : choice.trials) {
+      EXPECT_GE(trial.score, 0.0);
+      EXPECT_LE(trial.score, 1.0);
+      EXPECT_GE(trial.epochs, 1);
+    }
+    const auto best = std::min_element(choice.trials.begin(), choice.trials.end(),
+                                       [](const ParamsTrial& a, const ParamsTrial& b) {
+                                         return a.score < b.score;
+                                       });
+    EXPECT_EQ(chosen->l2_p, best->l2);
+    EXPECT_EQ(chosen->max_epochs, best->epochs);
   }
 }
 

@@ -89,6 +89,9 @@ class TrainObserver {
   virtual ProgressAction OnSample(const ProgressSample& sample) {
     return ProgressAction::kContinue;
   }
+  // After each trial of ChooseParams (auto L2 weight and epochs), before the
+  // session's own epochs.
+  virtual void OnTrial(const ParamsTrial& trial) {}
 };
 
 struct TrainOptions {

@@ -182,6 +182,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
                              RankingTrial(*fit_set, *held_set, trial, options.cancel));
       outcome.l2 = l2;
       made.trials.push_back(outcome);
+      if (options.observer != nullptr) options.observer->OnTrial(outcome);
       return outcome;
     }
     HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
@@ -191,6 +192,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
         EnoughEpochs(result.report, trial.early_stop_tolerance);
     outcome.seconds = result.report.seconds;
     made.trials.push_back(outcome);
+    if (options.observer != nullptr) options.observer->OnTrial(outcome);
     return outcome;
   };
   const auto better = [](const ParamsTrial& a, const ParamsTrial& b) {

@@ -229,6 +229,26 @@ TEST(ModelsTest, ChooseParamsWalksTheLadderAndKeepsTheBest) {
   EXPECT_EQ(repeat->max_epochs, chosen->max_epochs);
 }
 
+TEST(ModelsTest, TheObserverSeesEveryTrial) {
+  struct Trials : TrainObserver {
+    std::vector<ParamsTrial> seen;
+    void OnTrial(const ParamsTrial& trial) override { seen.push_back(trial); }
+  } observer;
+  const Ratings data = BiasedRatings(200, 150, 30, 0.5, 0.5, false, 35);
+  TrainParams params;
+  params.k = 8;
+  params.threads = 1;
+  TrainOptions options;
+  options.observer = &observer;
+  absl::StatusOr<TrainResult> result = Train(data, params, options);
+  ASSERT_THAT(result.status(), IsOk());
+  ASSERT_EQ(observer.seen.size(), result->report.choice.trials.size());
+  for (size_t t = 0; t < observer.seen.size(); ++t) {
+    EXPECT_EQ(observer.seen[t].l2, result->report.choice.trials[t].l2);
+    EXPECT_EQ(observer.seen[t].score, result->report.choice.trials[t].score);
+  }
+}
+
 TEST(ModelsTest, DefaultTrainingReportsItsChoiceAndBeatsAPoorFixedWeight) {
   const Ratings data = BiasedRatings(300, 200, 30, 0.5, 0.7, true, 21);
   auto [train, test] = SplitHoldout(data, 0.2, 23);

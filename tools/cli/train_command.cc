@@ -49,6 +49,12 @@ class ProgressPrinter : public TrainObserver {
     return ProgressAction::kContinue;
   }
 
+  void OnTrial(const ParamsTrial& t) override {
+    if (!print_) return;
+    absl::FPrintF(stderr, "%strial: l2 %-9.4g %3d epochs  held-out score %.4f  %.2f s\n",
+                  live_ ? "\r\033[K" : "", t.l2, t.epochs, t.score, t.seconds);
+  }
+
   ProgressAction OnSample(const ProgressSample& s) override {
     samples_.push_back(s);
     if (!print_) return ProgressAction::kContinue;

@@ -720,6 +720,23 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   EXPECT_EQ(bad_lr.exit_code, 2);
   CliRun not_number = Hogmf({"train", "--epochs=many", data});
   EXPECT_EQ(not_number.exit_code, 2);
+  // The model flags: each bad value names the flag and the value given.
+  const std::pair<const char*, const char*> bad_model_flags[] = {
+      {"--l2=-1", "--l2=-1"},           {"--l2=1,2,3", "--l2=1,2,3"},
+      {"--l2=abc", "--l2=abc"},         {"--l2-bias=-0.5", "--l2-bias=-0.5"},
+      {"--l1=nan", "--l1=nan"},         {"--epochs=0", "--epochs=0"},
+      {"--loss=foo", "unknown loss"},   {"--biases=maybe", "--biases=maybe"},
+      {"--model=fast", "--model=fast"}, {"--holdout=0.9", "holdout"},
+      {"--negatives=0", "negatives"},   {"--early-stop-tolerance=1", "early_stop_tolerance"},
+  };
+  for (const auto& [flag, message] : bad_model_flags) {
+    CliRun bad = Hogmf({"train", flag, data});
+    EXPECT_EQ(bad.exit_code, 2) << flag;
+    EXPECT_THAT(bad.err, HasSubstr(message)) << flag;
+  }
+  CliRun bpr_biases = Hogmf({"train", "--loss=bpr", "--biases=true", data});
+  EXPECT_EQ(bpr_biases.exit_code, 2);
+  EXPECT_THAT(bpr_biases.err, HasSubstr("pairwise"));
 }
 
 TEST_F(CliTest, DivergenceIsExitOneWithAdviceAndNoModel) {

@@ -28,7 +28,8 @@ absl::Status ParseNumber(std::string_view flag, std::string_view text, float* va
   return absl::OkStatus();
 }
 
-// "x" sets both, "a,b" each; "auto" (when `allow_auto`) sets kAutoWeight.
+// "x" sets both, "a,b" each, every value a finite number >= 0; "auto" (when
+// `allow_auto`) sets kAutoWeight.
 absl::Status ParsePair(std::string_view flag, std::string_view text, bool allow_auto, float* first,
                        float* second) {
   if (allow_auto && text == "auto") {
@@ -36,15 +37,15 @@ absl::Status ParsePair(std::string_view flag, std::string_view text, bool allow_
     return absl::OkStatus();
   }
   const size_t comma = text.find(',');
-  if (comma == std::string_view::npos) {
-    absl::Status parsed = ParseNumber(flag, text, first);
-    *second = *first;
-    return parsed;
+  const std::string_view a = text.substr(0, comma);
+  const std::string_view b = comma == std::string_view::npos ? a : text.substr(comma + 1);
+  if (!ParseNumber(flag, a, first).ok() || !ParseNumber(flag, b, second).ok() || *first < 0 ||
+      *second < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid --", ToAbsl(flag), "=", ToAbsl(text), "; expected a weight >= 0",
+                     allow_auto ? ", two of them as P,Q, or auto" : " or two of them as P,Q"));
   }
-  if (absl::Status parsed = ParseNumber(flag, text.substr(0, comma), first); !parsed.ok()) {
-    return parsed;
-  }
-  return ParseNumber(flag, text.substr(comma + 1), second);
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 // scores p_u.q_i. A row that never took part in training contributes nothing
 // (its bias and factors are not used): with biases an unseen user scores
 // mean + b_i, an unseen item mean + b_u, both mean; without biases either
-// unseen scores mean. Predictions are the scores clipped to the training
-// range when clips() (explicit ratings, by default); ranking uses raw scores.
-// A Model is read-only to its users: the library builds it (Trainer, FoldIn,
-// LoadModel) and keeps its invariants — P has a row per user id and Q a row
-// per item id, a seen flag per row, rated items for every user or none.
+// unseen scores mean, except that a one-class model (IsOneClass(loss()))
+// scores a user it has no row for by the mean of its trained user rows, so
+// that new users see the items most users prefer rather than a tie. Predictions are the scores
+// clipped to the training range when clips() (explicit ratings, by default); ranking uses raw
+// scores. A Model is read-only to its users: the library builds it (Trainer, FoldIn, LoadModel) and
+// keeps its invariants — P has a row per user id and Q a row per item id, a seen flag per row,
+// rated items for every user or none.
 //
 //   absl::StatusOr<hogmf::Model> model = hogmf::LoadModel("movies.model");
 //   std::optional<uint32_t> u = model->users().Find("196");
@@ -96,6 +98,10 @@ class Model {
     return score < min_value_ ? min_value_ : (score > max_value_ ? max_value_ : score);
   }
 
+  // One-class models: the mean of the trained user rows (k floats) that
+  // scores users unseen in training; empty for other models.
+  const std::vector<float>& cold_user() const { return cold_user_; }
+
   // Items each user rated in training, or none (an index of no users) when
   // they were not kept.
   bool has_rated_items() const { return has_rated_items_; }
@@ -120,6 +126,7 @@ class Model {
   float min_value_ = 0.0f;
   float max_value_ = 0.0f;
   bool clips_ = false;
+  std::vector<float> cold_user_;
   std::vector<uint8_t> user_seen_;
   std::vector<uint8_t> item_seen_;
   RatedItems rated_items_;

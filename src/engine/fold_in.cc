@@ -190,6 +190,7 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
         engine::MergeRatedItems(model.rated_items(), RatedItems::Build(usable, grown.num_users()),
                                 grown.num_users()));
   }
+  internal::ModelInternal::UpdateColdUser(grown);
   result.model = std::move(grown);
   return result;
 }

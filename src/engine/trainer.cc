@@ -379,6 +379,7 @@ TrainResult Trainer::Session::Finish() {
   working = std::vector<Rating>();
   finished = true;
   TrainResult result;
+  internal::ModelInternal::UpdateColdUser(model);
   result.model = std::move(model);
   result.report = report;
   return result;

@@ -412,6 +412,7 @@ absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
   if (LooksNative(data)) {
     HOGMF_ASSIGN_OR_RETURN(
         Model model, ParseNative(path, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+    internal::ModelInternal::UpdateColdUser(model);
     if (format != nullptr) *format = ModelFormat::kHogmf;
     return model;
   }

@@ -84,10 +84,11 @@ void BiasColumns(const Model& model, char prefix, uint32_t r, bool seen, float* 
 }
 
 // Appends the rows of P ('p') or Q ('q'): a seen row's k values, then its
-// bias columns when the model has biases. An unseen row of a model without
-// biases is F and zeros; with biases it is T, zero factors and the bias
-// columns of a zero bias, so LIBMF scores its pairs as Model::Score does
-// (mean + the other side's bias).
+// bias columns when the model has biases. An unseen user of a one-class
+// model is T and the model's cold_user row; another unseen row of a model
+// without biases is F and zeros; with biases it is T, zero factors and the
+// bias columns of a zero bias. So LIBMF scores every pair as Model::Score
+// does (mean + the other side's bias, or the cold user's score).
 void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(uint32_t) const,
                 const Model& model, internal::AtomicFileWriter& file, std::string& buffer) {
   const int k = factors.k();
@@ -96,7 +97,14 @@ void AppendRows(const FactorMatrix& factors, char prefix, bool (Model::*seen)(ui
     buffer += prefix;
     buffer += std::to_string(r);
     const bool trained = (model.*seen)(r);
-    if (trained || model.has_biases()) {
+    if (prefix == 'p' && !trained && !model.cold_user().empty()) {
+      // A one-class model scores users it has no row for by its cold_user row.
+      buffer += " T ";
+      for (const float value : model.cold_user()) {
+        AppendFloat(buffer, value);
+        buffer += ' ';
+      }
+    } else if (trained || model.has_biases()) {
       buffer += " T ";
       const float* row = factors.row(r);
       for (int d = 0; d < k; ++d) {
@@ -229,6 +237,7 @@ class LibmfReader {
       return Error(absl::StrCat("expected the end of the file after m = ", m, " p rows and n = ", n,
                                 " q rows, found ", Quote(line)));
     }
+    internal::ModelInternal::UpdateColdUser(model);
     return model;
   }
 

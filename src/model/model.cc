@@ -19,6 +19,9 @@ float Model::Score(uint32_t user, uint32_t item) const {
   const bool user_known = user_seen(user);
   const bool item_known = item_seen(item);
   if (!has_biases_) {
+    if (!user_known && item_known && !cold_user_.empty()) {
+      return internal::Dot(cold_user_.data(), q_.row(item), p_.k());
+    }
     if (!user_known || !item_known) return mean_;
     return internal::Dot(p_.row(user), q_.row(item), p_.k());
   }

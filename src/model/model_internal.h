@@ -29,6 +29,25 @@ class ModelInternal {
   static std::vector<float>& user_biases(Model& model) { return model.user_bias_; }
   static std::vector<float>& item_biases(Model& model) { return model.item_bias_; }
   static void set_loss(Model& model, Loss loss) { model.loss_ = loss; }
+  // Sets cold_user() from the trained user rows: their mean for a one-class
+  // model with at least one, else empty. Call when the rows or the loss are final.
+  static void UpdateColdUser(Model& model) {
+    model.cold_user_.clear();
+    if (!IsOneClass(model.loss_) || model.has_biases_) return;
+    std::vector<double> sum(static_cast<size_t>(model.k()), 0.0);
+    uint64_t rows = 0;
+    for (uint32_t u = 0; u < model.num_users(); ++u) {
+      if (!model.user_seen(u)) continue;
+      const float* row = model.p_.row(u);
+      for (int d = 0; d < model.k(); ++d) sum[static_cast<size_t>(d)] += row[d];
+      ++rows;
+    }
+    if (rows == 0) return;
+    model.cold_user_.resize(sum.size());
+    for (size_t d = 0; d < sum.size(); ++d) {
+      model.cold_user_[d] = static_cast<float>(sum[d] / static_cast<double>(rows));
+    }
+  }
   static void set_l2(Model& model, float l2_p, float l2_q, float l2_user_bias, float l2_item_bias) {
     model.l2_p_ = l2_p;
     model.l2_q_ = l2_q;

@@ -285,6 +285,35 @@ TEST(LibmfModelTest, BiasedExportThenImportKeepsEverySeenScore) {
   EXPECT_GT(seen_pairs, 1000);
 }
 
+// A one-class model's users without a row are written as its cold user, so
+// LIBMF ranks items for them as the model does, not as a tie.
+TEST(LibmfModelTest, OneClassExportWritesUnseenUsersAsTheColdUser) {
+  TempDir dir;
+  Model model(2, IdMap::Identity(3), IdMap::Identity(2));
+  internal::ModelInternal::set_mean(model, 1.0f);
+  internal::ModelInternal::set_loss(model, Loss::kBprRow);
+  internal::ModelInternal::user_factors(model).row(0)[0] = 1.0f;
+  internal::ModelInternal::user_factors(model).row(1)[0] = 2.0f;
+  internal::ModelInternal::user_factors(model).row(1)[1] = 1.0f;
+  internal::ModelInternal::set_user_seen(model, 0, true);
+  internal::ModelInternal::set_user_seen(model, 1, true);
+  internal::ModelInternal::item_factors(model).row(0)[0] = 1.0f;
+  internal::ModelInternal::item_factors(model).row(1)[1] = 3.0f;
+  internal::ModelInternal::set_item_seen(model, 0, true);
+  internal::ModelInternal::set_item_seen(model, 1, true);
+  internal::ModelInternal::UpdateColdUser(model);
+  const std::string path = dir.File("m.libmf");
+  ASSERT_THAT(ExportLibmfModel(model, path), IsOk());
+  EXPECT_THAT(ReadFileBytes(path), HasSubstr("f 10\n"));
+  EXPECT_THAT(ReadFileBytes(path), HasSubstr("p2 T 1.5 0.5 \n"));
+  absl::StatusOr<Model> back = ImportLibmfModel(path);
+  ASSERT_THAT(back, IsOk());
+  for (uint32_t u = 0; u < 3; ++u) {
+    for (uint32_t i = 0; i < 2; ++i) EXPECT_EQ(back->Score(u, i), model.Score(u, i)) << u << i;
+  }
+  EXPECT_EQ(model.Score(2, 1), 1.5f);  // the cold user (1.5, 0.5) . (0, 3)
+}
+
 TEST(LibmfModelTest, EmptyAndMissingFiles) {
   TempDir dir;
   const std::string empty = dir.Write("empty", "");

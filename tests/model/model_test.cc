@@ -106,5 +106,37 @@ TEST(ModelTest, CopiesAreIndependent) {
   EXPECT_EQ(c.rated_items(), a.rated_items());
 }
 
+// A one-class model scores a user without a row by the mean trained user
+// row: users 0 (1, 0.5) and 1 (2, 0.5) average to (1.5, 0.5); item 2 is
+// (2, 2), so the cold score is 1.5 * 2 + 0.5 * 2 = 4. Other models keep the
+// mean, and a model whose rows are untrained has no cold user.
+TEST(ModelTest, OneClassModelsScoreUnseenUsersByTheMeanUserRow) {
+  Model model = SmallModel();
+  Model grown(2, IdMap::Identity(3), IdMap::Identity(3));
+  internal::ModelInternal::user_factors(grown).row(0)[0] = 1.0f;
+  internal::ModelInternal::user_factors(grown).row(0)[1] = 0.5f;
+  internal::ModelInternal::user_factors(grown).row(1)[0] = 2.0f;
+  internal::ModelInternal::user_factors(grown).row(1)[1] = 0.5f;
+  internal::ModelInternal::user_factors(grown).row(2)[0] = 100.0f;  // unseen: not averaged
+  internal::ModelInternal::set_user_seen(grown, 0, true);
+  internal::ModelInternal::set_user_seen(grown, 1, true);
+  internal::ModelInternal::item_factors(grown) = model.item_factors();
+  for (uint32_t i = 0; i < 3; ++i) internal::ModelInternal::set_item_seen(grown, i, true);
+  internal::ModelInternal::set_mean(grown, 1.0f);
+  internal::ModelInternal::UpdateColdUser(grown);
+  EXPECT_TRUE(grown.cold_user().empty());  // squared loss
+  EXPECT_EQ(grown.Score(2, 2), 1.0f);
+  internal::ModelInternal::set_loss(grown, Loss::kBprRow);
+  internal::ModelInternal::UpdateColdUser(grown);
+  EXPECT_THAT(grown.cold_user(), ElementsAre(1.5f, 0.5f));
+  EXPECT_EQ(grown.Score(2, 2), 4.0f);
+  EXPECT_EQ(grown.Score(kUnknownIndex, 2), 4.0f);
+  EXPECT_EQ(grown.Score(0, 2), 1.0f * 2 + 0.5f * 2);  // a trained user: its own row
+  for (uint32_t u = 0; u < 3; ++u) internal::ModelInternal::set_user_seen(grown, u, false);
+  internal::ModelInternal::UpdateColdUser(grown);
+  EXPECT_TRUE(grown.cold_user().empty());
+  EXPECT_EQ(grown.Score(2, 2), 1.0f);
+}
+
 }  // namespace
 }  // namespace hogmf

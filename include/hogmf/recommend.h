@@ -34,12 +34,15 @@ struct Recommendation {
 //   kNotFound            `user_id` is not in model.users().
 //   kInvalidArgument     top_n < 1.
 //   kFailedPrecondition  the user is in the model's id map but had no ratings
-//                        in training (its factors were never trained).
+//                        in training (its factors were never trained), and the
+//                        model has no cold_user row; a one-class model ranks
+//                        such a user by that row (Model::Score's choice).
 absl::StatusOr<std::vector<Recommendation>> Recommend(const Model& model, std::string_view user_id,
                                                       int top_n);
 // The same for a user given by index. Errors, checked in this order:
 // kInvalidArgument for top_n < 1, kNotFound for user >= model.num_users(),
-// kFailedPrecondition for a user without ratings in training.
+// kFailedPrecondition for a user without ratings in training (unless the
+// model has a cold_user row).
 absl::StatusOr<std::vector<Recommendation>> RecommendForIndex(const Model& model, uint32_t user,
                                                               int top_n);
 

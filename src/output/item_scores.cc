@@ -24,7 +24,11 @@ ItemScorer::ItemScorer(const Model& model)
     : model_(model),
       item_major_(PadItems(model.num_items()) / static_cast<uint32_t>(kernels::kScoreItemPad),
                   model.k() * static_cast<int>(kernels::kScoreItemPad)),
+      cold_row_(model.cold_user().empty() ? 0 : 1, model.k()),
       kernel_(kernels::SelectBlockDots()) {
+  if (!model.cold_user().empty()) {
+    std::copy(model.cold_user().begin(), model.cold_user().end(), cold_row_.row(0));
+  }
   for (uint32_t i = 0; i < model.num_items(); ++i) {
     if (!model.item_seen(i)) unseen_items_.push_back(i);
     const float* q = model.item_factors().row(i);
@@ -41,7 +45,10 @@ void ItemScorer::ScoreItems(std::span<const uint32_t> users, uint32_t begin, uin
   const uint32_t padded = PadItems(count);
   scores->resize(padded, static_cast<Eigen::Index>(users.size()));
   std::vector<const float*> rows(users.size());
-  for (size_t b = 0; b < users.size(); ++b) rows[b] = model_.user_factors().row(users[b]);
+  for (size_t b = 0; b < users.size(); ++b) {
+    const bool cold = !model_.user_seen(users[b]) && cold_row_.rows() > 0;
+    rows[b] = cold ? cold_row_.row(0) : model_.user_factors().row(users[b]);
+  }
   kernel_.fn(item_major_.data() + kernels::PanelOffset(begin, 0, model_.k()), padded, rows.data(),
              users.size(), model_.k(), scores->data(), padded);
   if (!model_.has_biases()) return;

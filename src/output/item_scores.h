@@ -36,11 +36,10 @@ class ItemScorer {
   uint32_t num_items() const { return model_.num_items(); }
 
   // Fills column b of *scores with the scores of users[b] (each a user seen
-  // in training) for items begin .. end - 1 (begin a multiple of
-  // kernels::kScoreItemPad), in its first end - begin rows: *scores is
-  // resized to users.size() columns of end - begin rows rounded up to
-  // kScoreItemPad (the rows past end - begin are padding). Safe to call from
-  // several threads at once with different outputs.
+  // in training, or any user of a model with a cold_user row) for items begin .. end - 1 (begin a
+  // multiple of kernels::kScoreItemPad), in its first end - begin rows: *scores is resized to
+  // users.size() columns of end - begin rows rounded up to kScoreItemPad (the rows past end - begin
+  // are padding). Safe to call from several threads at once with different outputs.
   void ScoreItems(std::span<const uint32_t> users, uint32_t begin, uint32_t end,
                   Eigen::MatrixXf* scores) const;
   // ScoreItems over every item.
@@ -69,6 +68,9 @@ class ItemScorer {
   // Q^T in the panels of kernels/score_highway.h: a "row" per panel of
   // kScoreItemPad items (k x 32 floats), the last padded with zero items.
   FactorMatrix item_major_;
+  // The model's cold_user row, padded and aligned as the kernel reads rows
+  // (no rows when the model has none).
+  FactorMatrix cold_row_;
   kernels::BlockDotsKernel kernel_;
 };
 

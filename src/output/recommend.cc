@@ -69,7 +69,7 @@ absl::Status CheckUser(const Model& model, uint32_t user) {
   if (user >= model.num_users()) {
     return absl::NotFoundError(absl::StrCat("user index ", user, " is not in the model"));
   }
-  if (!model.user_seen(user)) {
+  if (!model.user_seen(user) && model.cold_user().empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "user '", model.users().Name(user), "' has no ratings in training; nothing to rank by"));
   }

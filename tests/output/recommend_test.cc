@@ -82,6 +82,36 @@ TEST(RecommendTest, Errors) {
 
 // Item biases outweigh p.q and reverse user 0's order; the model clips every
 // prediction to [3, 3], but recommendations rank and report raw scores.
+// A one-class model ranks a user it has no row for by its cold_user row (the
+// mean trained user): (1, 0) and (0, 1) average to (0.5, 0.5), which scores
+// items (2, 0), (0, 3), (1, 1) as 1, 1.5, 1. A squared-loss model refuses.
+TEST(RecommendTest, OneClassModelsRankUnseenUsersByTheColdUser) {
+  Model model(2, IdMap::Identity(3), IdMap::Identity(3));
+  const float p[2][2] = {{1, 0}, {0, 1}};
+  const float q[3][2] = {{2, 0}, {0, 3}, {1, 1}};
+  for (uint32_t u = 0; u < 2; ++u) {
+    for (int d = 0; d < 2; ++d) internal::ModelInternal::user_factors(model).row(u)[d] = p[u][d];
+    internal::ModelInternal::set_user_seen(model, u, true);
+  }
+  for (uint32_t i = 0; i < 3; ++i) {
+    for (int d = 0; d < 2; ++d) internal::ModelInternal::item_factors(model).row(i)[d] = q[i][d];
+    internal::ModelInternal::set_item_seen(model, i, true);
+  }
+  internal::ModelInternal::set_rated_items(model, RatedItems::Build({}, 3));
+  EXPECT_THAT(RecommendForIndex(model, 2, 3).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  internal::ModelInternal::set_loss(model, Loss::kBprRow);
+  internal::ModelInternal::UpdateColdUser(model);
+  absl::StatusOr<std::vector<Recommendation>> top = RecommendForIndex(model, 2, 3);
+  ASSERT_THAT(top.status(), IsOk());
+  ASSERT_EQ(top->size(), 3u);
+  EXPECT_EQ((*top)[0].item, 1u);
+  EXPECT_EQ((*top)[0].score, 1.5f);
+  EXPECT_EQ((*top)[1].item, 0u);  // ties by lower index
+  EXPECT_EQ((*top)[2].item, 2u);
+  EXPECT_EQ((*top)[1].score, model.Score(2, 0));
+}
+
 TEST(RecommendTest, BiasesChangeTheOrderAndScoresAreNotClipped) {
   Model model = ScoredModel();
   internal::ModelInternal::AddBiases(model);

@@ -14,6 +14,40 @@
 
 namespace hogmf::internal {
 
+namespace {
+
+// Reads `fd` (a pipe, FIFO or device) to its end into *out, refusing more
+// than half of the physical memory.
+absl::Status ReadStream(int fd, const std::string& path, std::string* out) {
+  const uint64_t limit = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                         static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) / 2;
+  constexpr size_t kBlock = size_t{1} << 20;
+  size_t used = 0;
+  for (;;) {
+    if (out->size() < used + kBlock) out->resize(used + kBlock);
+    const ssize_t got = ::read(fd, out->data() + used, kBlock);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      out->clear();
+      return absl::InternalError(absl::StrCat(path, ": cannot read: ", std::strerror(err)));
+    }
+    if (got == 0) break;
+    used += static_cast<size_t>(got);
+    if (used > limit) {
+      out->clear();
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": the stream holds more than ", limit,
+                       " bytes, half of this machine's memory; write it to a file first"));
+    }
+  }
+  out->resize(used);
+  out->shrink_to_fit();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -33,6 +67,14 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
   }
   std::shared_ptr<MappedFile> file(new MappedFile());
   file->path_ = path;
+  if (!S_ISREG(st.st_mode)) {
+    absl::Status read = ReadStream(fd, path, &file->owned_);
+    ::close(fd);
+    if (!read.ok()) return read;
+    file->data_ = file->owned_.data();
+    file->size_ = file->owned_.size();
+    return std::shared_ptr<const MappedFile>(std::move(file));
+  }
   file->size_ = static_cast<size_t>(st.st_size);
   if (file->size_ > 0) {
     void* addr = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -27,7 +27,11 @@ void DiscardScratchPages(void* begin, void* end);
 class MappedFile {
  public:
   // kNotFound for a missing file, kInvalidArgument for a directory, kInternal
-  // for other failures. An empty file maps to an empty range.
+  // for other failures. An empty file maps to an empty range. A path that is
+  // not a regular file (a pipe such as /dev/stdin, a FIFO, a character
+  // device) is read to its end into memory instead of mapped;
+  // kResourceExhausted when that stream holds more than half of the
+  // machine's physical memory.
   static absl::StatusOr<std::shared_ptr<const MappedFile>> Open(const std::string& path);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
@@ -49,6 +53,7 @@ class MappedFile {
   const char* data_ = nullptr;
   size_t size_ = 0;
   bool mapped_ = false;
+  std::string owned_;  // the bytes of a stream that was read, not mapped
 };
 
 class AtomicFileWriter {

@@ -47,11 +47,14 @@ std::string Quote(const std::string& arg) {
 
 class CliTest : public ::testing::Test {
  protected:
-  // Runs `hogmf args...`, capturing stdout and stderr.
-  CliRun Hogmf(const std::vector<std::string>& args) {
+  // Runs `hogmf args...`, capturing stdout and stderr; with `piped_input`,
+  // as `cat piped_input | hogmf args...`.
+  CliRun Hogmf(const std::vector<std::string>& args, const std::string& piped_input = "") {
     const char* cli = std::getenv("HOGMF_CLI");
     EXPECT_NE(cli, nullptr) << "HOGMF_CLI must name the hogmf binary";
-    std::string command = Quote(cli ? cli : "hogmf");
+    std::string command;
+    if (!piped_input.empty()) command = "cat " + Quote(piped_input) + " | ";
+    command += Quote(cli ? cli : "hogmf");
     for (const std::string& arg : args) {
       command += ' ';
       command += Quote(arg);
@@ -536,6 +539,25 @@ TEST_F(CliTest, BinaryConversionTrainsToTheSameModel) {
 // the default model (biases folded into two columns; raw scores) and a plain
 // one, whose held-out RMSE is the same too (unseen pairs predict the mean in
 // both).
+// Ratings piped in (`cat f | hogmf train /dev/stdin m`) train the model the
+// file itself trains (one thread, same seed); an empty pipe is an empty file.
+TEST_F(CliTest, TrainsFromAPipe) {
+  const std::string data = dir_.File("r.txt");
+  ASSERT_EQ(
+      Hogmf({"gen", "--shape=ml100k", "--ratings=5000", "--quiet", "--out=" + data}).exit_code, 0);
+  const std::string from_pipe = dir_.File("pipe.model"), from_file = dir_.File("file.model");
+  CliRun piped = Hogmf({"train", "--model=seed", "--threads=1", "/dev/stdin", from_pipe}, data);
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_THAT(piped.err, HasSubstr("read /dev/stdin as libmf (detected): 5000 ratings"));
+  ASSERT_EQ(Hogmf({"train", "--model=seed", "--threads=1", "--quiet", data, from_file}).exit_code,
+            0);
+  EXPECT_EQ(ReadFileBytes(from_pipe), ReadFileBytes(from_file));
+  const std::string empty = dir_.Write("empty.txt", "");
+  CliRun nothing = Hogmf({"train", "/dev/stdin", dir_.File("none.model")}, empty);
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_THAT(nothing.err, HasSubstr("/dev/stdin: the file is empty"));
+}
+
 TEST_F(CliTest, LibmfModelExportGivesTheSameScores) {
   const std::string train = dir_.File("tr.txt"), test = dir_.File("te.txt");
   ASSERT_EQ(

@@ -14,6 +14,7 @@
 #include "hogmf/synthetic.h"
 #include "testing/status_matchers.h"
 #include "tuning/stats.h"
+#include "tuning_data.h"
 
 namespace hogmf {
 namespace {
@@ -22,28 +23,10 @@ using ::hogmf::testing::IsOk;
 using ::hogmf::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// 6,000 ratings of a rank-3 matrix plus N(0, 0.1^2): the noise floor is 0.1.
-Ratings PlantedData() {
-  SyntheticSpec spec;
-  spec.shape = Shape::kLowRank;
-  spec.users = 200;
-  spec.items = 100;
-  spec.ratings = 6000;
-  spec.rank = 3;
-  spec.noise = 0.1;
-  spec.seed = 3;
-  absl::StatusOr<Ratings> data = Generate(spec);
-  EXPECT_THAT(data, IsOk());
-  return std::move(data).value();
-}
+Ratings PlantedData() { return testing::PlantedData(6000, 3); }
 
 TrainParams SmallParams() {
-  TrainParams params = TrainParams::Seed();
-  params.k = 8;
-  params.learning_rate = 0.02f;
-  params.l2_p = params.l2_q = 0.02f;
-  params.max_epochs = 30;
-  params.threads = 1;
+  TrainParams params = testing::SmallSeedParams(30);
   params.seed = 5;
   return params;
 }

@@ -13,6 +13,7 @@
 
 #include "hogmf/synthetic.h"
 #include "testing/status_matchers.h"
+#include "tuning_data.h"
 
 namespace hogmf {
 namespace {
@@ -21,29 +22,9 @@ using ::hogmf::testing::IsOk;
 using ::hogmf::testing::StatusIs;
 using ::testing::HasSubstr;
 
-Ratings PlantedData() {
-  SyntheticSpec spec;
-  spec.shape = Shape::kLowRank;
-  spec.users = 200;
-  spec.items = 100;
-  spec.ratings = 5000;
-  spec.rank = 3;
-  spec.noise = 0.1;
-  spec.seed = 4;
-  absl::StatusOr<Ratings> data = Generate(spec);
-  EXPECT_THAT(data, IsOk());
-  return std::move(data).value();
-}
+Ratings PlantedData() { return testing::PlantedData(5000, 4); }
 
-TrainParams Base() {
-  TrainParams params = TrainParams::Seed();
-  params.k = 8;
-  params.learning_rate = 0.02f;
-  params.l2_p = params.l2_q = 0.02f;
-  params.max_epochs = 3;
-  params.threads = 1;
-  return params;
-}
+TrainParams Base() { return testing::SmallSeedParams(3); }
 
 bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
 

@@ -1,6 +1,6 @@
-// Input: reading ratings from files in every format hogmf understands, and
-// writing them back as LIBMF text, "user item" pairs or hogmf's
-// memory-mappable binary format.
+// Input: reading ratings from files in every format hogmf understands or from
+// arrays of ids and values (what embedders hold), and writing them back as
+// LIBMF text, "user item" pairs or hogmf's memory-mappable binary format.
 //
 // Errors name the file, the line (or byte offset) and what was expected, e.g.
 //   "ratings.txt:17: expected a rating value, found 'abc'".
@@ -12,8 +12,11 @@
 //   // read->format says which reader was chosen.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -81,6 +84,30 @@ absl::StatusOr<ReadResult> ReadRatings(const std::string& path, const ReadOption
 // of comma-separated numbers (a csv without a header row); kInternal when the
 // file cannot be stat'ed or mapped.
 absl::StatusOr<Format> DetectFormat(const std::string& path);
+
+// How RatingsFromArrays turns integer ids into dense indices.
+enum class IdMapping {
+  kDense,     // each distinct id gets the next index in order of first appearance;
+              // the id maps are string maps whose names are the ids in decimal
+  kIdentity,  // the id is the index (LIBMF's convention); identity maps sized to
+              // the largest id + 1. Ids must be in 0 .. 2^32 - 2.
+};
+
+// A borrowed array of integer ids, of any of the common widths.
+using IdSpan = std::variant<std::span<const int32_t>, std::span<const int64_t>,
+                            std::span<const uint32_t>, std::span<const uint64_t>>;
+// A borrowed array of rating values; an empty one reads every pair with value 1.
+using ValueSpan = std::variant<std::span<const float>, std::span<const double>>;
+
+// Ratings from parallel arrays: entry j is (users[j], items[j], values[j]).
+// Entries keep their order; repeated pairs are kept as they are. Errors, all
+// kInvalidArgument and naming the array and position (e.g. "values[17]: NaN;
+// expected a finite rating"): arrays of different lengths (values may be
+// empty), with kIdentity an id that is negative or above 2^32 - 2, with
+// kDense more than 2^32 - 1 distinct ids, a value that is NaN, infinite or
+// outside the float range.
+absl::StatusOr<Ratings> RatingsFromArrays(IdSpan users, IdSpan items, ValueSpan values = {},
+                                          IdMapping mapping = IdMapping::kDense);
 
 // Writes hogmf's binary ratings format (atomically: temporary file, then rename).
 // Errors:

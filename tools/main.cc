@@ -1,6 +1,8 @@
 // hogmf: the command line. Dispatches to one subcommand per verb.
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,22 @@ constexpr const char* kUsage =
     "\n"
     "Run 'hogmf <command> --help' for a command's flags.\n";
 
+// Runs the named subcommand; kExitUsage for an unknown one.
+int Dispatch(const std::string& command, const std::vector<std::string>& args) {
+  using namespace hogmf::cli;
+  if (command == "train") return RunTrain(args);
+  if (command == "predict") return RunPredict(args);
+  if (command == "eval") return RunEval(args);
+  if (command == "recommend") return RunRecommend(args);
+  if (command == "convert") return RunConvert(args);
+  if (command == "gen") return RunGen(args);
+  if (command == "foldin") return RunFoldIn(args);
+  if (command == "cv") return RunCv(args);
+  if (command == "tune") return RunTune(args);
+  std::fprintf(stderr, "hogmf: unknown command '%s'\n%s", command.c_str(), kUsage);
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,15 +59,15 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  if (command == "train") return RunTrain(args);
-  if (command == "predict") return RunPredict(args);
-  if (command == "eval") return RunEval(args);
-  if (command == "recommend") return RunRecommend(args);
-  if (command == "convert") return RunConvert(args);
-  if (command == "gen") return RunGen(args);
-  if (command == "foldin") return RunFoldIn(args);
-  if (command == "cv") return RunCv(args);
-  if (command == "tune") return RunTune(args);
-  std::fprintf(stderr, "hogmf: unknown command '%s'\n%s", command.c_str(), kUsage);
-  return kExitUsage;
+  // The last resort: every command reports its errors as statuses, but an
+  // allocation that fails outside the estimates must still end in a message
+  // and exit 1, not in std::terminate.
+  try {
+    return Dispatch(command, args);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "hogmf %s: out of memory\n", command.c_str());
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hogmf %s: internal error: %s\n", command.c_str(), error.what());
+  }
+  return kExitFailure;
 }

@@ -152,6 +152,11 @@ struct TrainParams {
   float init_scale = 0.0f;
   /// Worker threads; 0 means every core. 0 .. 1024.
   int threads = 0;
+  /// Training refuses to start (kResourceExhausted) when it would need more
+  /// memory than this many bytes, estimated before anything is allocated; 0
+  /// means the memory this process may use (the smallest of physical memory,
+  /// the cgroup limit and RLIMIT_AS).
+  uint64_t max_memory_bytes = 0;
   /// kDecay's d: >= 0.
   float lr_decay = 0.0f;
   /// How the workers share the ratings.

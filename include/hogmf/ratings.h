@@ -141,7 +141,8 @@ class Ratings {
 // Rewrites the entries of `data` (in its own id space) into the index space of
 // `users` and `items`: an id those maps lack becomes kUnknownIndex. Counts the
 // entries with an unknown user or item in `*unknown` when given. Each distinct
-// id is looked up once, so this is linear in size() plus the map sizes.
+// id is looked up once, so this is linear in size() plus the sizes of the
+// string maps; an identity map's size (its largest index + 1) costs nothing.
 std::vector<Rating> AlignTo(const Ratings& data, const IdMap& users, const IdMap& items,
                             size_t* unknown = nullptr);
 

@@ -12,11 +12,13 @@
 #include <Eigen/Dense>
 
 #include "absl/strings/str_cat.h"
+#include "engine/memory_budget.h"
 #include "engine/model_setup.h"
 #include "hogmf/rated_items.h"
 #include "model/model_internal.h"
 #include "util/absl_compat.h"
 #include "util/parallel.h"
+#include "util/status_macros.h"
 
 namespace hogmf {
 namespace {
@@ -97,6 +99,9 @@ absl::StatusOr<FoldInResult> FoldIn(Model model, const Ratings& ratings,
         absl::StrCat("fold-in solves the squared loss; the model was trained for ",
                      internal::ToAbsl(LossName(model.loss()))));
   }
+  HOGMF_RETURN_IF_ERROR(engine::CheckFoldInMemory(
+      model.num_users(), ratings.num_users(), model.num_items(), model.k(), ratings.size(),
+      uint64_t{ratings.num_users()} + ratings.num_items()));
   const float l2 = params.l2 == kAutoWeight ? model.l2_p() : params.l2;
   const float l2_bias = params.l2 == kAutoWeight ? model.l2_user_bias() : params.l2;
 

@@ -11,12 +11,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <new>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "engine/block_grid.h"
 #include "engine/fit.h"
+#include "engine/memory_budget.h"
 #include "engine/model_setup.h"
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
@@ -26,6 +29,7 @@
 #include "kernels/kernel_registry.h"
 #include "model/model_internal.h"
 #include "model/rated_items_internal.h"
+#include "util/absl_compat.h"
 #include "util/parallel.h"
 #include "util/random.h"
 #include "util/status_macros.h"
@@ -444,56 +448,100 @@ TrainParams WarmStartParams(TrainParams params, const Model& initial, const Trai
   return params;
 }
 
+// Refuses a session whose estimated peak memory exceeds the limit
+// (engine/memory_budget.h) before anything is allocated.
+absl::Status CheckMemory(const Ratings& train, const Model* initial, bool copies_ratings,
+                         const TrainParams& params, const TrainOptions& options) {
+  engine::TrainingFootprint footprint;
+  footprint.users = train.num_users();
+  footprint.items = train.num_items();
+  footprint.ratings = train.size();
+  footprint.validation = options.validation != nullptr ? options.validation->size() : 0;
+  footprint.copies_ratings = copies_ratings;
+  if (initial != nullptr) {
+    footprint.users += initial->num_users();
+    footprint.items += initial->num_items();
+    footprint.initial_ids = uint64_t{initial->num_users()} + initial->num_items();
+  }
+  return engine::CheckTrainingMemory(footprint, params);
+}
+
+// Runs `make`, turning a std::bad_alloc the estimate did not foresee into
+// kResourceExhausted.
+template <typename Make>
+absl::StatusOr<Trainer> CatchOutOfMemory(std::string_view what, Make make) {
+  try {
+    return make();
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(internal::ToAbsl(what),
+                     " ran out of memory while setting up; --max-memory and a smaller k or "
+                     "fewer rows (ids) lower the need"));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams& params,
                                         const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
-  ParamsChoice choice;
-  HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
-  HOGMF_ASSIGN_OR_RETURN(
-      std::unique_ptr<Session> session,
-      Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                   train.users(), train.items(), std::nullopt, chosen, options));
-  session->report.choice = std::move(choice);
-  return Trainer(std::move(session));
+  HOGMF_RETURN_IF_ERROR(CheckMemory(train, nullptr, /*copies_ratings=*/true, params, options));
+  return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    ParamsChoice choice;
+    HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
+    HOGMF_ASSIGN_OR_RETURN(
+        std::unique_ptr<Session> session,
+        Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
+                     train.users(), train.items(), std::nullopt, chosen, options));
+    session->report.choice = std::move(choice);
+    return Trainer(std::move(session));
+  });
 }
 
 absl::StatusOr<Trainer> Trainer::Create(Ratings&& train, const TrainParams& params,
                                         const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
-  ParamsChoice choice;
-  HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
-  std::vector<Rating> working = train.ReleaseEntries();
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
-                         Session::New(std::move(working), std::move(train.mutable_users()),
-                                      std::move(train.mutable_items()), std::nullopt, chosen,
-                                      options));
-  session->report.choice = std::move(choice);
-  return Trainer(std::move(session));
+  HOGMF_RETURN_IF_ERROR(CheckMemory(train, nullptr, /*copies_ratings=*/false, params, options));
+  return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    ParamsChoice choice;
+    HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
+    std::vector<Rating> working = train.ReleaseEntries();
+    HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                           Session::New(std::move(working), std::move(train.mutable_users()),
+                                        std::move(train.mutable_items()), std::nullopt, chosen,
+                                        options));
+    session->report.choice = std::move(choice);
+    return Trainer(std::move(session));
+  });
 }
 
 absl::StatusOr<Trainer> Trainer::Continue(Model initial, const Ratings& train,
                                           const TrainParams& params, const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   const TrainParams warm = WarmStartParams(params, initial, options);
-  HOGMF_ASSIGN_OR_RETURN(
-      std::unique_ptr<Session> session,
-      Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                   train.users(), train.items(), std::move(initial), warm, options));
-  return Trainer(std::move(session));
+  HOGMF_RETURN_IF_ERROR(CheckMemory(train, &initial, /*copies_ratings=*/true, warm, options));
+  return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    HOGMF_ASSIGN_OR_RETURN(
+        std::unique_ptr<Session> session,
+        Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
+                     train.users(), train.items(), std::move(initial), warm, options));
+    return Trainer(std::move(session));
+  });
 }
 
 absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train, const TrainParams& params,
                                           const TrainOptions& options) {
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   const TrainParams warm = WarmStartParams(params, initial, options);
-  std::vector<Rating> working = train.ReleaseEntries();
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
-                         Session::New(std::move(working), std::move(train.mutable_users()),
-                                      std::move(train.mutable_items()), std::move(initial), warm,
-                                      options));
-  return Trainer(std::move(session));
+  HOGMF_RETURN_IF_ERROR(CheckMemory(train, &initial, /*copies_ratings=*/false, warm, options));
+  return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    std::vector<Rating> working = train.ReleaseEntries();
+    HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                           Session::New(std::move(working), std::move(train.mutable_users()),
+                                        std::move(train.mutable_items()), std::move(initial), warm,
+                                        options));
+    return Trainer(std::move(session));
+  });
 }
 
 absl::StatusOr<EpochStats> Trainer::RunEpoch() { return session_->RunEpoch(); }

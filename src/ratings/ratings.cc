@@ -179,31 +179,47 @@ double Ratings::Mean() const {
 
 namespace {
 
-// For each index of `from`, its index in `to` (or kUnknownIndex).
-std::vector<uint32_t> Translation(const IdMap& from, const IdMap& to) {
-  std::vector<uint32_t> table(from.size(), kUnknownIndex);
-  if (from.is_identity() && to.is_identity()) {
-    for (uint32_t i = 0; i < from.size(); ++i) table[i] = i < to.size() ? i : kUnknownIndex;
-    return table;
+// Maps the indices of `from` to indices of `to` (or kUnknownIndex). A string
+// map gets a table, one lookup per id it holds; an identity map holds no ids
+// (its size is the largest index + 1, which a hostile file sets to 2^32 - 1),
+// so its indices are translated as they occur, each distinct one looked up once.
+class Translation {
+ public:
+  Translation(const IdMap& from, const IdMap& to) : from_(from), to_(to) {
+    if (from.is_identity()) return;
+    table_.assign(from.size(), kUnknownIndex);
+    for (uint32_t i = 0; i < from.size(); ++i) {
+      std::optional<uint32_t> found = to.Find(from.Name(i));
+      if (found) table_[i] = *found;
+    }
   }
-  for (uint32_t i = 0; i < from.size(); ++i) {
-    std::optional<uint32_t> found = to.Find(from.Name(i));
-    if (found) table[i] = *found;
+
+  uint32_t operator()(uint32_t index) {
+    if (!from_.is_identity()) return table_[index];
+    if (to_.is_identity()) return index < to_.size() ? index : kUnknownIndex;
+    auto [it, inserted] = seen_.try_emplace(index, kUnknownIndex);
+    if (inserted) it->second = to_.Find(from_.Name(index)).value_or(kUnknownIndex);
+    return it->second;
   }
-  return table;
-}
+
+ private:
+  const IdMap& from_;
+  const IdMap& to_;
+  std::vector<uint32_t> table_;
+  absl::flat_hash_map<uint32_t, uint32_t> seen_;
+};
 
 }  // namespace
 
 std::vector<Rating> AlignTo(const Ratings& data, const IdMap& users, const IdMap& items,
                             size_t* unknown) {
-  const std::vector<uint32_t> user_table = Translation(data.users(), users);
-  const std::vector<uint32_t> item_table = Translation(data.items(), items);
+  Translation user_index(data.users(), users);
+  Translation item_index(data.items(), items);
   std::vector<Rating> aligned;
   aligned.reserve(data.size());
   size_t missing = 0;
   for (const Rating& r : data.entries()) {
-    const Rating out{user_table[r.user], item_table[r.item], r.value};
+    const Rating out{user_index(r.user), item_index(r.item), r.value};
     missing += (out.user == kUnknownIndex || out.item == kUnknownIndex);
     aligned.push_back(out);
   }

@@ -906,5 +906,43 @@ TEST_F(CliTest, CvAndTuneRefuseBadFlagsWithExitTwo) {
   EXPECT_THAT(Hogmf({"cv", "--help"}).out, HasSubstr("--folds="));
 }
 
+TEST_F(CliTest, HugeIdsAreRefusedBeforeAllocatingOrNeverAllocate) {
+  // Ids used as row indices ask for 2^31 rows per side.
+  const std::string huge = dir_.Write("huge.txt", "2147483647 2147483648 4\n");
+  CliRun train = Hogmf({"train", "--model=seed", huge, dir_.File("huge.model")});
+  EXPECT_EQ(train.exit_code, 1) << train.err;
+  EXPECT_THAT(train.err, HasSubstr("training needs about"));
+  EXPECT_THAT(train.err, HasSubstr("renumber the ids"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("huge.model")));
+
+  // A model of small ids evaluates, predicts and validates on the huge file:
+  // ids outside the model allocate nothing.
+  const std::string small = dir_.Write("small.txt", "1 1 4\n2 2 3\n3 1 2\n0 2 5\n");
+  const std::string model = dir_.File("small.model");
+  ASSERT_EQ(Hogmf({"train", "--model=seed", "--quiet", small, model}).exit_code, 0);
+  CliRun eval = Hogmf({"eval", model, huge});
+  EXPECT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("unseen_pairs 1"));
+  EXPECT_EQ(Hogmf({"predict", model, huge, dir_.File("p.txt")}).exit_code, 0);
+  EXPECT_EQ(Hogmf({"train", "--model=seed", "--quiet", "--validation=" + huge, small,
+                   dir_.File("v.model")})
+                .exit_code,
+            0);
+  CliRun foldin = Hogmf({"foldin", model, huge, dir_.File("f.model")});
+  EXPECT_EQ(foldin.exit_code, 1);
+  EXPECT_THAT(foldin.err, HasSubstr("fold-in needs about"));
+
+  CliRun capped = Hogmf({"train", "--model=seed", "--max-memory=100", small, dir_.File("c.model")});
+  EXPECT_EQ(capped.exit_code, 1);
+  EXPECT_THAT(capped.err, HasSubstr("more than the 100 B of max_memory_bytes (--max-memory)"));
+  EXPECT_EQ(
+      Hogmf({"train", "--model=seed", "--quiet", "--max-memory=64M", small, dir_.File("m.model")})
+          .exit_code,
+      0);
+  CliRun bad = Hogmf({"train", "--max-memory=lots", small, dir_.File("b.model")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("invalid --max-memory=lots"));
+}
+
 }  // namespace
 }  // namespace hogmf

@@ -1,8 +1,11 @@
 // Training flags shared by train, cv and tune.
 #include "cli/train_flags.h"
 
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -45,6 +48,48 @@ absl::Status ParsePair(std::string_view flag, std::string_view text, bool allow_
         absl::StrCat("invalid --", ToAbsl(flag), "=", ToAbsl(text), "; expected a weight >= 0",
                      allow_auto ? ", two of them as P,Q, or auto" : " or two of them as P,Q"));
   }
+  return absl::OkStatus();
+}
+
+// --max-memory: "auto" (0), or a byte count with an optional K, M, G or T
+// suffix (powers of 1024; "KiB", "GB" and lower case are read alike).
+absl::Status ParseMemory(std::string_view text, uint64_t* bytes) {
+  if (text == "auto") {
+    *bytes = 0;
+    return absl::OkStatus();
+  }
+  const absl::Status bad = absl::InvalidArgumentError(
+      absl::StrCat("invalid --max-memory=", ToAbsl(text),
+                   "; expected a size such as 512M, 8G or 1.5T (bytes without a suffix), or auto"));
+  size_t digits = 0;
+  while (digits < text.size() &&
+         ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
+    ++digits;
+  }
+  if (digits == 0) return bad;
+  std::string unit(text.substr(digits));
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && (unit.ends_with("IB") || unit.ends_with("B"))) {
+    unit.resize(unit.ends_with("IB") ? unit.size() - 2 : unit.size() - 1);
+  }
+  int shift = 0;
+  if (unit == "K") {
+    shift = 10;
+  } else if (unit == "M") {
+    shift = 20;
+  } else if (unit == "G") {
+    shift = 30;
+  } else if (unit == "T") {
+    shift = 40;
+  } else if (!unit.empty() && unit != "B") {
+    return bad;
+  }
+  const std::string number(text.substr(0, digits));
+  char* end = nullptr;
+  const double value = std::strtod(number.c_str(), &end);
+  const double scaled = value * static_cast<double>(uint64_t{1} << shift);
+  if (end != number.c_str() + number.size() || !(scaled >= 1) || scaled > 1.8e19) return bad;
+  *bytes = static_cast<uint64_t>(scaled);
   return absl::OkStatus();
 }
 
@@ -130,6 +175,9 @@ void AddTrainFlags(FlagSet& flags, TrainFlags* train_flags) {
                   "SIMD kernel: auto (or $HOGMF_ISA), scalar, avx512, avx2, sse4, ...");
   flags.AddInt("monitor-ms", &params.monitor_ms, "monitor sampling period in milliseconds");
   flags.AddInt("monitor-sample", &params.monitor_sample, "training ratings the monitor samples");
+  flags.AddString("max-memory", &train_flags->max_memory,
+                  "refuse to train when the run would need more memory than this (bytes, or "
+                  "with K, M, G, T: 512M, 8G); auto = what this process may use");
   flags.AddDouble("time-limit", &params.time_limit_seconds,
                   "stop after this many seconds; 0 = off");
   flags.AddDouble("stop-validation-rmse", &params.stop_validation_rmse,
@@ -183,6 +231,9 @@ absl::Status ResolveTrainFlags(TrainFlags* train_flags) {
                                                      "; expected an integer >= 1, or auto"));
     }
     params.max_epochs = static_cast<int>(epochs);
+  }
+  if (absl::Status s = ParseMemory(train_flags->max_memory, &params.max_memory_bytes); !s.ok()) {
+    return s;
   }
   absl::StatusOr<LearningRateSchedule> lr_schedule = ParseSchedule(train_flags->lr_schedule);
   if (!lr_schedule.ok()) return lr_schedule.status();

@@ -29,6 +29,7 @@ struct TrainFlags {
   std::string lr_schedule;
   std::string order = "auto";
   std::string schedule = "auto";
+  std::string max_memory = "auto";
 };
 
 // The flags' starting values: TrainParams' defaults, or TrainParams::Seed()

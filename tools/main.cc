@@ -1,4 +1,5 @@
 // hogmf: the command line. Dispatches to one subcommand per verb.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -27,16 +28,8 @@ constexpr const char* kUsage =
     "\n"
     "Run 'hogmf <command> --help' for a command's flags.\n";
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(const std::string& command, const std::vector<std::string>& args) {
   using namespace hogmf::cli;
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return kExitUsage;
-  }
-  const std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -52,4 +45,27 @@ int main(int argc, char** argv) {
   if (command == "tune") return RunTune(args);
   std::fprintf(stderr, "hogmf: unknown command '%s'\n%s", command.c_str(), kUsage);
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hogmf::cli;
+  // A reader that goes away (`hogmf ... | head`) makes writes fail with EPIPE,
+  // reported as "writing ...: broken pipe" and exit code 1, instead of
+  // SIGPIPE ending the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[1];
+  const int exit_code = Run(command, std::vector<std::string>(argv + 2, argv + argc));
+  // What the command printed on standard output (eval's metrics, cv's
+  // table) must have arrived too.
+  if (absl::Status flushed = FlushStdout(); !flushed.ok()) {
+    const int failed = Fail(command, flushed);
+    return exit_code != kExitOk ? exit_code : failed;
+  }
+  return exit_code;
 }

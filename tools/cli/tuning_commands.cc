@@ -250,6 +250,12 @@ int RunCv(const std::vector<std::string>& args) {
                           "epoch)"));
   }
 
+  if (absl::Status streams = ResolveStdStreams({{nullptr, PathUse::kPrinted, "the results"},
+                                                {&positional[0], PathUse::kInput, "FILE"},
+                                                {&report_path, PathUse::kOutput, "--report"}});
+      !streams.ok()) {
+    return Fail("cv", streams);
+  }
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[0], read_flags, quiet);
   if (!data.ok()) return Fail("cv", data.status());
   absl::StatusOr<CvResult> cv = CrossValidate(data->ratings, params, options);
@@ -347,6 +353,14 @@ int RunTune(const std::vector<std::string>& args) {
   }
   if (!parsed.ok()) return Fail("tune", parsed);
 
+  const std::string file_arg = positional[0];  // as given, for the printed command
+  if (absl::Status streams = ResolveStdStreams({{nullptr, PathUse::kPrinted, "the results"},
+                                                {&positional[0], PathUse::kInput, "FILE"},
+                                                {&validation_path, PathUse::kInput, "--validation"},
+                                                {&report_path, PathUse::kOutput, "--report"}});
+      !streams.ok()) {
+    return Fail("tune", streams);
+  }
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[0], read_flags, quiet);
   if (!data.ok()) return Fail("tune", data.status());
   absl::StatusOr<ReadResult> validation;
@@ -406,7 +420,7 @@ int RunTune(const std::vector<std::string>& args) {
     absl::StrAppend(&command, " ", ShellWord(absl::StrCat("--", name, "=", text)));
   }
   const TrialResult& best = tuned->trials[tuned->best];
-  absl::StrAppend(&command, " ", SearchedFlags(best.params), " ", ShellWord(positional[0]));
+  absl::StrAppend(&command, " ", SearchedFlags(best.params), " ", ShellWord(file_arg));
   absl::PrintF("best: %s\n", command);
   if (!report_path.empty()) {
     if (absl::Status written =

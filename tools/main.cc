@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  convert    ratings to binary, models to LIBMF: hogmf convert [--to=...] IN OUT\n"
     "  gen        generate a synthetic data set:     hogmf gen --shape=... --out=FILE\n"
     "\n"
+    "A file given as '-' is standard input or output (docs/cli.md).\n"
     "Run 'hogmf <command> --help' for a command's flags.\n";
 
 int Run(const std::string& command, const std::vector<std::string>& args) {

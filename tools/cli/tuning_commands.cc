@@ -226,7 +226,7 @@ int RunCv(const std::vector<std::string>& args) {
                 "K-fold cross-validation: splits the ratings of FILE at random into K folds,\n"
                 "trains on K - 1 of them with the training flags (those of 'hogmf train'),\n"
                 "scores the fold left out, and prints each fold's RMSE and MAE and their\n"
-                "mean and standard deviation over the folds.");
+                "mean and standard deviation over the folds. FILE '-' is standard input.");
   AddReadFlags(flags, &read_flags);
   AddTrainFlags(flags, &train_flags);
   flags.AddInt("folds", &options.folds, "number of folds K, 2 .. the number of ratings");
@@ -302,7 +302,7 @@ int RunTune(const std::vector<std::string>& args) {
                 "prints the trials sorted by score and the best as a 'hogmf train' command.\n"
                 "--k and --epochs take a list (16,32,64); --l2 and --lr a list or a range\n"
                 "low:high, drawn log-uniformly (low:high:lin for uniform); a flag left out\n"
-                "keeps the training default.");
+                "keeps the training default. FILE or --validation may be '-', standard input.");
   AddReadFlags(flags, &read_flags);
   AddTrainFlags(flags, &train_flags);
   // The searched flags take lists and ranges here: they replace the shared

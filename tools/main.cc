@@ -1,4 +1,5 @@
 // hogmf: the command line. Dispatches to one subcommand per verb.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -27,11 +28,16 @@ constexpr const char* kUsage =
     "  convert    ratings to binary, models to LIBMF: hogmf convert [--to=...] IN OUT\n"
     "  gen        generate a synthetic data set:     hogmf gen --shape=... --out=FILE\n"
     "\n"
+    "A file given as '-' is standard input or output (docs/cli.md).\n"
     "Run 'hogmf <command> --help' for a command's flags.\n";
 
 // Runs the named subcommand; kExitUsage for an unknown one.
 int Dispatch(const std::string& command, const std::vector<std::string>& args) {
   using namespace hogmf::cli;
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
   if (command == "train") return RunTrain(args);
   if (command == "predict") return RunPredict(args);
   if (command == "eval") return RunEval(args);
@@ -45,23 +51,11 @@ int Dispatch(const std::string& command, const std::vector<std::string>& args) {
   return kExitUsage;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Dispatch with a last resort: every command reports its errors as statuses,
+// but an allocation that fails outside the estimates must still end in a
+// message and exit 1, not in std::terminate.
+int Run(const std::string& command, const std::vector<std::string>& args) {
   using namespace hogmf::cli;
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return kExitUsage;
-  }
-  const std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(kUsage, stdout);
-    return kExitOk;
-  }
-  // The last resort: every command reports its errors as statuses, but an
-  // allocation that fails outside the estimates must still end in a message
-  // and exit 1, not in std::terminate.
   try {
     return Dispatch(command, args);
   } catch (const std::bad_alloc&) {
@@ -70,4 +64,27 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "hogmf %s: internal error: %s\n", command.c_str(), error.what());
   }
   return kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hogmf::cli;
+  // A reader that goes away (`hogmf ... | head`) makes writes fail with EPIPE,
+  // reported as "writing ...: broken pipe" and exit code 1, instead of
+  // SIGPIPE ending the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[1];
+  const int exit_code = Run(command, std::vector<std::string>(argv + 2, argv + argc));
+  // What the command printed on standard output (eval's metrics, cv's
+  // table) must have arrived too.
+  if (absl::Status flushed = FlushStdout(); !flushed.ok()) {
+    const int failed = Fail(command, flushed);
+    return exit_code != kExitOk ? exit_code : failed;
+  }
+  return exit_code;
 }

@@ -3,7 +3,10 @@
 // reader sees the old file or the whole new one, never a part; on failure the
 // temporary file is removed and the target is left as it was. hogmf's own
 // writers (models, ratings) work this way; this is the same for any text a
-// program produces (logs, reports, predictions).
+// program produces (logs, reports, predictions). An output that is not a
+// regular file cannot be replaced that way and is written straight: a
+// device (/dev/null), a FIFO, or a descriptor of this process named as
+// /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N (a pipe, a terminal).
 //
 //   std::string csv = "user,item,prediction\n...";
 //   if (absl::Status s = hogmf::WriteFileAtomically("out.csv", csv); !s.ok()) ...
@@ -18,7 +21,9 @@ namespace hogmf {
 
 // Replaces (or creates) the file at `path` with `contents`. kInvalidArgument
 // when the temporary file cannot be created (a missing folder, no permission),
-// kInternal when writing, syncing or renaming fails (the error names `path`).
+// kInternal when writing, syncing or renaming fails (the error names `path`;
+// a closed pipe is "writing PATH: broken pipe" when the process ignores
+// SIGPIPE, as the hogmf command line does).
 [[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
 
 }  // namespace hogmf

@@ -2,14 +2,17 @@
 #include "util/file.h"
 
 #include <fcntl.h>
+#include <stdio_ext.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace hogmf::internal {
@@ -44,6 +47,32 @@ absl::Status ReadStream(int fd, const std::string& path, std::string* out) {
   out->resize(used);
   out->shrink_to_fit();
   return absl::OkStatus();
+}
+
+// The descriptor of this process that `path` names (/dev/stdout, /dev/stderr,
+// /dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N, /proc/<pid>/fd/N with
+// this process's pid), or -1.
+int NamedDescriptor(const std::string& path) {
+  if (path == "/dev/stdout") return STDOUT_FILENO;
+  if (path == "/dev/stderr") return STDERR_FILENO;
+  const std::string prefixes[] = {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/",
+                                  absl::StrCat("/proc/", ::getpid(), "/fd/")};
+  for (const std::string& prefix : prefixes) {
+    if (!absl::StartsWith(path, prefix)) continue;
+    const char* const first = path.data() + prefix.size();
+    const char* const last = path.data() + path.size();
+    int fd = -1;
+    const auto [end, error] = std::from_chars(first, last, fd);
+    if (first != last && end == last && error == std::errc() && fd >= 0) return fd;
+    return -1;
+  }
+  return -1;
+}
+
+// "writing PATH: REASON" for a write that failed with `err`.
+std::string WriteError(const std::string& path, int err) {
+  if (err == EPIPE) return absl::StrCat("writing ", path, ": broken pipe (its reader went away)");
+  return absl::StrCat("writing ", path, ": ", std::strerror(err));
 }
 
 }  // namespace
@@ -112,17 +141,43 @@ absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
     const std::string& path) {
   std::unique_ptr<AtomicFileWriter> writer(new AtomicFileWriter());
   writer->path_ = path;
-  std::random_device entropy;
-  writer->temp_path_ = absl::StrCat(path, ".tmp.", ::getpid(), ".", entropy() % 1000000);
-  const int fd = ::open(writer->temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot create output file: ", std::strerror(errno)));
+  int fd = -1;
+  if (const int named = NamedDescriptor(path); named >= 0) {
+    // A descriptor of this process: write to a copy of it, at its offset.
+    const int flags = ::fcntl(named, F_GETFL);
+    if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": cannot write: ", flags < 0 ? std::strerror(errno) : "open for reading only"));
+    }
+    fd = ::fcntl(named, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+    }
+  } else if (struct stat st;
+             ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    // A device or FIFO: opened as it is, never created, truncated or renamed
+    // over (a FIFO's open waits for its reader).
+    do {
+      fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot open for writing: ", std::strerror(errno)));
+    }
+  } else {
+    std::random_device entropy;
+    writer->temp_path_ = absl::StrCat(path, ".tmp.", ::getpid(), ".", entropy() % 1000000);
+    fd = ::open(writer->temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot create output file: ", std::strerror(errno)));
+    }
   }
   writer->file_ = ::fdopen(fd, "wb");
   if (writer->file_ == nullptr) {
     ::close(fd);
-    ::unlink(writer->temp_path_.c_str());
+    if (!writer->streaming()) ::unlink(writer->temp_path_.c_str());
     return absl::InternalError(absl::StrCat(path, ": cannot open output stream"));
   }
   std::setvbuf(writer->file_, nullptr, _IOFBF, 1 << 20);
@@ -130,26 +185,34 @@ absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
 }
 
 AtomicFileWriter::~AtomicFileWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-  if (!committed_) ::unlink(temp_path_.c_str());
+  if (file_ != nullptr) {
+    // Bytes still buffered are dropped, not sent: a stream keeps only what
+    // was written before it failed or was abandoned.
+    __fpurge(file_);
+    std::fclose(file_);
+  }
+  if (!committed_ && !streaming()) ::unlink(temp_path_.c_str());
 }
 
 void AtomicFileWriter::Write(const void* data, size_t size) {
-  if (failed_ || size == 0) return;
-  if (std::fwrite(data, 1, size, file_) != size) failed_ = true;
   offset_ += size;
+  if (error_ != 0 || size == 0) return;
+  errno = 0;
+  if (std::fwrite(data, 1, size, file_) != size) error_ = errno != 0 ? errno : EIO;
 }
 
 absl::Status AtomicFileWriter::Commit() {
   if (committed_) return absl::FailedPreconditionError(absl::StrCat(path_, ": already committed"));
-  bool ok = !failed_ && std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-  const int err = errno;
-  ok = (std::fclose(file_) == 0) && ok;
+  int err = error_;
+  errno = 0;
+  if (err == 0 && std::fflush(file_) != 0) err = errno != 0 ? errno : EIO;
+  // A device or pipe has nothing to sync (and some refuse fsync).
+  if (err == 0 && !streaming() && ::fsync(::fileno(file_)) != 0) err = errno;
+  if (err != 0) __fpurge(file_);
+  if (std::fclose(file_) != 0 && err == 0) err = errno;
   file_ = nullptr;
-  if (!ok) {
-    return absl::InternalError(absl::StrCat(path_, ": write failed: ", std::strerror(err)));
-  }
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+  if (err != 0) return absl::InternalError(WriteError(path_, err));
+  if (!streaming() && ::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     return absl::InternalError(
         absl::StrCat(path_, ": cannot rename into place: ", std::strerror(errno)));
   }

@@ -1,6 +1,6 @@
 // Files: read-only memory mappings of whole files, and atomic writes (a
 // temporary file in the target's folder, renamed over the target on Commit,
-// removed if never committed).
+// removed if never committed; a device, pipe or FIFO is written straight).
 #pragma once
 
 #include <cstddef>
@@ -56,8 +56,28 @@ class MappedFile {
   std::string owned_;  // the bytes of a stream that was read, not mapped
 };
 
+// Writes an output file so that a reader sees the old file or the whole new
+// one: the bytes go to a temporary file in the target's folder, which Commit
+// syncs and renames over the target (a symbolic link at `path` is replaced by
+// the new file; its old target is left as it was).
+//
+// A target that cannot be replaced that way is written straight, as it is
+// written (no temporary file, no rename, no sync):
+//   - a descriptor of this process named as /dev/stdout, /dev/stderr,
+//     /dev/fd/N, /proc/self/fd/N or /proc/<this pid>/fd/N, whatever it is open
+//     on (a pipe, a terminal, a file the shell opened): the writer writes to a
+//     copy of that descriptor, at its offset;
+//   - an existing path that is not a regular file or a folder (a character
+//     device such as /dev/null, a FIFO; a link to one): it is opened for
+//     writing as it is (never created or truncated; opening a FIFO waits for
+//     its reader).
+// Such a stream cannot be taken back: a writer destroyed without Commit
+// leaves what was written so far. A reader that went away (a closed pipe) is
+// the error "writing PATH: broken pipe" from Commit, provided the process
+// ignores SIGPIPE (the hogmf command line does); otherwise SIGPIPE ends it.
 class AtomicFileWriter {
  public:
+  // kInvalidArgument when the output cannot be created or opened.
   static absl::StatusOr<std::unique_ptr<AtomicFileWriter>> Create(const std::string& path);
   ~AtomicFileWriter();  // removes the temporary file unless committed
   AtomicFileWriter(const AtomicFileWriter&) = delete;
@@ -66,19 +86,23 @@ class AtomicFileWriter {
   // Buffered writes; the first failure is remembered and returned by Commit.
   void Write(const void* data, size_t size);
   void Write(std::string_view text) { Write(text.data(), text.size()); }
-  // Flushes, syncs and renames over the target path.
+  // Flushes, syncs and renames over the target path (a stream: flushes).
+  // kInternal naming the path when writing, syncing or renaming failed.
   absl::Status Commit();
   const std::string& path() const { return path_; }
-  // Bytes written so far.
+  // Bytes handed to Write so far (also those after a failed write, which
+  // Commit reports).
   uint64_t offset() const { return offset_; }
+  // Whether the output is written straight (a device, pipe or descriptor).
+  bool streaming() const { return temp_path_.empty(); }
 
  private:
   AtomicFileWriter() = default;
   std::string path_;
-  std::string temp_path_;
+  std::string temp_path_;  // empty when streaming
   std::FILE* file_ = nullptr;
   uint64_t offset_ = 0;
-  bool failed_ = false;
+  int error_ = 0;  // errno of the first failed write; 0 while none failed
   bool committed_ = false;
 };
 

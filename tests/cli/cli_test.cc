@@ -1,5 +1,6 @@
 // End-to-end tests of the hogmf command line: every subcommand run as a
 // process on files made by the test, checking output, exit codes and files.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -65,6 +66,26 @@ class CliTest : public ::testing::Test {
     command += Quote(out_path);
     command += " 2>";
     command += Quote(err_path);
+    const int status = std::system(command.c_str());
+    CliRun run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = ReadFileBytes(out_path);
+    run.err = ReadFileBytes(err_path);
+    return run;
+  }
+
+  // Runs `script` with bash (pipefail set, standard input from /dev/null
+  // unless the script redirects it), $HOGMF naming the binary, in the test's
+  // folder; captures stdout and stderr.
+  CliRun Sh(const std::string& script) {
+    const char* cli = std::getenv("HOGMF_CLI");
+    EXPECT_NE(cli, nullptr) << "HOGMF_CLI must name the hogmf binary";
+    const std::string out_path = dir_.File("stdout.txt");
+    const std::string err_path = dir_.File("stderr.txt");
+    const std::string command = "cd " + Quote(dir_.path()) +
+                                " && HOGMF=" + Quote(cli ? cli : "hogmf") + " bash -c " +
+                                Quote("set -o pipefail; " + script) + " </dev/null >" +
+                                Quote(out_path) + " 2>" + Quote(err_path);
     const int status = std::system(command.c_str());
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -904,6 +925,210 @@ TEST_F(CliTest, CvAndTuneRefuseBadFlagsWithExitTwo) {
   EXPECT_EQ(help.out.find("--k="), help.out.rfind("--k="));
   EXPECT_THAT(help.out, HasSubstr("--threads="));  // the shared training flags stay
   EXPECT_THAT(Hogmf({"cv", "--help"}).out, HasSubstr("--folds="));
+}
+
+// '-' is standard input or output in every command: each result through
+// real pipes is the bytes the same command gives with files, and nothing but
+// the data is written to standard output.
+TEST_F(CliTest, DashIsStandardInputOrOutputInEveryCommand) {
+  CliRun gen =
+      Sh("$HOGMF gen --shape=lowrank --ratings=6000 --users=300 --items=200 --quiet --out=- > "
+         "piped.txt && $HOGMF gen --shape=lowrank --ratings=6000 --users=300 --items=200 --quiet "
+         "--out=data.txt");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  ASSERT_EQ(ReadFileBytes(dir_.File("piped.txt")), ReadFileBytes(dir_.File("data.txt")));
+  // train: ratings from a pipe, the model to standard output (and only it).
+  CliRun train =
+      Sh("gzip -c data.txt | zcat | $HOGMF train --model=seed --threads=1 --k=4 --epochs=3 - - > "
+         "piped.model && $HOGMF train --model=seed --threads=1 --k=4 --epochs=3 --quiet data.txt "
+         "m.model");
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_THAT(train.err, HasSubstr("read /dev/stdin as libmf (detected): 6000 ratings"));
+  EXPECT_THAT(train.err, HasSubstr("saved model to /dev/stdout"));
+  EXPECT_EQ(ReadFileBytes(dir_.File("piped.model")), ReadFileBytes(dir_.File("m.model")));
+  // --report=- when the model goes to a file; --validation=- and --init-model=-.
+  CliRun report = Sh("$HOGMF train --k=4 --epochs=2 --quiet --report=- data.txt r.model");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.out.rfind("{\n  \"epochs\": 2,", 0), 0u) << report.out;
+  CliRun validated =
+      Sh("$HOGMF train --k=4 --epochs=2 --validation=- data.txt v.model < data.txt && $HOGMF "
+         "train --init-model=- --epochs=1 --quiet data.txt w.model < m.model");
+  ASSERT_EQ(validated.exit_code, 0) << validated.err;
+  EXPECT_THAT(validated.err, HasSubstr("val_rmse"));
+  EXPECT_TRUE(validated.out.empty());
+  // predict: MODEL FILE OUT, each of them '-' in turn.
+  CliRun predict =
+      Sh("$HOGMF predict --quiet m.model data.txt p.txt && $HOGMF predict --quiet m.model - - < "
+         "data.txt > p1.txt && cat m.model | $HOGMF predict --quiet - data.txt > p2.txt && $HOGMF "
+         "predict --quiet m.model data.txt /dev/stdout > p3.txt");
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  const std::string predictions = ReadFileBytes(dir_.File("p.txt"));
+  EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 6000);
+  for (const char* name : {"p1.txt", "p2.txt", "p3.txt"}) {
+    EXPECT_EQ(ReadFileBytes(dir_.File(name)), predictions) << name;
+  }
+  // eval: FILE from a pipe.
+  CliRun eval =
+      Sh("$HOGMF eval --quiet m.model data.txt > e.txt && cat data.txt | $HOGMF eval "
+         "--quiet m.model -");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_THAT(eval.out, HasSubstr("unseen_pairs 0"));
+  EXPECT_EQ(eval.out, ReadFileBytes(dir_.File("e.txt")));
+  // recommend: MODEL, --users and OUT.
+  CliRun recommend =
+      Sh("$HOGMF recommend --quiet m.model --all-users --top=3 all.tsv && cat m.model | $HOGMF "
+         "recommend --quiet - --all-users --top=3 - > all1.tsv && printf '7\\n3\\n' | $HOGMF "
+         "recommend --quiet m.model --users=- --top=2 -");
+  ASSERT_EQ(recommend.exit_code, 0) << recommend.err;
+  EXPECT_EQ(ReadFileBytes(dir_.File("all1.tsv")), ReadFileBytes(dir_.File("all.tsv")));
+  EXPECT_EQ(std::count(recommend.out.begin(), recommend.out.end(), '\n'), 4);
+  EXPECT_EQ(recommend.out.substr(0, 2), "7\t");
+  // convert - -: ratings to binary and text, a model to LIBMF's format.
+  CliRun convert =
+      Sh("$HOGMF convert --quiet data.txt d.bin && cat data.txt | $HOGMF convert --quiet - - > "
+         "d1.bin && $HOGMF convert --to=libmf-text --quiet - - < d.bin > d.txt && $HOGMF convert "
+         "--to=libmf m.model l.txt && $HOGMF convert --to=libmf - - < m.model > l1.txt");
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+  EXPECT_EQ(ReadFileBytes(dir_.File("d1.bin")), ReadFileBytes(dir_.File("d.bin")));
+  const std::string round_trip = ReadFileBytes(dir_.File("d.txt"));
+  EXPECT_EQ(std::count(round_trip.begin(), round_trip.end(), '\n'), 6000);
+  EXPECT_EQ(ReadFileBytes(dir_.File("l1.txt")), ReadFileBytes(dir_.File("l.txt")));
+  // foldin: RATINGS from a pipe, the model to standard output.
+  CliRun foldin =
+      Sh("head -n 500 data.txt > new.txt && $HOGMF foldin --quiet m.model new.txt f.model && cat "
+         "new.txt | $HOGMF foldin --quiet m.model - - > f1.model");
+  ASSERT_EQ(foldin.exit_code, 0) << foldin.err;
+  EXPECT_EQ(ReadFileBytes(dir_.File("f1.model")), ReadFileBytes(dir_.File("f.model")));
+  // cv and tune read FILE (and tune --validation) from a pipe.
+  CliRun cv = Sh("cat data.txt | $HOGMF cv --quiet --folds=2 --k=4 --epochs=2 --threads=1 -");
+  ASSERT_EQ(cv.exit_code, 0) << cv.err;
+  EXPECT_THAT(cv.out, HasSubstr("fold 2/2"));
+  CliRun tune =
+      Sh("cat data.txt | $HOGMF tune --quiet --k=4 --epochs=2 --trials=1 --validation=- data.txt");
+  ASSERT_EQ(tune.exit_code, 0) << tune.err;
+  EXPECT_THAT(tune.out, HasSubstr("best: hogmf train"));
+  EXPECT_THAT(tune.out, HasSubstr("--validation=-"));
+  EXPECT_TRUE(StrayFiles().empty());
+}
+
+// A stream given to two inputs or two outputs is refused before anything is
+// read (never waiting on standard input), as is an output to standard output
+// where it carries the command's printed results, and binary output to a
+// terminal.
+TEST_F(CliTest, AStreamGivenTwiceIsRefused) {
+  const std::string data = dir_.File("d.txt");
+  ASSERT_EQ(Hogmf({"gen", "--shape=lowrank", "--ratings=6000", "--users=300", "--items=200",
+                   "--quiet", "--out=" + data})
+                .exit_code,
+            0);
+  const std::string model = dir_.File("m.model");
+  ASSERT_EQ(Hogmf({"train", "--k=4", "--epochs=2", "--quiet", data, model}).exit_code, 0);
+  const struct {
+    std::string script;
+    std::string message;
+  } refused[] = {
+      {"cat d.txt | timeout 20 $HOGMF predict - -",
+       "hogmf predict: standard input given twice, as MODEL and as FILE"},
+      {"timeout 20 $HOGMF predict - /dev/stdin out.txt < m.model",
+       "standard input given twice, as MODEL and as FILE"},
+      {"timeout 20 $HOGMF eval - - < d.txt", "standard input given twice, as MODEL and as FILE"},
+      {"timeout 20 $HOGMF train --validation=- - x.model < d.txt",
+       "standard input given twice, as TRAIN and as --validation"},
+      {"timeout 20 $HOGMF train --report=- d.txt -",
+       "standard output given twice, to MODEL and to --report"},
+      {"timeout 20 $HOGMF train --log=/dev/stdout --report=- d.txt",
+       "standard output given twice, to --report and to --log"},
+      {"timeout 20 $HOGMF recommend - --users=- --top=1 < m.model",
+       "standard input given twice, as MODEL and as --users"},
+      {"timeout 20 $HOGMF foldin - - x.model < d.txt",
+       "standard input given twice, as MODEL and as RATINGS"},
+      {"timeout 20 $HOGMF gen --shape=lowrank --out=- --test-out=-",
+       "standard output given twice, to --out and to --test-out"},
+      {"timeout 20 $HOGMF cv --folds=2 --report=- d.txt",
+       "standard output given twice, to the results and to --report"},
+      {"timeout 20 $HOGMF tune --k=4 --trials=1 --folds=2 --report=- d.txt",
+       "standard output given twice, to the results and to --report"},
+  };
+  for (const auto& [script, message] : refused) {
+    CliRun run = Sh(script);
+    EXPECT_EQ(run.exit_code, 2) << script << "\n" << run.err;
+    EXPECT_THAT(run.err, HasSubstr(message)) << script;
+    EXPECT_TRUE(run.out.empty()) << script;
+  }
+  EXPECT_FALSE(Exists(dir_.File("x.model")));
+  EXPECT_FALSE(Exists(dir_.File("out.txt")));
+  EXPECT_TRUE(StrayFiles().empty());
+  // A binary model or binary ratings to a terminal (script(1) gives the
+  // command one): refused; text to a terminal is fine.
+  if (std::system("command -v script > /dev/null") != 0) GTEST_SKIP() << "no script(1)";
+  CliRun tty =
+      Sh("script -qec \"$HOGMF train --k=4 --epochs=1 --quiet d.txt -\" /dev/null; echo \"train "
+         "$?\"; script -qec \"$HOGMF convert --quiet d.txt -\" /dev/null; echo \"convert $?\"; "
+         "script -qec \"$HOGMF convert --quiet --to=libmf m.model -\" /dev/null | head -n 1");
+  EXPECT_THAT(tty.out, HasSubstr("refusing to write binary MODEL to a terminal"));
+  EXPECT_THAT(tty.out, HasSubstr("train 2"));
+  EXPECT_THAT(tty.out, HasSubstr("refusing to write binary OUT to a terminal"));
+  EXPECT_THAT(tty.out, HasSubstr("convert 2"));
+  EXPECT_THAT(tty.out, HasSubstr("f 0\r\n"));  // the LIBMF model's first line (its loss)
+}
+
+bool IsCharacterDevice(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+// Devices as outputs are written into, never replaced: /dev/null stays the
+// null device after every writer has written to it, and no temporary file is
+// left in /dev.
+TEST_F(CliTest, DevNullAsAnOutputStaysADevice) {
+  ASSERT_TRUE(IsCharacterDevice("/dev/null"));
+  CliRun run = Sh(
+      "$HOGMF gen --shape=lowrank --ratings=6000 --users=300 --items=200 --quiet --out=d.txt && "
+      "$HOGMF gen "
+      "--shape=lowrank --ratings=6000 --users=300 --items=200 --quiet --format=binary "
+      "--out=/dev/null "
+      "--test-out=/dev/null && $HOGMF train --k=4 --epochs=2 --quiet --report=/dev/null "
+      "--log=/dev/null d.txt m.model && $HOGMF train --k=4 --epochs=1 --quiet d.txt /dev/null && "
+      "$HOGMF predict --quiet m.model d.txt /dev/null && $HOGMF recommend --quiet m.model "
+      "--all-users /dev/null && $HOGMF convert --quiet d.txt /dev/null && $HOGMF convert "
+      "--to=libmf m.model /dev/null && $HOGMF foldin --quiet m.model d.txt /dev/null && $HOGMF "
+      "cv --quiet --folds=2 --k=4 --epochs=1 --report=/dev/null d.txt > /dev/null");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(IsCharacterDevice("/dev/null"));
+  for (const auto& entry : std::filesystem::directory_iterator("/dev")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+  }
+  EXPECT_TRUE(StrayFiles().empty());
+}
+
+// A reader that goes away (`| head -c1`) ends each writer with exit code 1
+// and "broken pipe" on stderr: no signal, no core dump, no file left behind.
+TEST_F(CliTest, AClosedPipeIsAnErrorNotASignal) {
+  CliRun setup =
+      Sh("$HOGMF gen --shape=lowrank --ratings=100000 --users=3000 --items=2000 --quiet "
+         "--out=d.txt && $HOGMF train --k=4 --epochs=1 --quiet d.txt m.model");
+  ASSERT_EQ(setup.exit_code, 0) << setup.err;
+  for (const std::string command :
+       {"predict --quiet m.model d.txt -", "predict --quiet m.model d.txt",
+        "recommend --quiet m.model --all-users --top=20", "convert --quiet d.txt -",
+        "gen --shape=lowrank --ratings=100000 --quiet --out=-", "train --quiet --k=4 d.txt -",
+        "eval --quiet --metrics=rmse,mae,rmse,mae,rmse,mae m.model d.txt"}) {
+    // The reader takes one byte and leaves; hogmf's exit code is printed.
+    CliRun run = Sh("$HOGMF " + command + " | head -c1 > /dev/null; echo \"${PIPESTATUS[0]}\"");
+    if (command.rfind("eval", 0) == 0) {
+      // Eval's few lines can fit in the pipe before head leaves: either way,
+      // never a signal.
+      EXPECT_TRUE(run.out == "0\n" || run.out == "1\n") << command << ": " << run.out;
+      continue;
+    }
+    EXPECT_EQ(run.out, "1\n") << command << "\n" << run.err;
+    EXPECT_THAT(run.err, HasSubstr("broken pipe")) << command;
+    EXPECT_THAT(run.err, Not(HasSubstr("core dumped"))) << command;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator("/dev")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos) << entry.path();
+  }
+  EXPECT_TRUE(StrayFiles().empty());
 }
 
 TEST_F(CliTest, HugeIdsAreRefusedBeforeAllocatingOrNeverAllocate) {

@@ -182,7 +182,8 @@ TEST(AtomicFileWriterTest, AWriteFailureIsReportedByCommitAndNothingIsPublished)
   }
   ::setrlimit(RLIMIT_FSIZE, &old_limit);
   std::signal(SIGXFSZ, old_handler);
-  EXPECT_THAT(committed, StatusIs(absl::StatusCode::kInternal, HasSubstr("write failed")));
+  EXPECT_THAT(committed,
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("writing " + path + ": ")));
   EXPECT_TRUE(Listing(dir.path()).empty());
 }
 

@@ -1,9 +1,15 @@
-// Exit-code policy, error printing and ratings-reading flags for every subcommand.
+// Exit-code policy, error printing, "-" as a path, and ratings-reading flags for
+// every subcommand.
 #include "cli/common.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/string_views.h"
 
@@ -48,6 +54,68 @@ bool ParseFlags(std::string_view command, FlagSet& flags, const std::vector<std:
     return false;
   }
   return true;
+}
+
+absl::Status ResolveStdStreams(std::initializer_list<PathArg> args) {
+  std::string_view input_role;   // what took standard input, if anything
+  std::string_view output_role;  // what took standard output
+  const auto twice = [&](std::string_view role) {
+    return absl::InvalidArgumentError(absl::StrCat("standard output given twice, to ",
+                                                   ToAbsl(output_role), " and to ", ToAbsl(role),
+                                                   "; only one output can be written to '-'"));
+  };
+  for (const PathArg& arg : args) {
+    if (arg.use == PathUse::kPrinted) {
+      if (!output_role.empty()) return twice(arg.role);
+      output_role = arg.role;
+      continue;
+    }
+    std::string& path = *arg.path;
+    if (arg.use == PathUse::kInput) {
+      if (path != "-" && path != "/dev/stdin") continue;
+      if (!input_role.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("standard input given twice, as ", ToAbsl(input_role), " and as ",
+                         ToAbsl(arg.role), "; only one input can be read from '-'"));
+      }
+      input_role = arg.role;
+      path = "/dev/stdin";
+      continue;
+    }
+    if (path != "-" && path != "/dev/stdout") continue;
+    if (!output_role.empty()) return twice(arg.role);
+    if (arg.use == PathUse::kBinaryOutput && ::isatty(STDOUT_FILENO) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("refusing to write binary ", ToAbsl(arg.role),
+                       " to a terminal; redirect standard output (> FILE, | ...) or name a file"));
+    }
+    output_role = arg.role;
+    path = "/dev/stdout";
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+// errno of the first failed WriteStdout; 0 while none failed.
+int stdout_error = 0;
+}  // namespace
+
+void WriteStdout(std::string_view text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && stdout_error == 0) {
+    stdout_error = errno;
+  }
+}
+
+absl::Status FlushStdout() {
+  errno = 0;
+  if (std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return absl::OkStatus();
+  const int err = stdout_error != 0 ? stdout_error : errno;
+  std::clearerr(stdout);
+  return absl::InternalError(
+      absl::StrCat("writing standard output: ", err == EPIPE ? "broken pipe (its reader went away)"
+                                                : err != 0   ? std::strerror(err)
+                                                             : "write error"));
 }
 
 void AddReadFlags(FlagSet& flags, ReadFlags* read_flags) {

@@ -1,7 +1,9 @@
-// What every subcommand shares: the exit-code policy, error printing, and the
-// flags and messages of reading a ratings file.
+// What every subcommand shares: the exit-code policy, error printing, "-" for
+// standard input and output, and the flags and messages of reading a ratings
+// file.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,36 @@ int UsageError(std::string_view command, std::string_view message, const FlagSet
 // return *exit_code.
 bool ParseFlags(std::string_view command, FlagSet& flags, const std::vector<std::string>& args,
                 std::vector<std::string>* positional, int* exit_code);
+
+// "-" as a path: standard input for a file the command reads, standard output
+// for one it writes. Every command resolves all its paths with one call of
+// ResolveStdStreams before it reads anything, so a stream given twice is
+// refused at once (never a read that waits on a drained standard input).
+enum class PathUse {
+  kInput,         // read: "-" becomes /dev/stdin
+  kOutput,        // written as text: "-" becomes /dev/stdout
+  kBinaryOutput,  // written as bytes (a hogmf model, binary ratings): "-" too
+  kPrinted,       // not a path: what the command prints on standard output
+};
+struct PathArg {
+  std::string* path;  // rewritten in place; empty (a flag not given) is skipped
+  PathUse use;
+  std::string_view role;  // how messages name it: "MODEL", "--report"
+};
+// Maps "-" to /dev/stdin or /dev/stdout, in order. kInvalidArgument when
+// standard input is given to two inputs ("-" and /dev/stdin count), standard
+// output to two outputs or to an output and the printed results, and
+// kFailedPrecondition for a binary output to standard output while it is a
+// terminal. The writers write /dev/stdout straight into the descriptor, never
+// through a temporary file (util/file.h), whatever standard output is.
+absl::Status ResolveStdStreams(std::initializer_list<PathArg> args);
+
+// Writes `text` to standard output; a failure is kept for FlushStdout.
+void WriteStdout(std::string_view text);
+// Flushes standard output. kInternal "writing standard output: broken pipe"
+// (or the system's reason) when a write to it failed: main ignores SIGPIPE,
+// so a reader that went away (`| head`) is this error, not a killed process.
+absl::Status FlushStdout();
 
 struct ReadFlags {
   std::string format = "auto";

@@ -32,7 +32,8 @@ int RunConvert(const std::vector<std::string>& args) {
       "  --to=libmf-text   ratings file (any format) -> LIBMF text 'row col value'\n"
       "  --to=pairs        ratings file (any format) -> 'user item' lines, values dropped\n"
       "  --to=libmf        model (hogmf or LIBMF)     -> LIBMF text model\n"
-      "  --to=hogmf        model (hogmf or LIBMF)     -> hogmf model");
+      "  --to=hogmf        model (hogmf or LIBMF)     -> hogmf model\n"
+      "IN '-' is standard input, OUT '-' standard output.");
   AddReadFlags(flags, &read_flags);
   flags.AddString("to", &to, "binary, libmf-text, pairs, libmf or hogmf");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
@@ -40,6 +41,13 @@ int RunConvert(const std::vector<std::string>& args) {
   int exit_code = 0;
   if (!ParseFlags("convert", flags, args, &positional, &exit_code)) return exit_code;
   if (positional.size() != 2) return UsageError("convert", "expected IN OUT", flags);
+  const bool binary_out = to == "binary" || to == "hogmf";
+  if (absl::Status streams = ResolveStdStreams(
+          {{&positional[0], PathUse::kInput, "IN"},
+           {&positional[1], binary_out ? PathUse::kBinaryOutput : PathUse::kOutput, "OUT"}});
+      !streams.ok()) {
+    return Fail("convert", streams);
+  }
   const std::string& in = positional[0];
   const std::string& out = positional[1];
   if (to == "libmf" || to == "hogmf") {
@@ -80,7 +88,7 @@ int RunGen(const std::vector<std::string>& args) {
                 "recipe after real sets: movielens-like, movielens-10m-like, netflix-like,\n"
                 "jester-like, book-like, implicit-like; the flags below override them.");
   flags.AddString("shape", &shape, "a shape or a preset (see above)");
-  flags.AddString("out", &out, "output file");
+  flags.AddString("out", &out, "output file; - for standard output");
   flags.AddUint64("seed", &given.seed, "random seed");
   flags.AddUint64("ratings", &given.ratings, "number of ratings; 0 = the shape's own");
   flags.AddUint32("users", &given.users, "users; 0 = the shape's own");
@@ -103,7 +111,8 @@ int RunGen(const std::vector<std::string>& args) {
                   "realistic, implicit: sd of the log item popularity (0: uniform)");
   flags.AddUint32("min-user-ratings", &given.min_user_ratings,
                   "realistic, implicit: ratings every user gets at least");
-  flags.AddString("test-out", &test_out, "also split off a held-out set to this file");
+  flags.AddString("test-out", &test_out,
+                  "also split off a held-out set to this file (- for standard output)");
   flags.AddDouble("test-fraction", &test_fraction, "share of ratings held out with --test-out");
   flags.AddString("format", &format,
                   "output format: libmf (text), pairs (text, no values) or binary");
@@ -113,6 +122,12 @@ int RunGen(const std::vector<std::string>& args) {
   if (!ParseFlags("gen", flags, args, &positional, &exit_code)) return exit_code;
   if (!positional.empty()) return UsageError("gen", "unexpected arguments", flags);
   if (out.empty()) return UsageError("gen", "--out is required", flags);
+  const PathUse written = format == "binary" ? PathUse::kBinaryOutput : PathUse::kOutput;
+  if (absl::Status streams =
+          ResolveStdStreams({{&out, written, "--out"}, {&test_out, written, "--test-out"}});
+      !streams.ok()) {
+    return Fail("gen", streams);
+  }
   absl::StatusOr<SyntheticSpec> named = SyntheticPreset(shape);
   if (!named.ok()) return Fail("gen", named.status());
   SyntheticSpec spec = *named;

@@ -23,7 +23,8 @@ int RunFoldIn(const std::vector<std::string>& args) {
                 "from RATINGS alone; new users are added. Each row minimizes the training loss\n"
                 "over that user's ratings: a ridge regression with weight l2/2 per rating\n"
                 "(with biases, the user's bias is solved with the row).\n"
-                "Ratings of items the model lacks are skipped.");
+                "Ratings of items the model lacks are skipped. '-' is standard input (MODEL or\n"
+                "RATINGS) or standard output (OUT).");
   AddReadFlags(flags, &read_flags);
   std::string l2 = "auto";
   flags.AddString("l2", &l2,
@@ -44,6 +45,12 @@ int RunFoldIn(const std::vector<std::string>& args) {
     }
   }
   if (absl::Status valid = params.Validate(); !valid.ok()) return Fail("foldin", valid);
+  if (absl::Status streams = ResolveStdStreams({{&positional[0], PathUse::kInput, "MODEL"},
+                                                {&positional[1], PathUse::kInput, "RATINGS"},
+                                                {&positional[2], PathUse::kBinaryOutput, "OUT"}});
+      !streams.ok()) {
+    return Fail("foldin", streams);
+  }
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("foldin", model.status());
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[1], read_flags, quiet);

@@ -105,7 +105,8 @@ int RunPredict(const std::vector<std::string>& args) {
                 "the order of FILE, to OUT (or standard output). Users or items the model has\n"
                 "not seen in training are predicted as the training mean (plus the other\n"
                 "side's bias in a model with biases). Predictions are clipped to the training\n"
-                "range when the model clips; --noclip prints the raw scores.");
+                "range when the model clips; --noclip prints the raw scores. '-' is standard\n"
+                "input (MODEL or FILE) or standard output (OUT).");
   AddReadFlags(flags, &read_flags);
   flags.AddBool("quiet", &quiet, "print nothing but errors");
   flags.AddBool("noclip", &noclip, "print raw scores, not clipped to the training range");
@@ -114,6 +115,13 @@ int RunPredict(const std::vector<std::string>& args) {
   if (!ParseFlags("predict", flags, args, &positional, &exit_code)) return exit_code;
   if (positional.size() < 2 || positional.size() > 3) {
     return UsageError("predict", "expected MODEL FILE [OUT]", flags);
+  }
+  if (positional.size() == 2) positional.push_back("-");
+  if (absl::Status streams = ResolveStdStreams({{&positional[0], PathUse::kInput, "MODEL"},
+                                                {&positional[1], PathUse::kInput, "FILE"},
+                                                {&positional[2], PathUse::kOutput, "OUT"}});
+      !streams.ok()) {
+    return Fail("predict", streams);
   }
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("predict", model.status());
@@ -128,12 +136,8 @@ int RunPredict(const std::vector<std::string>& args) {
     const float value = noclip ? model->Score(r.user, r.item) : model->Predict(r.user, r.item);
     absl::StrAppendFormat(&text, "%.6g\n", value);
   }
-  if (positional.size() == 3) {
-    if (absl::Status status = WriteFileAtomically(positional[2], text); !status.ok()) {
-      return Fail("predict", status);
-    }
-  } else {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+  if (absl::Status status = WriteFileAtomically(positional[2], text); !status.ok()) {
+    return Fail("predict", status);
   }
   if (!quiet && unknown > 0) {
     absl::FPrintF(stderr,
@@ -162,7 +166,8 @@ int RunEval(const std::vector<std::string>& args) {
       "least --relevant (every entry without it). --baseline=popularity ranks the same\n"
       "candidates by each item's number of users in training instead of MODEL's scores\n"
       "(ties to the lower index), for comparison; it needs MODEL's rated items (not\n"
-      "trained with --nokeep-rated) and only ranking metrics.");
+      "trained with --nokeep-rated) and only ranking metrics. MODEL or FILE may be '-',\n"
+      "standard input.");
   AddReadFlags(flags, &read_flags);
   flags.AddString("metrics", &metrics_flag,
                   "comma-separated: rmse, mae, unseen_pairs, auc, mpr, precision@N, recall@N, "
@@ -194,6 +199,11 @@ int RunEval(const std::vector<std::string>& args) {
                           flags);
       }
     }
+  }
+  if (absl::Status streams = ResolveStdStreams(
+          {{&positional[0], PathUse::kInput, "MODEL"}, {&positional[1], PathUse::kInput, "FILE"}});
+      !streams.ok()) {
+    return Fail("eval", streams);
   }
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("eval", model.status());
@@ -263,7 +273,7 @@ int RunEval(const std::vector<std::string>& args) {
         break;
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  WriteStdout(out);
   return kExitOk;
 }
 
@@ -299,12 +309,14 @@ absl::StatusOr<std::vector<uint32_t>> ReadUsers(const std::string& path, const M
   return users;
 }
 
-// Every user's lists as 'user item rank score' lines, to OUT or stdout.
+// Every user's lists as 'user item rank score' lines, to OUT: streamed block by
+// block to standard output (/dev/stdout), or written to a file atomically.
 int RecommendMany(const Model& model, const std::vector<uint32_t>& users, int top, int threads,
                   const std::string& out_path, bool quiet) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::string> item_names(model.num_items());
   for (uint32_t i = 0; i < model.num_items(); ++i) item_names[i] = model.items().Name(i);
+  const bool to_stdout = out_path == "/dev/stdout";
   std::string text;
   size_t lines = 0;
   RecommendOptions options;
@@ -321,16 +333,15 @@ int RecommendMany(const Model& model, const std::vector<uint32_t>& users, int to
           }
           lines += list.items.size();
         }
-        if (out_path.empty()) {
-          std::fwrite(text.data(), 1, text.size(), stdout);
+        if (to_stdout) {
+          WriteStdout(text);
           text.clear();
         }
       });
   if (!status.ok()) return Fail("recommend", status);
-  if (!out_path.empty()) {
-    if (absl::Status written = WriteFileAtomically(out_path, text); !written.ok()) {
-      return Fail("recommend", written);
-    }
+  if (absl::Status written = to_stdout ? FlushStdout() : WriteFileAtomically(out_path, text);
+      !written.ok()) {
+    return Fail("recommend", written);
   }
   if (!quiet) {
     const double seconds =
@@ -359,7 +370,8 @@ int RunRecommend(const std::vector<std::string>& args) {
       "--users=FILE (one user id per line), writes every user's list as\n"
       "'user item rank score' lines, users in order, to OUT (or standard output). Items\n"
       "the user rated in training and items never trained are excluded; scores are the\n"
-      "model's raw scores (with biases when it has them), never clipped.");
+      "model's raw scores (with biases when it has them), never clipped. '-' is standard\n"
+      "input (MODEL or --users) or standard output (OUT).");
   flags.AddString("user", &user, "the user's id, as in the training file");
   flags.AddBool("all-users", &all_users, "recommend to every user the model was trained on");
   flags.AddString("users", &users_file, "recommend to the users listed in this file");
@@ -381,6 +393,13 @@ int RunRecommend(const std::vector<std::string>& args) {
   }
   if (top < 1) {
     return UsageError("recommend", absl::StrFormat("invalid --top=%d; expected >= 1", top), flags);
+  }
+  std::string out_path = many ? (positional.size() == 2 ? positional[1] : "-") : "";
+  if (absl::Status streams = ResolveStdStreams({{&positional[0], PathUse::kInput, "MODEL"},
+                                                {&users_file, PathUse::kInput, "--users"},
+                                                {&out_path, PathUse::kOutput, "OUT"}});
+      !streams.ok()) {
+    return Fail("recommend", streams);
   }
   absl::StatusOr<Model> model = LoadModel(positional[0]);
   if (!model.ok()) return Fail("recommend", model.status());
@@ -409,8 +428,7 @@ int RunRecommend(const std::vector<std::string>& args) {
                     skipped);
     }
   }
-  return RecommendMany(*model, users, top, threads, positional.size() == 2 ? positional[1] : "",
-                       quiet);
+  return RecommendMany(*model, users, top, threads, out_path, quiet);
 }
 
 }  // namespace hogmf::cli

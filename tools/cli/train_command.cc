@@ -208,7 +208,9 @@ int RunTrain(const std::vector<std::string>& args) {
                 "l2/2 (|p|^2 + |q|^2) per observed rating, and saves the model to MODEL.\n"
                 "Step: p += lr (2 e q - l2 p), q += lr (2 e p - l2 q) (LIBMF's eta = 2 lr).\n"
                 "With --init-model, training continues that model: its users and items keep\n"
-                "their rows, new ones in TRAIN get fresh rows.");
+                "their rows, new ones in TRAIN get fresh rows. A path given as '-' is standard\n"
+                "input (TRAIN, --init-model or --validation, one of them) or standard output\n"
+                "(MODEL, --report or --log, one of them).");
   AddReadFlags(flags, &read_flags);
   AddTrainFlags(flags, &train_flags);
   flags.AddString("init-model", &init_model_path,
@@ -227,6 +229,16 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   if (absl::Status valid = ResolveTrainFlags(&train_flags); !valid.ok()) {
     return Fail("train", valid);
+  }
+  std::string model_path = positional.size() == 2 ? positional[1] : "";
+  if (absl::Status streams = ResolveStdStreams({{&positional[0], PathUse::kInput, "TRAIN"},
+                                                {&init_model_path, PathUse::kInput, "--init-model"},
+                                                {&validation_path, PathUse::kInput, "--validation"},
+                                                {&model_path, PathUse::kBinaryOutput, "MODEL"},
+                                                {&report_path, PathUse::kOutput, "--report"},
+                                                {&log_path, PathUse::kOutput, "--log"}});
+      !streams.ok()) {
+    return Fail("train", streams);
   }
 
   std::optional<Model> initial;
@@ -303,11 +315,11 @@ int RunTrain(const std::vector<std::string>& args) {
           report.validation_unknown);
     }
   }
-  if (positional.size() == 2) {
-    if (absl::Status saved = SaveModel(result->model, positional[1]); !saved.ok()) {
+  if (!model_path.empty()) {
+    if (absl::Status saved = SaveModel(result->model, model_path); !saved.ok()) {
       return Fail("train", saved);
     }
-    if (!quiet) absl::FPrintF(stderr, "saved model to %s\n", positional[1]);
+    if (!quiet) absl::FPrintF(stderr, "saved model to %s\n", model_path);
   }
   if (!report_path.empty()) {
     if (absl::Status written = WriteReport(report_path, report); !written.ok()) {

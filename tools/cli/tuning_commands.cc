@@ -226,7 +226,7 @@ int RunCv(const std::vector<std::string>& args) {
                 "K-fold cross-validation: splits the ratings of FILE at random into K folds,\n"
                 "trains on K - 1 of them with the training flags (those of 'hogmf train'),\n"
                 "scores the fold left out, and prints each fold's RMSE and MAE and their\n"
-                "mean and standard deviation over the folds.");
+                "mean and standard deviation over the folds. FILE '-' is standard input.");
   AddReadFlags(flags, &read_flags);
   AddTrainFlags(flags, &train_flags);
   flags.AddInt("folds", &options.folds, "number of folds K, 2 .. the number of ratings");
@@ -250,6 +250,12 @@ int RunCv(const std::vector<std::string>& args) {
                           "epoch)"));
   }
 
+  if (absl::Status streams = ResolveStdStreams({{nullptr, PathUse::kPrinted, "the results"},
+                                                {&positional[0], PathUse::kInput, "FILE"},
+                                                {&report_path, PathUse::kOutput, "--report"}});
+      !streams.ok()) {
+    return Fail("cv", streams);
+  }
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[0], read_flags, quiet);
   if (!data.ok()) return Fail("cv", data.status());
   absl::StatusOr<CvResult> cv = CrossValidate(data->ratings, params, options);
@@ -296,7 +302,7 @@ int RunTune(const std::vector<std::string>& args) {
                 "prints the trials sorted by score and the best as a 'hogmf train' command.\n"
                 "--k and --epochs take a list (16,32,64); --l2 and --lr a list or a range\n"
                 "low:high, drawn log-uniformly (low:high:lin for uniform); a flag left out\n"
-                "keeps the training default.");
+                "keeps the training default. FILE or --validation may be '-', standard input.");
   AddReadFlags(flags, &read_flags);
   AddTrainFlags(flags, &train_flags);
   // The searched flags take lists and ranges here: they replace the shared
@@ -347,6 +353,14 @@ int RunTune(const std::vector<std::string>& args) {
   }
   if (!parsed.ok()) return Fail("tune", parsed);
 
+  const std::string file_arg = positional[0];  // as given, for the printed command
+  if (absl::Status streams = ResolveStdStreams({{nullptr, PathUse::kPrinted, "the results"},
+                                                {&positional[0], PathUse::kInput, "FILE"},
+                                                {&validation_path, PathUse::kInput, "--validation"},
+                                                {&report_path, PathUse::kOutput, "--report"}});
+      !streams.ok()) {
+    return Fail("tune", streams);
+  }
   absl::StatusOr<ReadResult> data = ReadWithFlags(positional[0], read_flags, quiet);
   if (!data.ok()) return Fail("tune", data.status());
   absl::StatusOr<ReadResult> validation;
@@ -406,7 +420,7 @@ int RunTune(const std::vector<std::string>& args) {
     absl::StrAppend(&command, " ", ShellWord(absl::StrCat("--", name, "=", text)));
   }
   const TrialResult& best = tuned->trials[tuned->best];
-  absl::StrAppend(&command, " ", SearchedFlags(best.params), " ", ShellWord(positional[0]));
+  absl::StrAppend(&command, " ", SearchedFlags(best.params), " ", ShellWord(file_arg));
   absl::PrintF("best: %s\n", command);
   if (!report_path.empty()) {
     if (absl::Status written =

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -89,6 +90,15 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
   }
   ::close(fd);
   return std::shared_ptr<const MappedFile>(std::move(file));
+}
+
+std::shared_ptr<const MappedFile> MappedFile::FromBytes(std::string path, std::string bytes) {
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->path_ = std::move(path);
+  file->owned_ = std::move(bytes);
+  file->data_ = file->owned_.data();
+  file->size_ = file->owned_.size();
+  return file;
 }
 
 void DiscardFilePages(const void* begin, const void* end) {

@@ -33,6 +33,9 @@ class MappedFile {
   // kResourceExhausted when that stream holds more than half of the
   // machine's physical memory.
   static absl::StatusOr<std::shared_ptr<const MappedFile>> Open(const std::string& path);
+  // Bytes already in memory (a stream read to its end, decompressed data)
+  // under the name `path`.
+  static std::shared_ptr<const MappedFile> FromBytes(std::string path, std::string bytes);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

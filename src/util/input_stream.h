@@ -89,6 +89,9 @@ class InputStream {
   // Reads until the buffer holds `want` bytes after begin_ or the input ends,
   // growing the buffer if needed.
   absl::Status Fill(size_t want);
+  // Counts the lines of a block about to be handed out into last_lines_;
+  // an error for a NUL byte in it.
+  absl::Status CheckBlock(std::string_view text);
   absl::Status CheckNul(std::string_view text, uint64_t first_line) const;
   absl::StatusOr<bool> MappedBlock(TextBlock* block, size_t min_end);
   absl::StatusOr<bool> StreamBlock(TextBlock* block, size_t min_size);
@@ -115,6 +118,7 @@ class InputStream {
   std::string tail_;
   // The block handed out last, consumed by the next NextBlock.
   std::string_view last_;
+  uint64_t last_lines_ = 0;
   // Where the next block starts in lines and bytes.
   uint64_t line_ = 1;
   uint64_t offset_ = 0;

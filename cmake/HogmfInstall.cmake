@@ -28,7 +28,7 @@ install(FILES ${PROJECT_BINARY_DIR}/hogmfConfig.cmake ${PROJECT_BINARY_DIR}/hogm
 # works wherever --prefix puts it. A static libhogmf needs its private dependencies on
 # the user's link line, so they go to Requires; a shared one keeps them private.
 set(HOGMF_PC_PUBLIC "absl_status absl_statusor absl_strings absl_span absl_flat_hash_map eigen3")
-set(HOGMF_PC_PRIVATE "tbb libhwy absl_str_format")
+set(HOGMF_PC_PRIVATE "tbb libhwy absl_str_format zlib")
 if(BUILD_SHARED_LIBS)
   set(HOGMF_PC_REQUIRES "${HOGMF_PC_PUBLIC}")
   set(HOGMF_PC_REQUIRES_PRIVATE_LINE "Requires.private: ${HOGMF_PC_PRIVATE}\n")

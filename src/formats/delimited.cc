@@ -5,6 +5,7 @@
 // quoted fields may hold commas and line breaks); tsv has no quoting.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,43 +18,69 @@
 #include "formats/text_scanner.h"
 #include "hogmf/input.h"
 #include "util/absl_compat.h"
-#include "util/file.h"
+#include "util/input_stream.h"
+#include "util/status_macros.h"
 
 namespace hogmf::formats {
 
-using ::hogmf::internal::MappedFile;
+using ::hogmf::internal::InputStream;
+using ::hogmf::internal::TextBlock;
 
 namespace {
 
-// Splits a text into records of fields, one record per line except where a
-// quoted field spans lines. Blank lines are skipped. Fields are views into the
-// text, or into scratch storage for quoted fields holding "" escapes; they stay
-// valid until the next call to Next.
+// Splits a block of text into records of fields, one record per line except
+// where a quoted field spans lines. Blank lines are skipped. Fields are views
+// into the text, or into scratch storage for quoted fields holding "" escapes;
+// they stay valid until the next call to Next.
 class RecordParser {
  public:
-  RecordParser(std::string_view text, std::string_view path, char delimiter, bool quoting)
-      : pos_(text.data()),
-        end_(text.data() + text.size()),
-        path_(path),
-        delimiter_(delimiter),
-        quoting_(quoting) {}
+  enum class Result {
+    kRecord,    // a record was read
+    kEnd,       // the block holds no more records
+    kError,     // *status says what is wrong
+    kNeedMore,  // a quoted field runs past the block: Rebase on a longer one
+  };
 
-  // Reads the next record. Returns false at the end of the text or on an error,
-  // which is then in *status.
-  bool Next(absl::Status* status) {
+  RecordParser(std::string_view path, char delimiter, bool quoting)
+      : path_(path), delimiter_(delimiter), quoting_(quoting) {}
+
+  // Starts on a block whose first line is `first_line`.
+  void Start(std::string_view text, uint64_t first_line) {
+    pos_ = text.data();
+    end_ = text.data() + text.size();
+    line_ = first_line;
+  }
+  // Moves to `text`, a longer copy of the block (starting where it started),
+  // to read again the record that needed more; `last` when no more input
+  // follows it.
+  void Rebase(std::string_view text, size_t record_offset, bool last) {
+    pos_ = text.data() + record_offset;
+    end_ = text.data() + text.size();
+    line_ = record_line_;
+    last_ = last;
+  }
+  // The offset of the record Next read last (or started to) from the block's
+  // start `text`.
+  size_t record_offset(std::string_view text) const {
+    return static_cast<size_t>(record_start_ - text.data());
+  }
+
+  // Reads the next record.
+  Result Next(absl::Status* status) {
     while (true) {
-      if (pos_ == end_) return false;
+      if (pos_ == end_) return Result::kEnd;
       const char* p = pos_;
       while (p < end_ && IsBlank(*p)) ++p;
       if (p == end_) {
         pos_ = end_;
-        return false;
+        return Result::kEnd;
       }
       if (*p != '\n') break;
       pos_ = p + 1;
       ++line_;
     }
     record_line_ = line_;
+    record_start_ = pos_;
     fields_.clear();
     scratch_used_ = 0;
     while (true) {
@@ -63,7 +90,7 @@ class RecordParser {
         while (s < end_ && (*s == ' ' || *s == '\t')) ++s;
         if (s < end_ && *s == '"') {
           stop = ReadQuoted(s, status);
-          if (stop == nullptr) return false;
+          if (stop == nullptr) return need_more_ ? Result::kNeedMore : Result::kError;
         }
       }
       if (stop == nullptr) {
@@ -73,12 +100,12 @@ class RecordParser {
       }
       if (stop == end_) {
         pos_ = end_;
-        return true;
+        return Result::kRecord;
       }
       pos_ = stop + 1;
       if (*stop == '\n') {
         ++line_;
-        return true;
+        return Result::kRecord;
       }
     }
   }
@@ -99,8 +126,9 @@ class RecordParser {
 
   // Reads the quoted field whose opening quote is at `quote`. Returns the
   // position of the delimiter, newline or end that follows it, or nullptr with
-  // *status set.
+  // *status set, or with need_more_ set when the field runs past the block.
   const char* ReadQuoted(const char* quote, absl::Status* status) {
+    need_more_ = false;
     const uint64_t start_line = line_;
     const char* content = quote + 1;
     const char* p = content;
@@ -109,6 +137,10 @@ class RecordParser {
     while (close == nullptr) {
       const void* found = std::memchr(p, '"', end_ - p);
       if (found == nullptr) {
+        if (!last_) {
+          need_more_ = true;
+          return nullptr;
+        }
         *status = LineError(path_, start_line, "a quoted field is not closed",
                             "a closing '\"' (write a quote inside a quoted field as \"\")");
         return nullptr;
@@ -147,13 +179,16 @@ class RecordParser {
     return after;
   }
 
-  const char* pos_;
-  const char* end_;
+  const char* pos_ = nullptr;
+  const char* end_ = nullptr;
   std::string_view path_;
   char delimiter_;
   bool quoting_;
+  bool last_ = false;
+  bool need_more_ = false;
   uint64_t line_ = 1;
   uint64_t record_line_ = 1;
+  const char* record_start_ = nullptr;
   std::vector<Field> fields_;
   std::vector<std::string> scratch_;
   size_t scratch_used_ = 0;
@@ -231,16 +266,46 @@ absl::StatusOr<size_t> ResolveColumn(std::string_view path, const std::vector<st
 
 }  // namespace
 
-absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
-                                      const ReadOptions& options) {
-  const std::string_view path = file.path();
-  const std::string_view text = SkipByteOrderMark(file.view());
+absl::StatusOr<Ratings> ReadDelimited(InputStream& in, char delimiter, const ReadOptions& options) {
+  const std::string_view path = in.path();
   const std::string format_name = delimiter == ',' ? "csv" : "tsv";
-  RecordParser records(text, path, delimiter, /*quoting=*/delimiter == ',');
+  RecordParser records(path, delimiter, /*quoting=*/delimiter == ',');
   absl::Status status;
+  // Feeds the parser block after block; a record that runs past its block
+  // is read again from a longer one.
+  TextBlock block;
+  std::string_view text;  // the block without a leading byte order mark
+  bool have_block = false;
+  auto next_record = [&]() -> absl::StatusOr<bool> {
+    for (;;) {
+      if (have_block) {
+        switch (records.Next(&status)) {
+          case RecordParser::Result::kRecord:
+            return true;
+          case RecordParser::Result::kError:
+            return status;
+          case RecordParser::Result::kNeedMore: {
+            const size_t offset = records.record_offset(text);
+            const size_t skipped = static_cast<size_t>(text.data() - block.text.data());
+            HOGMF_ASSIGN_OR_RETURN(const bool grown, in.ExtendBlock(&block));
+            text = block.text.substr(skipped);
+            records.Rebase(text, offset, /*last=*/!grown);
+            continue;
+          }
+          case RecordParser::Result::kEnd:
+            break;
+        }
+      }
+      HOGMF_ASSIGN_OR_RETURN(const bool more, in.NextBlock(&block));
+      if (!more) return false;
+      text = block.offset == 0 ? SkipByteOrderMark(block.text) : block.text;
+      records.Start(text, block.first_line);
+      have_block = true;
+    }
+  };
 
-  if (!records.Next(&status)) {
-    if (!status.ok()) return status;
+  HOGMF_ASSIGN_OR_RETURN(bool found, next_record());
+  if (!found) {
     return FileError(path, "no header row",
                      absl::StrCat(format_name, " with a header row naming the columns"));
   }
@@ -305,7 +370,7 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
                               rating_column, ")");
 
   std::vector<Rating> entries;
-  entries.reserve(CountNewlines(text));
+  if (const std::optional<uint64_t> lines = in.CountMappedLines()) entries.reserve(*lines);
   IdMap users;
   IdMap items;
   IdInterner user_ids(&users);
@@ -314,7 +379,9 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
   std::string last_user;
   uint32_t last_user_index = 0;
   bool have_last_user = false;
-  while (records.Next(&status)) {
+  for (;;) {
+    HOGMF_ASSIGN_OR_RETURN(found, next_record());
+    if (!found) break;
     const uint64_t line = records.line_number();
     if (records.size() < needed) {
       return LineError(path, line,
@@ -347,7 +414,6 @@ absl::StatusOr<Ratings> ReadDelimited(const MappedFile& file, char delimiter,
     }
     entries.push_back(Rating{last_user_index, item_ids.Intern(item), value});
   }
-  if (!status.ok()) return status;
   if (entries.empty()) {
     return FileError(path, "no ratings after the header row",
                      absl::StrCat("one rating per row after the header"));

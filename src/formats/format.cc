@@ -1,5 +1,6 @@
 // Format names (the --format values) and format sniffing: binary by its magic
 // header, text by the shape of its first non-blank line.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,12 +11,10 @@
 #include "formats/text_scanner.h"
 #include "hogmf/input.h"
 #include "util/absl_compat.h"
-#include "util/file.h"
+#include "util/input_stream.h"
 #include "util/status_macros.h"
 
 namespace hogmf {
-
-using ::hogmf::internal::MappedFile;
 
 namespace {
 
@@ -86,15 +85,21 @@ absl::StatusOr<Format> ParseFormat(std::string_view name) {
 
 namespace formats {
 
-absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
-  if (HasBinaryMagic(file.view())) return Format::kBinary;
-  LineReader lines(SkipByteOrderMark(file.view()));
+absl::StatusOr<Format> SniffFormat(std::string_view path, std::string_view head) {
+  if (HasBinaryMagic(head)) return Format::kBinary;
+  LineReader lines(SkipByteOrderMark(head));
   std::string_view line;
   bool found = false;
-  while (!found && lines.Next(&line)) found = !IsBlankLine(line);
+  while (!found && lines.Next(&line)) {
+    // A NUL byte (binary data, /dev/zero) is refused here, before a reader
+    // would scan on through it.
+    if (line.find('\0') != std::string_view::npos) {
+      return LineError(path, lines.line_number(), "NUL byte", "text");
+    }
+    found = !IsBlankLine(line);
+  }
   if (!found) {
-    return FileError(file.path(),
-                     file.size() == 0 ? "the file is empty" : "the file has only blank lines",
+    return FileError(path, head.empty() ? "the file is empty" : "the file has only blank lines",
                      "ratings");
   }
   line = TrimBlanks(line);
@@ -129,7 +134,7 @@ absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
     if (!LooksNumeric(field)) return commas ? Format::kCsv : Format::kTsv;
   }
   if (commas) {
-    return LineError(file.path(), lines.line_number(),
+    return LineError(path, lines.line_number(),
                      "the first line holds comma-separated numbers, not a header row",
                      "a csv file to start with a header row naming its columns "
                      "(or --format naming the format)");
@@ -140,8 +145,11 @@ absl::StatusOr<Format> SniffFormat(const MappedFile& file) {
 }  // namespace formats
 
 absl::StatusOr<Format> DetectFormat(const std::string& path) {
-  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
-  return formats::SniffFormat(*file);
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::InputStream> in,
+                         internal::InputStream::Open(path));
+  HOGMF_ASSIGN_OR_RETURN(std::string_view head, in->Head());
+  if (head.empty()) return formats::FileError(path, in->EmptyMessage(), "ratings");
+  return formats::SniffFormat(path, head);
 }
 
 }  // namespace hogmf

@@ -49,11 +49,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "formats/hogmf_model_sections.h"
+#include "formats/libmf_model.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
 #include "util/checksum.h"
 #include "util/file.h"
+#include "util/input_stream.h"
 #include "util/little_endian.h"
 #include "util/status_macros.h"
 
@@ -406,7 +408,7 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
 
 absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
   HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const internal::MappedFile> file,
-                         internal::MappedFile::Open(path));
+                         internal::ReadWholeInput(path));
   const std::string_view data = file->view();
   if (data.empty()) return FileError(path, "empty file, not a model");
   if (LooksNative(data)) {
@@ -417,8 +419,7 @@ absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
     return model;
   }
   if (data.starts_with("f ")) {
-    file.reset();
-    HOGMF_ASSIGN_OR_RETURN(Model model, ImportLibmfModel(path));
+    HOGMF_ASSIGN_OR_RETURN(Model model, formats::ParseLibmfModel(path, data));
     if (format != nullptr) *format = ModelFormat::kLibmf;
     return model;
   }

@@ -42,12 +42,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "formats/libmf_model.h"
 #include "formats/text_scanner.h"
 #include "hogmf/loss.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
+#include "util/absl_compat.h"
 #include "util/file.h"
+#include "util/input_stream.h"
 #include "util/status_macros.h"
 
 namespace hogmf {
@@ -55,6 +58,7 @@ namespace {
 
 using formats::NextToken;
 using formats::Quote;
+using internal::ToAbsl;
 
 constexpr int64_t kLibmfIntMax = std::numeric_limits<int32_t>::max();
 // Factor storage a header may request without the file being long enough to
@@ -383,11 +387,16 @@ absl::Status ExportLibmfModel(const Model& model, const std::string& path) {
 
 absl::StatusOr<Model> ImportLibmfModel(const std::string& path) {
   HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const internal::MappedFile> file,
-                         internal::MappedFile::Open(path));
-  if (file->size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file, not a LIBMF model"));
+                         internal::ReadWholeInput(path));
+  return formats::ParseLibmfModel(path, file->view());
+}
+
+absl::StatusOr<Model> formats::ParseLibmfModel(std::string_view path, std::string_view text) {
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(path), ": empty file, not a LIBMF model"));
   }
-  return LibmfReader(path, file->view()).Read();
+  return LibmfReader(std::string(path), text).Read();
 }
 
 }  // namespace hogmf

@@ -1,13 +1,14 @@
 // Index text: LIBMF's "row col value" lines and implicit-feedback "user item"
 // pairs (every pair read with value 1), both with 0-based indices used as they
 // are. One reader serves both: hogmf's fastest text path (a single pointer
-// scan over the mapping, no allocation per line). The LIBMF writer emits
+// scan over each block of lines, no allocation per line). The LIBMF writer emits
 // shortest round-trip values so a file reads back bit-exactly; the pairs
 // writer drops the values.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,12 +19,14 @@
 #include "hogmf/input.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
+#include "util/input_stream.h"
 #include "util/status_macros.h"
 
 namespace hogmf {
 
 using ::hogmf::internal::AtomicFileWriter;
-using ::hogmf::internal::MappedFile;
+using ::hogmf::internal::InputStream;
+using ::hogmf::internal::TextBlock;
 using ::hogmf::internal::ToAbsl;
 
 namespace formats {
@@ -169,34 +172,27 @@ absl::Status ParseRegion(std::string_view path, const char* p, const char* const
 }
 
 template <Shape kShape>
-absl::StatusOr<Ratings> ReadIndexText(const MappedFile& file) {
-  const std::string_view text = SkipByteOrderMark(file.view());
+absl::StatusOr<Ratings> ReadIndexText(InputStream& in) {
   Parsed parsed;
-  parsed.entries.reserve(CountNewlines(text) + 1);
-  file.Discard(text.data(), text.data() + text.size());
-  // The bulk runs through the last '\n'; the rest, a last line without one,
-  // is parsed from a copy with '\n' appended. The bulk is parsed in regions
-  // ending at a '\n', each dropped from memory once parsed, so the file and
-  // the ratings are never resident in full at the same time.
-  size_t bulk = text.size();
-  while (bulk > 0 && text[bulk - 1] != '\n') --bulk;
-  constexpr size_t kRegion = size_t{32} << 20;
-  for (size_t begin = 0; begin < bulk;) {
-    size_t end = std::min(bulk, begin + kRegion);
-    while (text[end - 1] != '\n') ++end;  // text[bulk - 1] is a '\n'
-    HOGMF_RETURN_IF_ERROR(
-        ParseRegion<kShape>(file.path(), text.data() + begin, text.data() + end, &parsed));
-    file.Discard(text.data() + begin, text.data() + end);
-    begin = end;
+  // A mapped file sizes the ratings exactly (and drops the pages the count
+  // loaded); a stream's grow as they come. Blocks are dropped from memory
+  // once parsed, so the input and the ratings are never resident in full at
+  // the same time.
+  if (const std::optional<uint64_t> lines = in.CountMappedLines()) {
+    parsed.entries.reserve(*lines + 1);
   }
-  if (bulk < text.size()) {
-    std::string last(text.substr(bulk));
-    last += '\n';
+  TextBlock block;
+  for (;;) {
+    HOGMF_ASSIGN_OR_RETURN(const bool more, in.NextBlock(&block));
+    if (!more) break;
+    // Every block ends with '\n', so no scan needs a bounds check.
+    const std::string_view text = block.offset == 0 ? SkipByteOrderMark(block.text) : block.text;
+    parsed.line_number = block.first_line;
     HOGMF_RETURN_IF_ERROR(
-        ParseRegion<kShape>(file.path(), last.data(), last.data() + last.size(), &parsed));
+        ParseRegion<kShape>(in.path(), text.data(), text.data() + text.size(), &parsed));
   }
   if (parsed.entries.empty()) {
-    return FileError(file.path(), "no ratings in the file",
+    return FileError(in.path(), "no ratings in the file",
                      absl::StrCat("lines of ", ToAbsl(Layout<kShape>::kLine),
                                   " separated by spaces or tabs"));
   }
@@ -206,13 +202,11 @@ absl::StatusOr<Ratings> ReadIndexText(const MappedFile& file) {
 
 }  // namespace
 
-absl::StatusOr<Ratings> ReadLibmfText(const MappedFile& file) {
-  return ReadIndexText<Shape::kTriples>(file);
+absl::StatusOr<Ratings> ReadLibmfText(InputStream& in) {
+  return ReadIndexText<Shape::kTriples>(in);
 }
 
-absl::StatusOr<Ratings> ReadPairsText(const MappedFile& file) {
-  return ReadIndexText<Shape::kPairs>(file);
-}
+absl::StatusOr<Ratings> ReadPairsText(InputStream& in) { return ReadIndexText<Shape::kPairs>(in); }
 
 }  // namespace formats
 

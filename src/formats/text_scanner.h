@@ -54,7 +54,10 @@ size_t CountNewlines(std::string_view text);
 // counts.
 class LineReader {
  public:
-  explicit LineReader(std::string_view text) : pos_(text.data()), end_(text.data() + text.size()) {}
+  // `first_line` is the number of the text's first line (a block of a file
+  // starts past line 1).
+  explicit LineReader(std::string_view text, uint64_t first_line = 1)
+      : pos_(text.data()), end_(text.data() + text.size()), line_number_(first_line - 1) {}
 
   // The next line, without its '\n'; false at the end of the text.
   bool Next(std::string_view* line) {
@@ -72,7 +75,7 @@ class LineReader {
  private:
   const char* pos_;
   const char* end_;
-  uint64_t line_number_ = 0;
+  uint64_t line_number_;
 };
 
 // How many of the 8 bytes in `chunk` (first byte lowest) are decimal digits

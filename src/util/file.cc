@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 #include <random>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,36 +19,6 @@
 namespace hogmf::internal {
 
 namespace {
-
-// Reads `fd` (a pipe, FIFO or device) to its end into *out, refusing more
-// than half of the physical memory.
-absl::Status ReadStream(int fd, const std::string& path, std::string* out) {
-  const uint64_t limit = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
-                         static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) / 2;
-  constexpr size_t kBlock = size_t{1} << 20;
-  size_t used = 0;
-  for (;;) {
-    if (out->size() < used + kBlock) out->resize(used + kBlock);
-    const ssize_t got = ::read(fd, out->data() + used, kBlock);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      out->clear();
-      return absl::InternalError(absl::StrCat(path, ": cannot read: ", std::strerror(err)));
-    }
-    if (got == 0) break;
-    used += static_cast<size_t>(got);
-    if (used > limit) {
-      out->clear();
-      return absl::ResourceExhaustedError(
-          absl::StrCat(path, ": the stream holds more than ", limit,
-                       " bytes, half of this machine's memory; write it to a file first"));
-    }
-  }
-  out->resize(used);
-  out->shrink_to_fit();
-  return absl::OkStatus();
-}
 
 // The descriptor of this process that `path` names (/dev/stdout, /dev/stderr,
 // /dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N, /proc/<pid>/fd/N with
@@ -78,7 +49,8 @@ std::string WriteError(const std::string& path, int err) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not block the open; it is refused below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
@@ -97,12 +69,11 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
   std::shared_ptr<MappedFile> file(new MappedFile());
   file->path_ = path;
   if (!S_ISREG(st.st_mode)) {
-    absl::Status read = ReadStream(fd, path, &file->owned_);
     ::close(fd);
-    if (!read.ok()) return read;
-    file->data_ = file->owned_.data();
-    file->size_ = file->owned_.size();
-    return std::shared_ptr<const MappedFile>(std::move(file));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     ": not a regular file, so it cannot be mapped (InputStream reads "
+                     "pipes, FIFOs and devices)"));
   }
   file->size_ = static_cast<size_t>(st.st_size);
   if (file->size_ > 0) {
@@ -118,6 +89,15 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
   }
   ::close(fd);
   return std::shared_ptr<const MappedFile>(std::move(file));
+}
+
+std::shared_ptr<const MappedFile> MappedFile::FromBytes(std::string path, std::string bytes) {
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->path_ = std::move(path);
+  file->owned_ = std::move(bytes);
+  file->data_ = file->owned_.data();
+  file->size_ = file->owned_.size();
+  return file;
 }
 
 void DiscardFilePages(const void* begin, const void* end) {

@@ -26,13 +26,14 @@ void DiscardScratchPages(void* begin, void* end);
 
 class MappedFile {
  public:
-  // kNotFound for a missing file, kInvalidArgument for a directory, kInternal
-  // for other failures. An empty file maps to an empty range. A path that is
-  // not a regular file (a pipe such as /dev/stdin, a FIFO, a character
-  // device) is read to its end into memory instead of mapped;
-  // kResourceExhausted when that stream holds more than half of the
-  // machine's physical memory.
+  // Maps a regular file. kNotFound for a missing file, kInvalidArgument for
+  // a directory or any other path that is not a regular file (InputStream,
+  // util/input_stream.h, reads pipes, FIFOs and devices), kInternal for other
+  // failures. An empty file maps to an empty range.
   static absl::StatusOr<std::shared_ptr<const MappedFile>> Open(const std::string& path);
+  // Bytes already in memory (a stream read to its end, decompressed data)
+  // under the name `path`.
+  static std::shared_ptr<const MappedFile> FromBytes(std::string path, std::string bytes);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;

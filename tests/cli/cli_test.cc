@@ -576,7 +576,7 @@ TEST_F(CliTest, TrainsFromAPipe) {
   const std::string empty = dir_.Write("empty.txt", "");
   CliRun nothing = Hogmf({"train", "/dev/stdin", dir_.File("none.model")}, empty);
   EXPECT_EQ(nothing.exit_code, 2);
-  EXPECT_THAT(nothing.err, HasSubstr("/dev/stdin: the file is empty"));
+  EXPECT_THAT(nothing.err, HasSubstr("/dev/stdin: empty input: the stream was empty"));
 }
 
 TEST_F(CliTest, LibmfModelExportGivesTheSameScores) {

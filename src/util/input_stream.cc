@@ -1,0 +1,514 @@
+// InputStream over POSIX calls and zlib's inflate: mapped slices of regular
+// files, buffered blocks of streams and of gzip data, FIFOs opened without
+// blocking and waited on with poll().
+#include "util/input_stream.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "util/memory.h"
+
+namespace hogmf::internal {
+
+namespace {
+
+// A line longer than this in a stream is refused rather than buffered.
+constexpr size_t kMaxLine = size_t{256} << 20;
+
+uint64_t Newlines(std::string_view text) {
+  // Byte-wide counters over blocks of 255 bytes, so the compiler vectorizes
+  // the inner loop without widening.
+  uint64_t count = 0;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  while (n > 0) {
+    const size_t block = n < 255 ? n : 255;
+    unsigned char in_block = 0;
+    for (size_t i = 0; i < block; ++i) in_block += (p[i] == '\n');
+    count += in_block;
+    p += block;
+    n -= block;
+  }
+  return count;
+}
+
+// read() that retries on EINTR.
+absl::StatusOr<size_t> ReadFd(int fd, const std::string& path, char* dst, size_t n) {
+  for (;;) {
+    const ssize_t got = ::read(fd, dst, n);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno == EINTR) continue;
+    return absl::InternalError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  }
+}
+
+}  // namespace
+
+// Inflates concatenated gzip members from bytes in memory (a mapping, or what
+// was read while sniffing) followed, for a stream, by what `fd` delivers.
+class InputStream::Gzip {
+ public:
+  Gzip(const std::string& path, std::string_view pending, int fd)
+      : path_(path), pending_(pending), fd_(fd) {
+    std::memset(&z_, 0, sizeof(z_));
+    ok_ = ::inflateInit2(&z_, 15 + 16) == Z_OK;  // gzip wrapper only
+    if (fd_ >= 0) input_.reset(new char[kInput]);
+  }
+  ~Gzip() { ::inflateEnd(&z_); }
+
+  // Keeps pending bytes owned by the stream (they were read from the fd into
+  // a buffer the stream reuses).
+  void OwnPending() {
+    owned_.assign(pending_);
+    pending_ = owned_;
+  }
+
+  absl::StatusOr<size_t> Read(char* dst, size_t n) {
+    if (!ok_) return absl::InternalError(absl::StrCat(path_, ": cannot start zlib"));
+    size_t produced = 0;
+    while (produced == 0 && !finished_) {
+      if (z_.avail_in == 0) {
+        auto refilled = Refill();
+        if (!refilled.ok()) return refilled.status();
+        if (!*refilled) {
+          if (between_members_) {
+            finished_ = true;
+            break;
+          }
+          return absl::InvalidArgumentError(
+              absl::StrCat(path_, ": the gzip data is truncated (it ends after ", out_,
+                           " decompressed bytes); expected a complete .gz file"));
+        }
+      }
+      if (between_members_) {
+        // After a member: another member, zero padding, or garbage.
+        const unsigned char next = *z_.next_in;
+        if (next == 0) {
+          ++z_.next_in;
+          --z_.avail_in;
+          continue;
+        }
+        if (next != 0x1f) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path_, ": data that is not gzip follows the gzip data (after ", out_,
+                           " decompressed bytes); expected a .gz file of gzip members"));
+        }
+        between_members_ = false;
+      }
+      z_.next_out = reinterpret_cast<Bytef*>(dst);
+      z_.avail_out = static_cast<uInt>(std::min<size_t>(n, size_t{1} << 30));
+      const uInt before = z_.avail_out;
+      const int rc = ::inflate(&z_, Z_NO_FLUSH);
+      produced = before - z_.avail_out;
+      out_ += produced;
+      if (rc == Z_STREAM_END) {
+        ::inflateReset(&z_);
+        between_members_ = true;
+      } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && z_.avail_in == 0)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path_, ": corrupt gzip data at decompressed offset ", out_, ": ",
+            z_.msg != nullptr ? z_.msg : "inflate failed", "; expected a valid .gz file"));
+      }
+    }
+    return produced;
+  }
+
+ private:
+  static constexpr size_t kInput = size_t{1} << 18;
+
+  // Points zlib at more compressed bytes; false at their end.
+  absl::StatusOr<bool> Refill() {
+    if (!pending_.empty()) {
+      const size_t take = std::min<size_t>(pending_.size(), size_t{1} << 30);
+      z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(pending_.data()));
+      z_.avail_in = static_cast<uInt>(take);
+      pending_.remove_prefix(take);
+      return true;
+    }
+    if (fd_ < 0) return false;
+    auto got = ReadFd(fd_, path_, input_.get(), kInput);
+    if (!got.ok()) return got.status();
+    if (*got == 0) return false;
+    z_.next_in = reinterpret_cast<Bytef*>(input_.get());
+    z_.avail_in = static_cast<uInt>(*got);
+    return true;
+  }
+
+  const std::string& path_;
+  std::string_view pending_;
+  std::string owned_;
+  int fd_;
+  std::unique_ptr<char[]> input_;
+  z_stream z_;
+  bool ok_ = false;
+  bool between_members_ = false;
+  bool finished_ = false;
+  uint64_t out_ = 0;
+};
+
+InputStream::~InputStream() {
+  gzip_.reset();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path,
+                                                               const Options& options) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, expected a file"));
+  }
+  std::unique_ptr<InputStream> in(new InputStream());
+  in->path_ = path;
+  in->options_ = options;
+  in->options_.block_size = std::max<size_t>(options.block_size, 16);
+  if (S_ISREG(st.st_mode)) {
+    auto mapped = MappedFile::Open(path);
+    if (!mapped.ok()) return mapped.status();
+    in->mapped_ = *std::move(mapped);
+    const std::string_view bytes = in->mapped_->view();
+    if (bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b') {
+      in->gzip_ = std::make_unique<Gzip>(in->path_, bytes, -1);
+    }
+    return in;
+  }
+  in->fifo_ = S_ISFIFO(st.st_mode);
+  in->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (in->fifo_ ? O_NONBLOCK : 0));
+  if (in->fd_ < 0) {
+    const int err = errno;
+    if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
+  }
+  in->Reserve(in->options_.block_size + 1);
+  if (in->fifo_) {
+    // Opening without O_NONBLOCK would wait forever for a writer. A read now
+    // says whether one is there (EAGAIN: yes, with nothing written yet); a
+    // pipe whose writer left is empty; a FIFO gets a bounded wait for one.
+    const ssize_t probe = ::read(in->fd_, in->buffer_.get(), in->capacity_ - 1);
+    const int probe_error = errno;
+    if (probe > 0) {
+      in->end_ = static_cast<size_t>(probe);
+    } else if (probe == 0) {
+      struct statfs fs;
+      constexpr long kPipeFs = 0x50495045;  // PIPEFS_MAGIC: an anonymous pipe
+      if (::fstatfs(in->fd_, &fs) == 0 && static_cast<long>(fs.f_type) == kPipeFs) {
+        in->eof_ = true;
+      } else {
+        struct pollfd waiting = {in->fd_, POLLIN, 0};
+        int ready;
+        do {
+          ready = ::poll(&waiting, 1, options.fifo_wait_ms);
+        } while (ready < 0 && errno == EINTR);
+        if (ready == 0) {
+          // A writer that opened the FIFO but has not written makes read()
+          // say EAGAIN; without a writer it says end of file.
+          char byte;
+          const ssize_t again = ::read(in->fd_, &byte, 1);
+          if (again == 0) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                path, ": no data arrived within ", options.fifo_wait_ms / 1000.0,
+                " s: no process opened the FIFO for writing; expected a process writing to it"));
+          }
+          if (again == 1) in->buffer_[in->end_++] = byte;
+        }
+      }
+    } else if (probe_error != EAGAIN && probe_error != EINTR) {
+      return absl::InternalError(absl::StrCat(path, ": cannot read: ", std::strerror(probe_error)));
+    }
+    const int flags = ::fcntl(in->fd_, F_GETFL);
+    ::fcntl(in->fd_, F_SETFL, flags & ~O_NONBLOCK);
+  }
+  // Sniff the gzip magic from the first bytes.
+  while (in->end_ < 2 && !in->eof_) {
+    auto got = in->ReadRaw(in->buffer_.get() + in->end_, in->capacity_ - 1 - in->end_);
+    if (!got.ok()) return got.status();
+    if (*got == 0) in->eof_ = true;
+    in->end_ += *got;
+  }
+  if (in->end_ >= 2 && in->buffer_[0] == '\x1f' && in->buffer_[1] == '\x8b') {
+    in->gzip_ =
+        std::make_unique<Gzip>(in->path_, std::string_view(in->buffer_.get(), in->end_), in->fd_);
+    in->gzip_->OwnPending();
+    in->end_ = 0;
+    in->eof_ = false;
+  }
+  return in;
+}
+
+std::string InputStream::EmptyMessage() const {
+  if (gzip_ != nullptr) return "empty input: the gzip data decompresses to nothing";
+  if (mapped_ != nullptr) return "the file is empty";
+  if (fifo_) {
+    return "empty input: the stream was empty (the process writing to it closed it without "
+           "writing anything)";
+  }
+  return "empty input: the device gave no bytes";
+}
+
+absl::StatusOr<size_t> InputStream::ReadRaw(char* dst, size_t n) {
+  if (gzip_ != nullptr) return gzip_->Read(dst, n);
+  return ReadFd(fd_, path_, dst, n);
+}
+
+void InputStream::Reserve(size_t capacity) {
+  if (capacity <= capacity_) return;
+  std::unique_ptr<char[]> grown(new char[capacity]);
+  if (end_ > begin_) std::memcpy(grown.get(), buffer_.get() + begin_, end_ - begin_);
+  block_end_ -= std::min(block_end_, begin_);
+  end_ -= begin_;
+  begin_ = 0;
+  buffer_ = std::move(grown);
+  capacity_ = capacity;
+  peak_buffered_ = std::max(peak_buffered_, capacity_);
+}
+
+absl::Status InputStream::Fill(size_t want) {
+  if (end_ - begin_ >= want || eof_) return absl::OkStatus();
+  if (capacity_ < want + 1) {
+    Reserve(std::max(want + 1, capacity_ * 2));
+  } else if (capacity_ - begin_ < want + 1) {
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
+    block_end_ -= std::min(block_end_, begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  while (end_ - begin_ < want) {
+    auto got = ReadRaw(buffer_.get() + end_, capacity_ - 1 - end_);
+    if (!got.ok()) return got.status();
+    if (*got == 0) {
+      eof_ = true;
+      break;
+    }
+    end_ += *got;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string_view> InputStream::Head() {
+  if (started_) return absl::InternalError("InputStream::Head after NextBlock");
+  if (gzip_ == nullptr && mapped_ != nullptr) {
+    return mapped_->view().substr(0, options_.block_size);
+  }
+  if (absl::Status filled = Fill(options_.block_size); !filled.ok()) return filled;
+  return std::string_view(buffer_.get() + begin_, std::min(end_ - begin_, options_.block_size));
+}
+
+std::optional<uint64_t> InputStream::CountMappedLines() const {
+  if (gzip_ != nullptr || mapped_ == nullptr) return std::nullopt;
+  const std::string_view text = mapped_->view();
+  const uint64_t count = Newlines(text);
+  mapped_->Discard(text.data(), text.data() + text.size());
+  return count;
+}
+
+absl::Status InputStream::CheckBlock(std::string_view text) {
+  // One pass counts the lines and looks for NUL bytes: byte-wide counters
+  // over runs of 255 bytes, which the compiler vectorizes.
+  uint64_t count = 0;
+  unsigned char nul = 0;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  while (n > 0) {
+    const size_t run = n < 255 ? n : 255;
+    unsigned char in_run = 0;
+    for (size_t i = 0; i < run; ++i) {
+      in_run += (p[i] == '\n');
+      nul |= (p[i] == 0);
+    }
+    count += in_run;
+    p += run;
+    n -= run;
+  }
+  if (nul != 0) return CheckNul(text, line_);
+  last_lines_ = count;
+  return absl::OkStatus();
+}
+
+absl::Status InputStream::CheckNul(std::string_view text, uint64_t first_line) const {
+  const void* nul = std::memchr(text.data(), '\0', text.size());
+  if (nul == nullptr) return absl::OkStatus();
+  const size_t at = static_cast<const char*>(nul) - text.data();
+  return absl::InvalidArgumentError(absl::StrCat(
+      path_, ":", first_line + Newlines(text.substr(0, at)), ": NUL byte; expected text"));
+}
+
+absl::StatusOr<bool> InputStream::MappedBlock(TextBlock* block, size_t min_end) {
+  const std::string_view text = mapped_->view();
+  const size_t start = position_;
+  if (min_end >= text.size()) {
+    if (start == text.size()) return false;
+    min_end = text.size();
+  }
+  // The block runs through the first '\n' at or after min_end - 1 ...
+  const void* newline = std::memchr(text.data() + min_end - 1, '\n', text.size() - min_end + 1);
+  std::string_view slice;
+  if (newline != nullptr) {
+    slice = text.substr(start, static_cast<const char*>(newline) + 1 - (text.data() + start));
+  } else {
+    // ... or through the last '\n', the rest (a line without '\n') coming
+    // next as a copy with one added.
+    size_t last = text.size();
+    while (last > start && text[last - 1] != '\n') --last;
+    if (last > start && last > (block->text.empty() ? start : start + block->text.size())) {
+      slice = text.substr(start, last - start);
+    } else {
+      tail_.assign(text.substr(start));
+      tail_ += '\n';
+      slice = tail_;
+    }
+  }
+  if (absl::Status checked = CheckBlock(slice); !checked.ok()) return checked;
+  block->text = slice;
+  block->first_line = line_;
+  block->offset = offset_;
+  return true;
+}
+
+absl::StatusOr<bool> InputStream::StreamBlock(TextBlock* block, size_t keep) {
+  size_t search = keep;  // relative to begin_
+  size_t want = keep + options_.block_size;
+  for (;;) {
+    if (absl::Status filled = Fill(want); !filled.ok()) return filled;
+    const char* base = buffer_.get() + begin_;
+    const size_t available = end_ - begin_;
+    const void* newline =
+        available > search ? ::memrchr(base + search, '\n', available - search) : nullptr;
+    if (newline != nullptr) {
+      block_end_ = begin_ + (static_cast<const char*>(newline) - base) + 1;
+      break;
+    }
+    if (eof_) {
+      if (available == keep) return false;
+      if (end_ == capacity_) Reserve(capacity_ + 1);
+      buffer_[end_++] = '\n';
+      added_newline_ = true;
+      block_end_ = end_;
+      break;
+    }
+    // No line ends in the buffer: refuse NUL bytes and endless lines before
+    // reading on.
+    const std::string_view unended(base, available);
+    if (absl::Status nul = CheckNul(unended, line_); !nul.ok()) return nul;
+    if (available > kMaxLine) {
+      return absl::InvalidArgumentError(absl::StrCat(path_, ":", line_ + Newlines(unended),
+                                                     ": the line is longer than ", kMaxLine,
+                                                     " bytes; expected text lines"));
+    }
+    search = available;
+    want = available * 2;
+  }
+  const std::string_view text(buffer_.get() + begin_, block_end_ - begin_);
+  if (absl::Status checked = CheckBlock(text); !checked.ok()) return checked;
+  block->text = text;
+  block->first_line = line_;
+  block->offset = offset_;
+  return true;
+}
+
+absl::StatusOr<bool> InputStream::NextBlock(TextBlock* block) {
+  if (!last_.empty()) {
+    // Consume the previous block.
+    const std::string_view last = last_;
+    line_ += last_lines_;
+    const bool ended_added = mapped_ != nullptr && gzip_ == nullptr
+                                 ? last.data() == tail_.data()
+                                 : (added_newline_ && block_end_ == end_);
+    offset_ += last.size() - (ended_added ? 1 : 0);
+    if (gzip_ == nullptr && mapped_ != nullptr) {
+      if (last.data() != tail_.data()) {
+        mapped_->Discard(last.data(), last.data() + last.size());
+        position_ = static_cast<size_t>(last.data() + last.size() - mapped_->data());
+      } else {
+        position_ = mapped_->size();
+      }
+    } else {
+      begin_ = block_end_;
+    }
+  }
+  started_ = true;
+  last_ = {};
+  block->text = {};
+  absl::StatusOr<bool> made = false;
+  if (gzip_ == nullptr && mapped_ != nullptr) {
+    made = MappedBlock(block, position_ + options_.block_size);
+  } else if (begin_ < end_ || !eof_) {
+    made = StreamBlock(block, 0);
+  }
+  if (made.ok() && *made) last_ = block->text;
+  return made;
+}
+
+absl::StatusOr<bool> InputStream::ExtendBlock(TextBlock* block) {
+  if (last_.empty()) return false;
+  *block = TextBlock{last_, line_, offset_};
+  if (gzip_ == nullptr && mapped_ != nullptr) {
+    if (block->text.data() == tail_.data()) return false;
+    const size_t start = static_cast<size_t>(block->text.data() - mapped_->data());
+    const size_t current_end = start + block->text.size();
+    if (current_end >= mapped_->size()) return false;
+    position_ = start;
+    TextBlock grown = *block;
+    auto made = MappedBlock(&grown, current_end + options_.block_size);
+    if (!made.ok() || !*made) return made;
+    *block = grown;
+    last_ = block->text;
+    return true;
+  }
+  const size_t keep = block->text.size();
+  if (eof_ && block_end_ == end_) return false;
+  auto made = StreamBlock(block, keep);
+  if (!made.ok() || !*made) return made;
+  last_ = block->text;
+  return true;
+}
+
+absl::StatusOr<std::shared_ptr<const MappedFile>> InputStream::ReadAll() {
+  if (started_) return absl::InternalError("InputStream::ReadAll after NextBlock");
+  started_ = true;
+  if (gzip_ == nullptr && mapped_ != nullptr) return mapped_;
+  const MemoryLimit memory = AvailableMemory();
+  const uint64_t limit = memory.bytes / 2;
+  std::string all(buffer_.get() + begin_, end_ - begin_);
+  buffer_.reset();
+  capacity_ = begin_ = end_ = block_end_ = 0;
+  constexpr size_t kChunk = size_t{1} << 20;
+  size_t used = all.size();
+  while (!eof_) {
+    if (all.size() < used + kChunk) all.resize(std::max(used + kChunk, all.size() * 3 / 2));
+    auto got = ReadRaw(all.data() + used, all.size() - used);
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    used += *got;
+    peak_buffered_ = std::max(peak_buffered_, all.size());
+    if (used > limit) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path_, ": the input holds more than ", FormatBytes(limit), ", half of ",
+                       std::string(memory.source), "; write it to a file first"));
+    }
+  }
+  all.resize(used);
+  all.shrink_to_fit();
+  return MappedFile::FromBytes(path_, std::move(all));
+}
+
+absl::StatusOr<std::shared_ptr<const MappedFile>> ReadWholeInput(const std::string& path) {
+  auto in = InputStream::Open(path);
+  if (!in.ok()) return in.status();
+  return (*in)->ReadAll();
+}
+
+}  // namespace hogmf::internal

@@ -1,0 +1,133 @@
+// Input for the readers: a regular file (mapped), a pipe, FIFO or character
+// device (read with read()), any of them gzip-compressed (recognized by the
+// bytes 1f 8b, never by the name; concatenated members read as one). Text
+// readers take the input as blocks of whole lines, so a stream never needs to
+// fit in memory; the binary readers take the whole input at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "util/file.h"
+
+namespace hogmf::internal {
+
+// A run of whole lines of the input. The text ends with '\n' (one is added
+// after a last line that lacks it) and holds no NUL byte.
+struct TextBlock {
+  std::string_view text;
+  uint64_t first_line = 1;  // the 1-based number of the text's first line
+  uint64_t offset = 0;      // the (decompressed) input offset of the text
+};
+
+class InputStream {
+ public:
+  struct Options {
+    // The size of the blocks of a stream (a line longer than that makes a
+    // longer block) and of the slices of a mapped file.
+    size_t block_size = size_t{8} << 20;
+    // How long opening a FIFO waits for a writer to send its first bytes.
+    int fifo_wait_ms = 10000;
+  };
+
+  // kNotFound for a missing path, kInvalidArgument for a directory, a FIFO no
+  // process writes to within the wait, or a path that cannot be opened.
+  static absl::StatusOr<std::unique_ptr<InputStream>> Open(const std::string& path,
+                                                           const Options& options);
+  static absl::StatusOr<std::unique_ptr<InputStream>> Open(const std::string& path) {
+    return Open(path, Options());
+  }
+  ~InputStream();
+  InputStream(const InputStream&) = delete;
+  InputStream& operator=(const InputStream&) = delete;
+
+  const std::string& path() const { return path_; }
+  // True for a pipe, FIFO or device (not a regular file).
+  bool is_stream() const { return mapped_ == nullptr; }
+  bool compressed() const { return gzip_ != nullptr; }
+  // "the file is empty", or the words for an empty stream or .gz.
+  std::string EmptyMessage() const;
+
+  // The first bytes of the input (decompressed): block_size of them, or all
+  // when the input is shorter. Does not consume them. Call before NextBlock.
+  absl::StatusOr<std::string_view> Head();
+  // The number of '\n' in a plain mapped file (not compressed), for readers
+  // that size their output from it, counted in one pass that then drops the
+  // file's pages; nullopt for a stream, whose size is unknown.
+  std::optional<uint64_t> CountMappedLines() const;
+
+  // The next block of whole lines; false at the end of the input. The
+  // previous block's text is no longer valid (a mapped file drops its pages).
+  // An InvalidArgument "path:line: NUL byte; expected text" for a NUL byte.
+  absl::StatusOr<bool> NextBlock(TextBlock* block);
+  // Adds at least one more line to *block, the block NextBlock returned last
+  // (for a record that continues past it); false, leaving *block as it was,
+  // at the end of the input. Its text may move.
+  absl::StatusOr<bool> ExtendBlock(TextBlock* block);
+
+  // The whole input, for readers that need random access: the mapping of a
+  // plain file, else the bytes read (and decompressed) into memory, refused
+  // with kResourceExhausted beyond half of the physical memory. Only before
+  // NextBlock.
+  absl::StatusOr<std::shared_ptr<const MappedFile>> ReadAll();
+
+  // The most bytes of input this stream held in buffers at once (a test hook;
+  // 0 for a plain mapped file, whose slices are the mapping itself).
+  size_t peak_buffered() const { return peak_buffered_; }
+
+ private:
+  class Gzip;
+  InputStream() = default;
+  // Reads into [dst, dst + n) from the fd or the decompressor; 0 at the end.
+  absl::StatusOr<size_t> ReadRaw(char* dst, size_t n);
+  // Reads until the buffer holds `want` bytes after begin_ or the input ends,
+  // growing the buffer if needed.
+  absl::Status Fill(size_t want);
+  // Counts the lines of a block about to be handed out into last_lines_;
+  // an error for a NUL byte in it.
+  absl::Status CheckBlock(std::string_view text);
+  absl::Status CheckNul(std::string_view text, uint64_t first_line) const;
+  absl::StatusOr<bool> MappedBlock(TextBlock* block, size_t min_end);
+  absl::StatusOr<bool> StreamBlock(TextBlock* block, size_t min_size);
+  void Reserve(size_t capacity);
+
+  std::string path_;
+  Options options_;
+  bool fifo_ = false;
+  std::shared_ptr<const MappedFile> mapped_;  // a regular file
+  int fd_ = -1;                               // a stream
+  std::unique_ptr<Gzip> gzip_;
+  // Buffered text of a stream: [begin_, end_) of buffer_ holds bytes not yet
+  // consumed; block_end_ ends the last block handed out.
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
+  size_t begin_ = 0;
+  size_t block_end_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
+  bool added_newline_ = false;
+  // Mapped text: the position of the next block, and a copy of a last line
+  // without '\n' with one added.
+  size_t position_ = 0;
+  std::string tail_;
+  // The block handed out last, consumed by the next NextBlock.
+  std::string_view last_;
+  uint64_t last_lines_ = 0;
+  // Where the next block starts in lines and bytes.
+  uint64_t line_ = 1;
+  uint64_t offset_ = 0;
+  bool started_ = false;
+  size_t peak_buffered_ = 0;
+};
+
+// The whole input at `path` (InputStream::ReadAll): for model files and other
+// readers that need all the bytes at once.
+absl::StatusOr<std::shared_ptr<const MappedFile>> ReadWholeInput(const std::string& path);
+
+}  // namespace hogmf::internal

@@ -31,7 +31,6 @@ using ModelPtr = std::shared_ptr<ModelHandle>;
 
 void RegisterStatus(py::module_& m);
 void RegisterParams(py::module_& m);
-void RegisterIds(py::module_& m);
 void RegisterRatings(py::module_& m);
 void RegisterModel(py::module_& m);
 void RegisterTrain(py::module_& m);

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include <pybind11/numpy.h>
-#include <pybind11/stl.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -102,10 +101,6 @@ py::array_t<uint32_t> LookUpIds(const IdMap& map, std::optional<IntIndex>& index
   py::array_t<uint32_t> out(static_cast<py::ssize_t>(found.size()));
   std::copy(found.begin(), found.end(), out.mutable_data());
   return out;
-}
-
-void RegisterIds(py::module_& m) {
-  m.def("_canonical_int", [](const std::string& name) { return CanonicalInt(name); });
 }
 
 }  // namespace hogmf::python

@@ -9,7 +9,6 @@ PYBIND11_MODULE(_hogmf, m) {
   namespace hp = hogmf::python;
   hp::RegisterStatus(m);
   hp::RegisterParams(m);
-  hp::RegisterIds(m);
   hp::RegisterRatings(m);
   hp::RegisterModel(m);
   hp::RegisterTrain(m);

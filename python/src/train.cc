@@ -210,6 +210,12 @@ py::tuple Train(Ratings& ratings, const TrainParams& params, const Ratings* vali
   if (!session.status.ok() && pending.is_none()) ThrowIfError(session.status);
   if (!session.result.has_value()) return py::make_tuple(py::none(), py::none(), pending);
   py::dict report = ReportDict(session.result->report);
+  // Stops made here between epochs, which the engine did not see as a rule.
+  if (session.cancel.load()) {
+    report["stop_reason"] = std::string(StopReasonName(StopReason::kCancelled));
+  } else if (session.stop) {
+    report["stop_reason"] = std::string(StopReasonName(StopReason::kCallback));
+  }
   ModelPtr model = std::make_shared<ModelHandle>(std::move(session.result->model));
   return py::make_tuple(model, report, pending);
 }

@@ -46,6 +46,7 @@ def test_callback_sees_every_epoch_and_false_stops(data):
     model = hogmf.MF(k=4, epochs=50, l2=0.05, threads=2).fit(u, i, r, callback=callback)
     assert [s["epoch"] for s in seen] == [1, 2, 3]
     assert len(model.history) == 3
+    assert model.report["stop_reason"] == "callback"
     assert model.predict(u[:5], i[:5]).shape == (5,)
 
 

@@ -17,7 +17,7 @@ from conftest import low_rank
 
 @pytest.fixture(scope="module")
 def big():
-    return low_rank(users=20000, items=5000, k=8, n=1_000_000, seed=5)
+    return low_rank(users=20000, items=5000, k=8, n=600_000, seed=5)
 
 
 def interrupt_after(seconds):
@@ -44,7 +44,7 @@ def test_sigint_stops_training_and_keeps_the_model(big):
     assert sent and stopped - sent[0] < 2.0
     assert len(model.history) >= 1
     assert np.isfinite(model.predict(u[:10], i[:10])).all()
-    assert model.report["stop_reason"] != "time-limit"
+    assert model.report["stop_reason"] == "cancelled"
 
 
 def test_sigint_during_the_choice_of_auto_params(big):
@@ -69,7 +69,7 @@ def test_other_threads_run_while_training(big):
             time.sleep(0.01)
 
     ticker = threading.Thread(target=tick)
-    model = hogmf.MF(k=16, epochs=5, l2=0.05, threads=2)
+    model = hogmf.MF(k=16, epochs=15, l2=0.05, threads=2)
     ticker.start()
     start = time.monotonic()
     model.fit(u, i, r)

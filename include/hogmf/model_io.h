@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -47,6 +48,18 @@ absl::Status SaveModel(const Model& model, const std::string& path);
 //                     what is wrong.
 //   kInternal         the operating system fails to stat or map the file.
 absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format = nullptr);
+
+// The bytes SaveModel would write (hogmf's binary format), in memory: for
+// pickling, caches and network transfers. The errors of SaveModel that are
+// not about files (kInvalidArgument for a model that cannot be saved); the
+// messages name "<serialized model>".
+absl::StatusOr<std::string> SerializeModel(const Model& model);
+
+// A model from SerializeModel's bytes (or a native model file's contents),
+// checked as LoadModel checks a file. kInvalidArgument for bytes that are
+// empty, not a hogmf model, or a corrupt, truncated or unsupported-version
+// one (LIBMF text is not accepted here).
+absl::StatusOr<Model> DeserializeModel(std::string_view bytes);
 
 // LIBMF's text model: header lines f, m, n, k, b, then "p<i> T v..." rows
 // ("F" rows for rows that were not trained) and "q<j> ..." rows. Indices are

@@ -170,6 +170,9 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   trial_options.cancel = options.cancel;
   const auto start = std::chrono::steady_clock::now();
   const auto run_trial = [&](float l2) -> absl::StatusOr<ParamsTrial> {
+    // Cancelled: no further trial; repeating the last one ends the walk.
+    if (options.cancel != nullptr && options.cancel->load() && !made.trials.empty())
+      return made.trials.back();
     for (const ParamsTrial& done : made.trials) {
       if (done.l2 == l2) return done;
     }

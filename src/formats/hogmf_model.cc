@@ -64,6 +64,7 @@ namespace {
 
 using formats::BiasBytes;
 using formats::BitmapBytes;
+using formats::ByteSink;
 using formats::ChecksummedWriter;
 using formats::Corrupt;
 using formats::FactorBytes;
@@ -320,30 +321,36 @@ bool LooksNative(std::string_view data) {
   return data.substr(0, n) == kMagic.substr(0, n);
 }
 
-}  // namespace
+// A native file's header and size, decided before anything is written.
+struct NativeLayout {
+  uint8_t header[kHeaderSize] = {};
+  uint64_t file_size = 0;
+};
 
-absl::Status SaveModel(const Model& model, const std::string& path) {
+// Checks that `model` can be saved (`name` names the target in the errors)
+// and lays out its file.
+absl::StatusOr<NativeLayout> LayOutNative(const Model& model, const std::string& name) {
   if (model.k() < 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot save a model without factors (k = 0)"));
+        absl::StrCat(name, ": cannot save a model without factors (k = 0)"));
   }
   if (static_cast<uint32_t>(model.k()) > kMaxK) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot save: k = ", model.k(), " exceeds ", kMaxK));
+        absl::StrCat(name, ": cannot save: k = ", model.k(), " exceeds ", kMaxK));
   }
   if (model.num_users() > kMaxRows || model.num_items() > kMaxRows) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: too many rows"));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": cannot save: too many rows"));
   }
   {
     const float l2[4] = {model.l2_p(), model.l2_q(), model.l2_user_bias(), model.l2_item_bias()};
     if (const std::string problem =
             TrainingFieldsProblem(model.min_value(), model.max_value(), model.clips(), l2);
         !problem.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot save: ", problem));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": cannot save: ", problem));
     }
   }
   const uint32_t k = static_cast<uint32_t>(model.k());
-  HOGMF_ASSIGN_OR_RETURN(const uint64_t rated_bytes, RatedItemsBytes(model, path));
+  HOGMF_ASSIGN_OR_RETURN(const uint64_t rated_bytes, RatedItemsBytes(model, name));
   const uint64_t sizes[kNumSections] = {
       FactorBytes(model.num_users(), k),
       FactorBytes(model.num_items(), k),
@@ -357,7 +364,8 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
       kTrainingBytes,
   };
 
-  uint8_t header[kHeaderSize] = {};
+  NativeLayout layout;
+  uint8_t* header = layout.header;
   std::memcpy(header, kMagic.data(), kMagic.size());
   PutU32(header + kVersionAt, kVersion);
   PutU32(header + kHeaderSizeAt, kHeaderSize);
@@ -379,11 +387,14 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
     offset += sizes[s];
   }
   PutU64(header + kFileSizeAt, offset + kTrailerSize);
+  layout.file_size = offset + kTrailerSize;
+  return layout;
+}
 
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
-                         internal::AtomicFileWriter::Create(path));
-  ChecksummedWriter out(file.get());
-  out.Write(header, sizeof(header));
+// Writes the native file laid out by `layout`, header to trailer, to `sink`.
+void WriteNative(const Model& model, const NativeLayout& layout, const ByteSink& sink) {
+  ChecksummedWriter out(sink);
+  out.Write(layout.header, sizeof(layout.header));
   WriteFactors(model.user_factors(), out);
   WriteFactors(model.item_factors(), out);
   WriteBitmap(model.num_users(), &Model::user_seen, model, out);
@@ -398,12 +409,53 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   uint8_t trailer[kTrailerSize];
   PutU64(trailer, checksum);
   std::memcpy(trailer + 8, kEndMagic.data(), kEndMagic.size());
-  file->Write(trailer, sizeof(trailer));
-  if (file->offset() != offset + kTrailerSize) {
+  sink(trailer, sizeof(trailer));
+}
+
+// A native model from bytes that start with the magic; `name` names the
+// source in the errors.
+absl::StatusOr<Model> LoadNative(const std::string& name, std::string_view data) {
+  HOGMF_ASSIGN_OR_RETURN(
+      Model model, ParseNative(name, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  internal::ModelInternal::UpdateColdUser(model);
+  return model;
+}
+
+// The name errors give to in-memory models.
+constexpr char kMemoryName[] = "<serialized model>";
+
+}  // namespace
+
+absl::Status SaveModel(const Model& model, const std::string& path) {
+  HOGMF_ASSIGN_OR_RETURN(const NativeLayout layout, LayOutNative(model, path));
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
+                         internal::AtomicFileWriter::Create(path));
+  WriteNative(model, layout, [&file](const void* data, size_t size) { file->Write(data, size); });
+  if (file->offset() != layout.file_size) {
     return absl::InternalError(absl::StrCat(path, ": wrote ", file->offset(),
-                                            " bytes, the header promised ", offset + kTrailerSize));
+                                            " bytes, the header promised ", layout.file_size));
   }
   return file->Commit();
+}
+
+absl::StatusOr<std::string> SerializeModel(const Model& model) {
+  HOGMF_ASSIGN_OR_RETURN(const NativeLayout layout, LayOutNative(model, kMemoryName));
+  std::string bytes;
+  bytes.reserve(layout.file_size);
+  WriteNative(model, layout, [&bytes](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+  });
+  if (bytes.size() != layout.file_size) {
+    return absl::InternalError(absl::StrCat(kMemoryName, ": wrote ", bytes.size(),
+                                            " bytes, the header promised ", layout.file_size));
+  }
+  return bytes;
+}
+
+absl::StatusOr<Model> DeserializeModel(std::string_view bytes) {
+  if (bytes.empty()) return FileError(kMemoryName, "empty, not a model");
+  if (!LooksNative(bytes)) return FileError(kMemoryName, "not a hogmf model");
+  return LoadNative(kMemoryName, bytes);
 }
 
 absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
@@ -412,9 +464,7 @@ absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format) {
   const std::string_view data = file->view();
   if (data.empty()) return FileError(path, "empty file, not a model");
   if (LooksNative(data)) {
-    HOGMF_ASSIGN_OR_RETURN(
-        Model model, ParseNative(path, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
-    internal::ModelInternal::UpdateColdUser(model);
+    HOGMF_ASSIGN_OR_RETURN(Model model, LoadNative(path, data));
     if (format != nullptr) *format = ModelFormat::kHogmf;
     return model;
   }

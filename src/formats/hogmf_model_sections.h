@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -53,18 +54,19 @@ std::string TrainingFieldsProblem(float min_value, float max_value, bool clips,
 // ---------------------------------------------------------------------------
 // Writing.
 
-// Buffers bytes, feeds them to the checksum and to the file.
+// Where a writer's bytes go: a file (SaveModel) or a string (SerializeModel).
+using ByteSink = std::function<void(const void* data, size_t size)>;
+
+// Buffers bytes, feeds them to the checksum and to the sink.
 class ChecksummedWriter {
  public:
-  explicit ChecksummedWriter(internal::AtomicFileWriter* out) : out_(out) {
-    buffer_.reserve(kBufferSize);
-  }
+  explicit ChecksummedWriter(ByteSink out) : out_(std::move(out)) { buffer_.reserve(kBufferSize); }
 
   void Write(const void* data, size_t size) {
     if (size >= kBufferSize) {
       Flush();
       checksum_.Update(data, size);
-      out_->Write(data, size);
+      out_(data, size);
       return;
     }
     if (buffer_.size() + size > kBufferSize) Flush();
@@ -77,7 +79,7 @@ class ChecksummedWriter {
   void Flush() {
     if (buffer_.empty()) return;
     checksum_.Update(buffer_.data(), buffer_.size());
-    out_->Write(buffer_.data(), buffer_.size());
+    out_(buffer_.data(), buffer_.size());
     buffer_.clear();
   }
   // Flushes and returns the checksum of everything written.
@@ -88,7 +90,7 @@ class ChecksummedWriter {
 
  private:
   static constexpr size_t kBufferSize = 1 << 16;
-  internal::AtomicFileWriter* out_;
+  ByteSink out_;
   std::string buffer_;
   internal::Checksum64 checksum_;
 };

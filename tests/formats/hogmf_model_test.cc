@@ -717,5 +717,49 @@ TEST(ModelFileTest, LoadModelRecognizesLibmfModels) {
   EXPECT_THAT(LoadModel(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(bad + ":2:")));
 }
 
+// SerializeModel writes SaveModel's bytes; DeserializeModel reads them back
+// exactly and refuses damaged bytes as LoadModel refuses damaged files.
+TEST(ModelBytesTest, SerializeWritesTheFileBytesAndRoundTripsExactly) {
+  TempDir dir;
+  const Model model = StringIdModel();
+  const std::string path = dir.File("movies.model");
+  ASSERT_THAT(SaveModel(model, path), IsOk());
+  absl::StatusOr<std::string> bytes = SerializeModel(model);
+  ASSERT_THAT(bytes, IsOk());
+  EXPECT_EQ(*bytes, ReadFileBytes(path));
+  absl::StatusOr<Model> back = DeserializeModel(*bytes);
+  ASSERT_THAT(back, IsOk());
+  ExpectSameModel(model, *back);
+  const Model golden = GoldenBiasedModel();
+  absl::StatusOr<std::string> golden_bytes = SerializeModel(golden);
+  ASSERT_THAT(golden_bytes, IsOk());
+  absl::StatusOr<Model> golden_back = DeserializeModel(*golden_bytes);
+  ASSERT_THAT(golden_back, IsOk());
+  ExpectSameModel(golden, *golden_back);
+  EXPECT_EQ(golden_back->Score(1, 7), golden.Score(1, 7));
+}
+
+TEST(ModelBytesTest, DamagedBytesAreErrorsNamingTheSource) {
+  absl::StatusOr<std::string> bytes = SerializeModel(GoldenModel());
+  ASSERT_THAT(bytes, IsOk());
+  EXPECT_THAT(DeserializeModel(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DeserializeModel("f 0\nm 1\n"), StatusIs(absl::StatusCode::kInvalidArgument));
+  for (const size_t size : {size_t{4}, bytes->size() / 2, bytes->size() - 1}) {
+    absl::StatusOr<Model> cut = DeserializeModel(std::string_view(*bytes).substr(0, size));
+    ASSERT_THAT(cut, StatusIs(absl::StatusCode::kInvalidArgument)) << size;
+    EXPECT_THAT(std::string(cut.status().message()), StartsWith("<serialized model>: "));
+  }
+  std::string flipped = *bytes;
+  flipped[kHeaderSize + 3] ^= 0x10;
+  EXPECT_THAT(DeserializeModel(flipped), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ModelBytesTest, UnsavableModelsAreRefused) {
+  const Model empty;
+  absl::StatusOr<std::string> bytes = SerializeModel(empty);
+  ASSERT_THAT(bytes, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(bytes.status().message()), HasSubstr("k = 0"));
+}
+
 }  // namespace
 }  // namespace hogmf

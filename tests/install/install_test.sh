@@ -2,7 +2,8 @@
 # Installs the build into a temporary prefix and builds the consumer project
 # (tests/install/consumer) against it twice: through find_package(hogmf) and
 # through pkg-config. Both programs must run. Also checks that only include/hogmf's
-# headers are installed and that the installed CLI runs.
+# headers are installed, that the installed CLI runs, and that the installed Python
+# package (when the build has one) imports and trains.
 #
 #   install_test.sh BUILD_DIR SOURCE_DIR CMAKE CXX_COMPILER [COMPILER_LAUNCHER]
 set -euo pipefail
@@ -26,6 +27,13 @@ fi
 
 echo "== $prefix/bin/hogmf help"
 "$prefix/bin/hogmf" help >/dev/null
+
+module=$(find "$prefix" -name '_hogmf*.so' | head -n 1)
+if [ -n "$module" ]; then
+  echo "== the installed Python package: ${module#"$prefix"/}"
+  (cd "$work" && PYTHONPATH=$(dirname "$(dirname "$module")") /usr/bin/python3 -c \
+    'import hogmf; m = hogmf.MF(k=2, epochs=2, l2=0.1).fit([1, 2, 3], [1, 2, 1], [1.0, 2.0, 3.0]); assert m.predict([1], [1]).shape == (1,)')
+fi
 
 echo "== find_package(hogmf CONFIG) consumer"
 cmake_args=(-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release)

@@ -193,11 +193,12 @@ typedef struct hogmf_train_options {
   const hogmf_ratings* validation;
   hogmf_epoch_callback on_epoch; /* NULL for none */
   void* user_data;               /* passed to on_epoch */
-  /* A flag the library polls (about every millisecond) while training: store
-   * a nonzero value into it from another thread or a signal handler (a
-   * volatile sig_atomic_t-sized int) and training stops at its next chunk,
-   * keeping the model as it is (HOGMF_STOP_CANCELLED). Nonzero before the
-   * call: HOGMF_CANCELLED and no model. NULL for none. */
+  /* A flag the library polls (an atomic load, about every millisecond) while
+   * training. Store a nonzero value into it from a signal handler (a plain
+   * store) or another thread (an atomic store, e.g. GCC's and Clang's
+   * __atomic_store_n(&flag, 1, __ATOMIC_RELAXED)) and training stops at its
+   * next chunk, keeping the model as it is (HOGMF_STOP_CANCELLED). Nonzero
+   * before the call: HOGMF_CANCELLED and no model. NULL for none. */
   const volatile int* cancel;
   int keep_rated_items; /* nonzero (the default): recommendations exclude rated items */
 } hogmf_train_options;

@@ -255,7 +255,10 @@ static int OnEpoch(const hogmf_epoch_stats* stats, void* user_data) {
   CHECK(stats->updates > 0 && stats->loss > 0, "epoch figures");
   log->epochs = stats->epoch;
   log->last_validation_rmse = stats->validation_rmse;
-  if (log->cancel_at != 0 && stats->epoch == log->cancel_at) *log->cancel = 1;
+  /* The watching thread reads the flag atomically: store it atomically too. */
+  if (log->cancel_at != 0 && stats->epoch == log->cancel_at) {
+    __atomic_store_n(log->cancel, 1, __ATOMIC_RELAXED);
+  }
   return log->stop_at != 0 && stats->epoch >= log->stop_at;
 }
 

@@ -42,7 +42,7 @@ typedef enum hogmf_status {
   HOGMF_NOT_FOUND = 5,
   HOGMF_ALREADY_EXISTS = 6,
   HOGMF_PERMISSION_DENIED = 7,
-  HOGMF_RESOURCE_EXHAUSTED = 8, /* out of memory, among others */
+  HOGMF_RESOURCE_EXHAUSTED = 8, /* the run would need more memory than it may use */
   HOGMF_FAILED_PRECONDITION = 9,
   HOGMF_ABORTED = 10, /* training diverged */
   HOGMF_OUT_OF_RANGE = 11,
@@ -158,6 +158,10 @@ typedef struct hogmf_params {
   double stop_validation_rmse; /* stop at this validation RMSE; 0: off */
   int monitor_ms;              /* loss sampling period, ms: 1 .. 3600000 */
   int monitor_sample;          /* ratings the monitor samples: >= 1 */
+  /* Added after the first version (a caller whose struct_size ends above
+     gets the default): */
+  uint64_t max_memory_bytes; /* refuse to train when the estimated peak memory exceeds this;
+                                0: the memory the process may use */
 } hogmf_params;
 
 /* Fills *params with the library's defaults (hogmf::TrainParams) and sets

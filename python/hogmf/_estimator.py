@@ -56,7 +56,7 @@ class MF:
                  epochs=None, holdout=None, threads=None, seed=None, stop_loss=None,
                  stop_rmse=None, init_scale=None, schedule=None, grid=None, order=None,
                  chunk_size=None, isa=None, monitor_ms=None, monitor_sample=None,
-                 time_limit=None, stop_validation_rmse=None, early_stop_tolerance=None,
+                 max_memory=None, time_limit=None, stop_validation_rmse=None, early_stop_tolerance=None,
                  early_stop=None, keep_rated=None):
         values = dict(locals())
         for name in _params.PARAM_NAMES:

@@ -12,7 +12,7 @@ PARAM_NAMES = (
     "l2_bias", "nonneg", "clip", "negatives", "negative_weight", "epochs",
     "holdout", "threads", "seed", "stop_loss", "stop_rmse", "init_scale",
     "schedule", "grid", "order", "chunk_size", "isa", "monitor_ms",
-    "monitor_sample", "time_limit", "stop_validation_rmse",
+    "monitor_sample", "max_memory", "time_limit", "stop_validation_rmse",
     "early_stop_tolerance", "early_stop", "keep_rated",
 )
 
@@ -26,7 +26,7 @@ _PLAIN = {
     "init_scale": "init_scale", "schedule": "schedule", "grid": "grid",
     "order": "order", "chunk_size": "chunk_size", "isa": "isa",
     "monitor_ms": "monitor_ms", "monitor_sample": "monitor_sample",
-    "time_limit": "time_limit_seconds",
+    "max_memory": "max_memory_bytes", "time_limit": "time_limit_seconds",
     "stop_validation_rmse": "stop_validation_rmse",
     "early_stop_tolerance": "early_stop_tolerance",
     "early_stop": "early_stop", "loss": "loss",
@@ -108,12 +108,12 @@ def make_train_params(values):
         elif name in ("nonneg", "clip"):
             setattr(params, _PLAIN[name], bool(value))
         elif name in ("k", "negatives", "threads", "seed", "grid", "chunk_size",
-                      "monitor_ms", "monitor_sample", "early_stop"):
+                      "monitor_ms", "monitor_sample", "early_stop", "max_memory"):
             number = _number(name, value)
             if number != int(number):
                 raise ValueError(f"invalid {name}={value!r}; expected an integer")
-            if name == "seed" and number < 0:
-                raise ValueError(f"invalid seed={value!r}; expected an integer >= 0")
+            if name in ("seed", "max_memory") and number < 0:
+                raise ValueError(f"invalid {name}={value!r}; expected an integer >= 0")
             try:
                 setattr(params, _PLAIN[name], int(number))
             except TypeError:

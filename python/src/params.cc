@@ -64,6 +64,7 @@ void RegisterParams(py::module_& m) {
       .def_readwrite("isa", &TrainParams::isa)
       .def_readwrite("monitor_ms", &TrainParams::monitor_ms)
       .def_readwrite("monitor_sample", &TrainParams::monitor_sample)
+      .def_readwrite("max_memory_bytes", &TrainParams::max_memory_bytes)
       .def_readwrite("time_limit_seconds", &TrainParams::time_limit_seconds)
       .def_readwrite("early_stop", &TrainParams::early_stop)
       .def_readwrite("early_stop_tolerance", &TrainParams::early_stop_tolerance);

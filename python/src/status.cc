@@ -22,6 +22,9 @@ void ThrowIfError(const absl::Status& status) {
     case absl::StatusCode::kNotFound:
       type = PyExc_FileNotFoundError;
       break;
+    case absl::StatusCode::kResourceExhausted:
+      type = PyExc_MemoryError;
+      break;
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kAlreadyExists:

@@ -26,7 +26,7 @@ namespace {
 
 // The sizes of the first released versions of the structs: the smallest
 // struct_size a caller may pass. Fields added later extend the structs past these.
-constexpr size_t kParamsV1Size = sizeof(hogmf_params);
+constexpr size_t kParamsV1Size = offsetof(hogmf_params, max_memory_bytes);
 constexpr size_t kOptionsV1Size = sizeof(hogmf_train_options);
 constexpr size_t kReportV1Size = sizeof(hogmf_train_report);
 
@@ -127,6 +127,7 @@ absl::Status ToTrainParams(const hogmf_params* given, TrainParams* out) {
   t.stop_validation_rmse = p.stop_validation_rmse;
   t.monitor_ms = p.monitor_ms;
   t.monitor_sample = p.monitor_sample;
+  t.max_memory_bytes = p.max_memory_bytes;
   return t.Validate();
 }
 
@@ -338,6 +339,7 @@ void hogmf_params_init(hogmf_params* params) {
   p.stop_validation_rmse = d.stop_validation_rmse;
   p.monitor_ms = d.monitor_ms;
   p.monitor_sample = d.monitor_sample;
+  p.max_memory_bytes = d.max_memory_bytes;
   *params = p;
 }
 

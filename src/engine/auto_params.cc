@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <span>
 #include <tuple>
@@ -152,7 +153,13 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
       if (auto_epochs) fallback.max_epochs = kFallbackEpochs;
       return fallback;
     }
-    split = SplitHoldout(train, params.holdout, params.seed ^ kHoldoutSeedSalt);
+    // The trials work in train's index space: identity maps of its sizes
+    // over a view of its entries, so that no trial copies a string id map or
+    // looks its ids up (the rows, draws and choices are the same).
+    const Ratings index_view =
+        Ratings::View(train.entries(), std::make_shared<int>(0), IdMap::Identity(train.num_users()),
+                      IdMap::Identity(train.num_items()));
+    split = SplitHoldout(index_view, params.holdout, params.seed ^ kHoldoutSeedSalt);
     fit_set = &split->first;
     held_set = &split->second;
     made.internal_holdout = true;

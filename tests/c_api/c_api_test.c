@@ -3,6 +3,7 @@
  * Usage: c_api_test SCRATCH_DIR (files are written there). Exits non-zero on
  * the first failed check. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,17 @@ static void TestParams(hogmf_ratings* train) {
   params.struct_size = sizeof params + 8; /* a newer header than the library */
   FAILS(hogmf_train(train, &params, NULL, &model, NULL), HOGMF_INVALID_ARGUMENT,
         "params.struct_size");
+  params = FixedParams();
+  params.max_memory_bytes = 100; /* far below the estimate */
+  FAILS(hogmf_train(train, &params, NULL, &model, NULL), HOGMF_RESOURCE_EXHAUSTED,
+        "max_memory_bytes");
+  /* A caller built against the first header, whose struct ends before
+     max_memory_bytes: the field takes its default (no limit here). */
+  params.struct_size = offsetof(hogmf_params, max_memory_bytes);
+  CHECK(hogmf_train(train, &params, NULL, &model, NULL) == HOGMF_OK, "first-version params: %s",
+        hogmf_last_error());
+  hogmf_model_free(model);
+  model = NULL;
   params = FixedParams();
   FAILS(hogmf_train(NULL, &params, NULL, &model, NULL), HOGMF_INVALID_ARGUMENT, "train is NULL");
   FAILS(hogmf_train(train, &params, NULL, NULL, NULL), HOGMF_INVALID_ARGUMENT, "out is NULL");

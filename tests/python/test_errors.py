@@ -58,6 +58,17 @@ def test_saving_into_a_missing_folder_is_an_error(tmp_path):
         model.save(tmp_path / "no" / "such" / "model")
 
 
+def test_a_run_past_max_memory_is_a_memory_error_before_training():
+    users = np.arange(200) % 20
+    items = np.arange(200) % 7
+    with pytest.raises(MemoryError, match=r"max_memory_bytes \(--max-memory\)"):
+        hogmf.MF(model="seed", max_memory=1000).fit(users, items, np.ones(200))
+    with pytest.raises(ValueError, match="max_memory"):
+        hogmf.MF(max_memory=-1).fit(users, items, np.ones(200))
+    model = hogmf.MF(model="seed", max_memory=1 << 30).fit(users, items, np.ones(200))
+    assert model.get_params()["max_memory"] == 1 << 30
+
+
 def test_divergence_is_a_runtime_error():
     rng = np.random.default_rng(1)
     u, i = rng.integers(0, 50, 3000), rng.integers(0, 50, 3000)
@@ -93,6 +104,7 @@ def test_queries_before_fit_and_with_unknown_ids():
     (5, FileNotFoundError),    # kNotFound
     (13, OSError),             # kInternal
     (10, RuntimeError),        # kAborted
+    (8, MemoryError),          # kResourceExhausted
     (2, RuntimeError),         # kUnknown
 ])
 def test_every_status_code_maps_to_one_exception(code, exception):

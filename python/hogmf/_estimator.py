@@ -270,20 +270,28 @@ class MF:
         return (found[0], scores[0]) if single else (found, scores)
 
     def evaluate(self, users, items=None, ratings=None, *, metrics=_DEFAULT_METRICS,
-                 relevant=None, threads=None, user="user", item="item", rating="rating"):
+                 relevant=None, threads=None, user="user", item="item", rating="rating",
+                 format="auto", user_column="", item_column="", rating_column=""):
         """Metrics of the model on held-out ratings, by `hogmf eval`'s names:
         rmse, mae, unseen_pairs, auc, mpr, precision@N, recall@N, ndcg@N,
-        map@N (N = 10 when left out). Returns {name: value} in order."""
+        map@N (N = 10 when left out). Returns {name: value} in order. The
+        ratings come in any of fit's forms, a file path included."""
         model = self._fitted()
         parsed = _parse_metrics(metrics)
+        cutoffs = sorted({n for _, _, n in parsed if n > 0})
+        ranking = any(base not in ("rmse", "mae", "unseen_pairs") for _, base, _ in parsed)
+        threads = (self.threads or 0) if threads is None else threads
+        if _inputs.is_path(users):
+            read, _, _ = _inputs.to_ratings(users, format=format, user_column=user_column,
+                                            item_column=item_column,
+                                            rating_column=rating_column)
+            found = _hogmf.evaluate_ratings(model, read, cutoffs, ranking, relevant, threads)
+            return {name: found[name] for name, _, _ in parsed}
         users, items, ratings = _inputs.columns(users, items, ratings, user=user, item=item,
                                                 rating=rating)
         u = self._indices("user", users)
         i = self._indices("item", items)
         values = _inputs.values(ratings) if ratings is not None else np.ones(len(u))
-        cutoffs = sorted({n for _, _, n in parsed if n > 0})
-        ranking = any(base not in ("rmse", "mae", "unseen_pairs") for _, base, _ in parsed)
-        threads = (self.threads or 0) if threads is None else threads
         found = _hogmf.evaluate(model, u, i, values.astype(np.float32), cutoffs, ranking,
                                 relevant, threads)
         return {name: found[name] for name, _, _ in parsed}

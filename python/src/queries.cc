@@ -186,10 +186,10 @@ std::vector<Rating> Aligned(const Indices& users, const Indices& items, const Va
   return entries;
 }
 
-py::dict Evaluate(const ModelHandle& h, const Indices& users, const Indices& items,
-                  const Values& values, std::vector<int> cutoffs, bool ranking,
-                  std::optional<float> relevant, int threads) {
-  const std::vector<Rating> entries = Aligned(users, items, values);
+// The metrics of `entries` (in the model's index space) as {name: value}.
+py::dict MetricsOf(const ModelHandle& h, const std::vector<Rating>& entries,
+                   std::vector<int> cutoffs, bool ranking, std::optional<float> relevant,
+                   int threads) {
   py::dict out;
   EvalResult result;
   absl::StatusOr<RankingResult> ranked;
@@ -219,6 +219,24 @@ py::dict Evaluate(const ModelHandle& h, const Indices& users, const Indices& ite
     }
   }
   return out;
+}
+
+py::dict Evaluate(const ModelHandle& h, const Indices& users, const Indices& items,
+                  const Values& values, std::vector<int> cutoffs, bool ranking,
+                  std::optional<float> relevant, int threads) {
+  return MetricsOf(h, Aligned(users, items, values), std::move(cutoffs), ranking, relevant,
+                   threads);
+}
+
+// Ratings read from a file, in their own id space.
+py::dict EvaluateRatings(const ModelHandle& h, const Ratings& ratings, std::vector<int> cutoffs,
+                         bool ranking, std::optional<float> relevant, int threads) {
+  std::vector<Rating> entries;
+  {
+    py::gil_scoped_release release;
+    entries = AlignTo(ratings, h.model.users(), h.model.items());
+  }
+  return MetricsOf(h, entries, std::move(cutoffs), ranking, relevant, threads);
 }
 
 py::tuple FoldInUsers(const ModelHandle& h, const Ratings& ratings, float l2, int threads) {
@@ -251,6 +269,8 @@ void RegisterQueries(py::module_& m) {
   m.def("evaluate", &Evaluate, py::arg("model"), py::arg("users"), py::arg("items"),
         py::arg("values"), py::arg("cutoffs"), py::arg("ranking"), py::arg("relevant"),
         py::arg("threads") = 0);
+  m.def("evaluate_ratings", &EvaluateRatings, py::arg("model"), py::arg("ratings"),
+        py::arg("cutoffs"), py::arg("ranking"), py::arg("relevant"), py::arg("threads") = 0);
   m.def("fold_in", &FoldInUsers, py::arg("model"), py::arg("ratings"), py::arg("l2"),
         py::arg("threads") = 0);
 }

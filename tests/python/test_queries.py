@@ -129,6 +129,23 @@ def test_evaluate_gives_the_cli_metrics_in_order(fitted, data):
     assert list(default) == ["rmse", "mae", "unseen_pairs"]
 
 
+def test_evaluate_reads_a_file_in_any_format(fitted, data, tmp_path):
+    u, i, r = data
+    expected = fitted.evaluate(u[:500], i[:500], r[:500], metrics="rmse,mae,unseen_pairs,auc")
+    libmf = tmp_path / "test.txt"
+    libmf.write_text("".join(f"{a} {b} {c!r}\n" for a, b, c in zip(u[:500], i[:500], r[:500])))
+    csv = tmp_path / "test.csv"
+    csv.write_text("uid,iid,stars\n"
+                   + "".join(f"{a},{b},{c!r}\n" for a, b, c in zip(u[:500], i[:500], r[:500])))
+    for path, options in ((libmf, {}), (str(csv), {"format": "csv", "rating_column": "stars"})):
+        got = fitted.evaluate(path, metrics="rmse,mae,unseen_pairs,auc", **options)
+        assert got["unseen_pairs"] == expected["unseen_pairs"]
+        for name in ("rmse", "mae", "auc"):
+            assert got[name] == pytest.approx(expected[name], rel=1e-5)
+    with pytest.raises(FileNotFoundError):
+        fitted.evaluate(tmp_path / "absent.txt")
+
+
 def test_ranking_metrics_on_held_out_ratings(data):
     u, i, r = data
     train = np.arange(u.size) % 5 != 0

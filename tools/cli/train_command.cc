@@ -330,6 +330,10 @@ int RunTrain(const std::vector<std::string>& args) {
                 absl::InvalidArgumentError(
                     "--checkpoint needs --checkpoint-every > 0 or --checkpoint-epochs > 0"));
   }
+  if (plan.path == "-") {
+    return Fail("train", absl::InvalidArgumentError(
+                             "--checkpoint must name a file (it is rewritten at epoch ends)"));
+  }
   if (!init_model_path.empty() && (!plan.path.empty() || !plan.resume.empty())) {
     return Fail("train", absl::InvalidArgumentError(
                              "--checkpoint and --resume do not work with --init-model (a warm "

@@ -190,8 +190,9 @@ class Trainer {
   // given anew (the validation set again when the session early-stops or
   // stops at a validation RMSE). stop_reason() is the rule that ended the
   // checkpointed epoch when it depends on the data alone (a threshold, early
-  // stopping), so a finished session is not run on by mistake; outside
-  // reasons (cancel, callback, time limit) are not kept.
+  // stopping), so the caller can tell a finished session (Run and RunEpoch
+  // would run on: check stop_reason() first); outside reasons (cancel,
+  // callback, time limit) are not kept.
   // Errors: kNotFound for a missing file; kInvalidArgument for a file that is
   // not a hogmf checkpoint or is corrupt, truncated or of another version,
   // for training data that differs from the checkpointed session's (the

@@ -196,7 +196,10 @@ struct Trainer::Session {
   std::optional<Clock::time_point> start;  // session time zero: the first epoch's start
   TrainReport report;
   bool finished = false;
-  uint64_t fingerprint = 0;    // of the training data (engine/checkpoint.h)
+  // Of the working ratings as arranged (they do not change after Prepare) and
+  // the id maps; computed at the first checkpoint, so other sessions pay
+  // nothing for it.
+  mutable std::optional<uint64_t> fingerprint;
   double resumed_seconds = 0;  // a resumed session: session time at the checkpoint
 
   // A session on `working`, entries in the index space of `users` x `items`,
@@ -210,6 +213,12 @@ struct Trainer::Session {
   absl::StatusOr<EpochStats> RunEpoch();
   TrainResult Finish();
   absl::Status SaveCheckpoint(const std::string& path) const;
+  uint64_t Fingerprint() const {
+    if (!fingerprint.has_value()) {
+      fingerprint = engine::TrainingFingerprint(working, model.users(), model.items());
+    }
+    return *fingerprint;
+  }
   // Gives a prepared session the state of `data` (checked against it).
   absl::Status Restore(engine::CheckpointData data, const std::string& path);
 };
@@ -419,7 +428,6 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
   session->report.params = params;
   session->threads = ThreadsFor(params);
   session->working = std::move(working);
-  session->fingerprint = engine::TrainingFingerprint(session->working, users, items);
   if (initial.has_value()) {
     HOGMF_ASSIGN_OR_RETURN(engine::WarmStart warm,
                            engine::ContinueModel(std::move(*initial), session->working, users,
@@ -582,7 +590,7 @@ absl::Status Trainer::Session::SaveCheckpoint(const std::string& path) const {
   }
   engine::CheckpointData data;
   data.report = report;
-  data.fingerprint = fingerprint;
+  data.fingerprint = Fingerprint();
   data.num_ratings = working.size();
   data.elapsed_seconds = report.history.empty() ? 0.0 : report.history.back().elapsed_seconds;
   if (stop_reason.has_value() && DataStopReason(*stop_reason)) {
@@ -659,21 +667,24 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
         path, ": the checkpoint was made on ", data.num_ratings, " training ratings, not ",
         working.size(), "; resume with the same training data"));
   }
-  if (engine::TrainingFingerprint(working, users, items) != data.fingerprint) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path,
-        ": the training data differs from the checkpointed session's (same count, other ids, "
-        "values or order); resume with the same training data"));
-  }
   absl::StatusOr<Model> model = DeserializeModel(data.model);
   if (!model.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": corrupt hogmf checkpoint: ", model.status().message()));
   }
-  if (model->num_users() != users.size() || model->num_items() != items.size() ||
-      model->k() != params.k) {
+  if (model->k() != params.k) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": corrupt hogmf checkpoint: the model does not match the data"));
+        absl::StrCat(path, ": corrupt hogmf checkpoint: the model's k is not the params' k"));
+  }
+  const auto same_ids = [](const IdMap& a, const IdMap& b) {
+    return a.is_identity() == b.is_identity() && a.size() == b.size() && a.names() == b.names();
+  };
+  const std::string differs = absl::StrCat(
+      path,
+      ": the training data differs from the checkpointed session's (same count, other ids, "
+      "values or order); resume with the same training data");
+  if (!same_ids(model->users(), users) || !same_ids(model->items(), items)) {
+    return absl::InvalidArgumentError(differs);
   }
   return CatchOutOfMemory("resuming", [&]() -> absl::StatusOr<Trainer> {
     auto session = std::make_unique<Session>();
@@ -682,9 +693,11 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
     session->report.params = params;
     session->threads = ThreadsFor(params);
     session->working = std::move(working);
-    session->fingerprint = data.fingerprint;
     session->model = std::move(*model);
     session->Prepare(options);
+    // The arrangement follows the order of the entries, so the arranged
+    // ratings are compared: the same ones train the same way.
+    if (session->Fingerprint() != data.fingerprint) return absl::InvalidArgumentError(differs);
     HOGMF_RETURN_IF_ERROR(session->Restore(std::move(data), path));
     return Trainer(std::move(session));
   });

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -262,6 +263,15 @@ TEST_F(DamagedCheckpointTest, OtherDataIsRefused) {
   std::swap(swapped[0], swapped[1]);
   Ratings reordered(std::move(swapped), train_.users(), train_.items());
   EXPECT_THAT(Trainer::Resume(path_, reordered).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("training data differs")));
+  // The same entries under other ids: refused.
+  std::vector<std::string> names;
+  for (uint32_t u = 0; u < train_.num_users(); ++u) names.push_back("u" + std::to_string(u));
+  std::optional<IdMap> named = IdMap::FromNames(std::move(names));
+  ASSERT_TRUE(named.has_value());
+  Ratings renamed(std::vector<Rating>(train_.entries().begin(), train_.entries().end()),
+                  std::move(*named), train_.items());
+  EXPECT_THAT(Trainer::Resume(path_, renamed).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("training data differs")));
   // The same data is accepted, also moved in.
   EXPECT_THAT(Trainer::Resume(path_, LowRank(3)).status(), IsOk());

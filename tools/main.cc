@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "cli/signals.h"
 
 namespace {
 
@@ -56,6 +57,9 @@ int Dispatch(const std::string& command, const std::vector<std::string>& args) {
 // message and exit 1, not in std::terminate.
 int Run(const std::string& command, const std::vector<std::string>& args) {
   using namespace hogmf::cli;
+  // SIGINT and SIGTERM end a command at once, leaving no partial output
+  // (train asks to stop cleanly instead: cli/signals.h).
+  InstallStopSignals(StopMode::kExit);
   try {
     return Dispatch(command, args);
   } catch (const std::bad_alloc&) {

@@ -180,6 +180,28 @@ class Trainer {
   static absl::StatusOr<Trainer> Continue(Model initial, Ratings&& train, const TrainParams& params,
                                           const TrainOptions& options = {});
 
+  // A session continued from a checkpoint that SaveCheckpoint wrote: the
+  // same params (those the checkpoint holds: what ChooseParams chose is not
+  // chosen again), model, epoch count, report history, learning-rate and
+  // early-stopping state and random state, so the epochs that follow are
+  // those the checkpointed session would have run (bit for bit with one
+  // thread: params.threads = 1). `train` must be the ratings the session was
+  // created with, in the same order and with the same ids; `options` are
+  // given anew (the validation set again when the session early-stops or
+  // stops at a validation RMSE). stop_reason() is the rule that ended the
+  // checkpointed epoch when it depends on the data alone (a threshold, early
+  // stopping), so the caller can tell a finished session (Run and RunEpoch
+  // would run on: check stop_reason() first); outside reasons (cancel,
+  // callback, time limit) are not kept.
+  // Errors: kNotFound for a missing file; kInvalidArgument for a file that is
+  // not a hogmf checkpoint or is corrupt, truncated or of another version,
+  // for training data that differs from the checkpointed session's (the
+  // message says so: count, ids or entries), and the errors of Create.
+  static absl::StatusOr<Trainer> Resume(const std::string& checkpoint, const Ratings& train,
+                                        const TrainOptions& options = {});
+  static absl::StatusOr<Trainer> Resume(const std::string& checkpoint, Ratings&& train,
+                                        const TrainOptions& options = {});
+
   Trainer(Trainer&&) noexcept;
   Trainer& operator=(Trainer&&) noexcept;
   ~Trainer();
@@ -212,6 +234,21 @@ class Trainer {
   // The figures so far (stop_reason is the last rule that fired, or kEpochLimit).
   const TrainReport& report() const;
 
+  // Writes the session's state between epochs to `path` atomically (a
+  // temporary file renamed over it), for Resume. Contents (the layout is in
+  // src/engine/checkpoint.h, versioned and checksummed): the resolved params
+  // and ParamsChoice, the report with every epoch's figures, a fingerprint of
+  // the training data (a checksum of the entries in order and of the id
+  // maps), the model, the early-stopping best model (when it is not the
+  // current one), every row's AdaGrad sum, and the schedule's random state.
+  // The epoch's random seeds, the decay schedule's rate, the monitor's
+  // sample and the arrangement of the ratings follow from params.seed, the
+  // epoch count and the data, so they need no room. A checkpoint taken after
+  // an epoch that a stop rule cut short holds that partial epoch.
+  // kFailedPrecondition after Finish or for a warm start (Continue; not
+  // supported); the errors of SaveModel for the file.
+  absl::Status SaveCheckpoint(const std::string& path) const;
+
   // Ends the session: with early stopping, restores the best epoch's model;
   // builds the rated-items index (merged with the initial model's on a warm
   // start); returns the model and the report. The session is spent
@@ -221,6 +258,9 @@ class Trainer {
  private:
   struct Session;
   explicit Trainer(std::unique_ptr<Session> session);
+  static absl::StatusOr<Trainer> ResumeSession(const std::string& path, std::vector<Rating> working,
+                                               IdMap users, IdMap items,
+                                               const TrainOptions& options);
   std::unique_ptr<Session> session_;
 };
 

@@ -26,4 +26,12 @@ namespace hogmf {
 // SIGPIPE, as the hogmf command line does).
 [[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
 
+// Removes the temporary files of every atomic write of this process still in
+// progress (models, checkpoints, text outputs): for a signal handler that
+// ends the process right after, so an interrupted write leaves nothing behind.
+// Async-signal-safe. Temporary files are named TARGET.tmp.<pid>.<n>; the next
+// atomic write to TARGET removes those whose process no longer exists (one
+// killed by SIGKILL).
+void RemovePartialOutputs();
+
 }  // namespace hogmf

@@ -51,6 +51,11 @@ class BlockGrid {
   // Seconds workers spent waiting in Acquire this epoch (all workers).
   double wait_seconds() const;
 
+  // The generator that picks blocks, to save between epochs and restore into
+  // a grid built on the same ratings with the same arguments (checkpoints).
+  internal::Rng::State rng_state() const { return rng_.state(); }
+  void set_rng_state(const internal::Rng::State& state) { rng_.set_state(state); }
+
  private:
   std::span<Rating> ratings_;
   int user_bands_;

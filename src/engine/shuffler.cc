@@ -55,6 +55,17 @@ Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_si
 
 size_t Shuffler::num_chunks() const { return (ratings_.size() + chunk_size_ - 1) / chunk_size_; }
 
+bool Shuffler::Restore(const State& state) {
+  if (state.permutation.size() != permutation_.size()) return false;
+  for (const uint32_t index : state.permutation) {
+    if (index >= permutation_.size()) return false;
+  }
+  rng_.set_state(state.rng);
+  permutation_ = state.permutation;
+  cursor_ = 0;
+  return true;
+}
+
 void Shuffler::StartEpoch() {
   internal::FisherYates(std::span<uint32_t>(permutation_), rng_);
   cursor_ = 0;

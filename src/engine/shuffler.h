@@ -49,6 +49,18 @@ class Shuffler {
   size_t num_chunks() const;
   RatingOrder order() const { return order_; }
 
+  // What the next StartEpoch draws from: the generator and the last epoch's
+  // order (each epoch's order is a shuffle of the one before). Saved between
+  // epochs and restored into a Shuffler built on the same ratings with the
+  // same arguments, it continues the sequence of orders exactly.
+  struct State {
+    internal::Rng::State rng{};
+    std::vector<uint32_t> permutation;
+  };
+  State state() const { return State{rng_.state(), permutation_}; }
+  // False (and nothing changed) when the permutation's size does not fit.
+  bool Restore(const State& state);
+
  private:
   std::span<Rating> ratings_;
   RatingOrder order_;

@@ -127,7 +127,7 @@ std::optional<StopReason> StopRules::OnEpoch(const EpochStats& stats) {
 }
 
 StopRules MakeStopRules(const TrainParams& params, const TrainOptions& options,
-                        const EarlyStop** early_stop) {
+                        EarlyStop** early_stop) {
   StopRules rules;
   *early_stop = nullptr;
   if (options.observer != nullptr) rules.Add(std::make_unique<Observer>(options.observer));

@@ -155,6 +155,6 @@ class StopRules {
 // The rules `params` and `options` ask for. `*early_stop` is set to the early
 // stopping rule when there is one (owned by the result), else null.
 StopRules MakeStopRules(const TrainParams& params, const TrainOptions& options,
-                        const EarlyStop** early_stop);
+                        EarlyStop** early_stop);
 
 }  // namespace hogmf::engine

@@ -16,4 +16,6 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   return (*writer)->Commit();
 }
 
+void RemovePartialOutputs() { internal::RemoveTemporaryFilesForSignal(); }
+
 }  // namespace hogmf

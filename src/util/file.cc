@@ -1,12 +1,15 @@
 // MappedFile and AtomicFileWriter over POSIX calls.
 #include "util/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio_ext.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -117,6 +120,85 @@ MappedFile::~MappedFile() {
   if (mapped_) ::munmap(const_cast<char*>(data_), size_);
 }
 
+namespace {
+
+// The temporary files of the writers alive, for RemoveTemporaryFilesForSignal:
+// a fixed table a signal handler may read. state: 0 free, 1 being filled,
+// 2 holds a path.
+struct TemporarySlot {
+  std::atomic<int> state{0};
+  char path[4096];
+};
+constexpr int kTemporarySlots = 16;
+TemporarySlot temporary_slots[kTemporarySlots];
+
+// A slot holding `path`, or -1 when the table is full or the path too long
+// (the file is then left to the next run's clean-up).
+int RegisterTemporary(const std::string& path) {
+  if (path.size() >= sizeof(TemporarySlot::path)) return -1;
+  for (int i = 0; i < kTemporarySlots; ++i) {
+    int expected = 0;
+    if (!temporary_slots[i].state.compare_exchange_strong(expected, 1)) continue;
+    std::memcpy(temporary_slots[i].path, path.c_str(), path.size() + 1);
+    temporary_slots[i].state.store(2);
+    return i;
+  }
+  return -1;
+}
+
+void ReleaseTemporary(int slot) {
+  if (slot >= 0) temporary_slots[slot].state.store(0);
+}
+
+// Whether `name` is `base`.tmp.<pid>.<digits>, the name of a temporary file of
+// an AtomicFileWriter for `base`; sets *pid.
+bool IsTemporaryName(std::string_view name, std::string_view base, long* pid) {
+  const std::string prefix = std::string(base) + ".tmp.";
+  if (name.substr(0, prefix.size()) != prefix) return false;
+  std::string_view rest = name.substr(prefix.size());
+  const size_t dot = rest.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 1 == rest.size()) return false;
+  const std::string_view pid_digits = rest.substr(0, dot);
+  const std::string_view counter = rest.substr(dot + 1);
+  for (const std::string_view digits : {pid_digits, counter}) {
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return false;
+    }
+  }
+  const auto [end, error] =
+      std::from_chars(pid_digits.data(), pid_digits.data() + pid_digits.size(), *pid);
+  return error == std::errc() && end == pid_digits.data() + pid_digits.size() && *pid > 0;
+}
+
+// Removes the regular files `path`.tmp.<pid>.<n> in path's folder whose
+// process is gone (another process of the same pid keeps them: it may be a
+// hogmf writing the same target).
+void RemoveStaleTemporaries(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.empty()) return;
+  DIR* folder = ::opendir(dir.c_str());
+  if (folder == nullptr) return;
+  while (const struct dirent* entry = ::readdir(folder)) {
+    long pid = 0;
+    if (!IsTemporaryName(entry->d_name, base, &pid)) continue;
+    if (pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    const std::string stale = slash == std::string::npos ? entry->d_name : dir + entry->d_name;
+    struct stat st;
+    if (::lstat(stale.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(stale.c_str());
+  }
+  ::closedir(folder);
+}
+
+}  // namespace
+
+void RemoveTemporaryFilesForSignal() {
+  for (TemporarySlot& slot : temporary_slots) {
+    if (slot.state.load() == 2) ::unlink(slot.path);
+  }
+}
+
 absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
     const std::string& path) {
   std::unique_ptr<AtomicFileWriter> writer(new AtomicFileWriter());
@@ -146,8 +228,10 @@ absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
           absl::StrCat(path, ": cannot open for writing: ", std::strerror(errno)));
     }
   } else {
+    RemoveStaleTemporaries(path);
     std::random_device entropy;
     writer->temp_path_ = absl::StrCat(path, ".tmp.", ::getpid(), ".", entropy() % 1000000);
+    writer->slot_ = RegisterTemporary(writer->temp_path_);
     fd = ::open(writer->temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
       return absl::InvalidArgumentError(
@@ -172,6 +256,7 @@ AtomicFileWriter::~AtomicFileWriter() {
     std::fclose(file_);
   }
   if (!committed_ && !streaming()) ::unlink(temp_path_.c_str());
+  ReleaseTemporary(slot_);
 }
 
 void AtomicFileWriter::Write(const void* data, size_t size) {

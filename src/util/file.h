@@ -105,6 +105,15 @@ class AtomicFileWriter {
   uint64_t offset_ = 0;
   int error_ = 0;  // errno of the first failed write; 0 while none failed
   bool committed_ = false;
+  int slot_ = -1;  // this writer's entry for RemoveTemporaryFilesForSignal, or -1
 };
+
+// Removes the temporary files of the AtomicFileWriters of this process that
+// are not yet committed or destroyed. Async-signal-safe (it only reads a fixed
+// table and calls unlink): for a signal handler that ends the process right
+// after. Temporary files are named TARGET.tmp.<pid>.<n>; creating a writer
+// for TARGET also removes the TARGET.tmp.<pid>.<n> files in its folder whose
+// process no longer exists (left by a process that was killed).
+void RemoveTemporaryFilesForSignal();
 
 }  // namespace hogmf::internal

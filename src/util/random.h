@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +39,14 @@ class Rng {
     s_[2] ^= t;
     s_[3] = Rotl(s_[3], 45);
     return result;
+  }
+
+  // The generator's whole state, to save and restore a stream exactly
+  // (training checkpoints).
+  using State = std::array<uint64_t, 4>;
+  State state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  void set_state(const State& state) {
+    for (size_t i = 0; i < 4; ++i) s_[i] = state[i];
   }
 
   // Uniform in [0, n), n >= 1 (Lemire's multiply-shift; bias < n / 2^64).

@@ -157,7 +157,7 @@ TEST(StopRulesTest, FirstAnswerWinsButEveryRuleSeesTheEvent) {
   params.early_stop = 3;
   TrainOptions options;
   options.observer = &observer;
-  const EarlyStop* early_stop = nullptr;
+  EarlyStop* early_stop = nullptr;
   StopRules rules = MakeStopRules(params, options, &early_stop);
   ASSERT_NE(early_stop, nullptr);
   // The observer comes first, and the early-stop rule still records the epoch.
@@ -170,7 +170,7 @@ TEST(StopRulesTest, DivergenceWinsOverEveryOtherAnswer) {
   StopAtEpoch observer(1);
   TrainOptions options;
   options.observer = &observer;
-  const EarlyStop* early_stop = nullptr;
+  EarlyStop* early_stop = nullptr;
   StopRules rules = MakeStopRules(TrainParams::Seed(), options, &early_stop);
   EXPECT_EQ(early_stop, nullptr);
   EXPECT_EQ(rules.OnEpoch(Epoch(1, std::numeric_limits<double>::quiet_NaN(), 1)),
@@ -178,7 +178,7 @@ TEST(StopRulesTest, DivergenceWinsOverEveryOtherAnswer) {
 }
 
 TEST(StopRulesTest, MakeStopRulesAddsOnlyWhatIsAskedFor) {
-  const EarlyStop* early_stop = nullptr;
+  EarlyStop* early_stop = nullptr;
   StopRules none = MakeStopRules(TrainParams::Seed(), TrainOptions(), &early_stop);
   EXPECT_EQ(none.Poll(1e9), std::nullopt);
   EXPECT_EQ(none.OnSample(Sample(0, 0, 1e9)), std::nullopt);

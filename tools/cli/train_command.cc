@@ -1,9 +1,14 @@
-// hogmf train: reads ratings, trains, prints progress, saves the model and the
-// run's JSON report.
+// hogmf train: reads ratings, trains (optionally writing checkpoints, or
+// resuming one), prints progress, saves the model and the run's JSON report.
+// The first SIGINT or SIGTERM stops training at the next chunk; the model as
+// it is, the report and the log are still written, and the exit code is
+// 128 + the signal.
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -13,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
+#include "cli/signals.h"
 #include "cli/string_views.h"
 #include "cli/train_flags.h"
 #include "hogmf/model_io.h"
@@ -30,9 +36,16 @@ class ProgressPrinter : public TrainObserver {
  public:
   ProgressPrinter(int max_epochs, uint64_t num_ratings, bool print)
       : max_epochs_(max_epochs),
+        num_ratings_(num_ratings),
         total_updates_(static_cast<double>(max_epochs) * num_ratings),
         print_(print),
         live_(isatty(fileno(stderr)) != 0) {}
+
+  // The epoch limit once known (a resumed session's params).
+  void set_max_epochs(int max_epochs) {
+    max_epochs_ = max_epochs;
+    total_updates_ = static_cast<double>(max_epochs) * num_ratings_;
+  }
 
   ProgressAction OnEpoch(const EpochStats& s) override {
     training_seconds_ += s.seconds;
@@ -77,9 +90,11 @@ class ProgressPrinter : public TrainObserver {
     return ProgressAction::kContinue;
   }
 
-  absl::Status WriteLog(const std::string& path) const {
+  absl::Status WriteLog(const std::string& path, bool cancelled) const {
     // "sample" rows are the monitor's estimates while training runs; "epoch"
-    // rows are the exact figures at each epoch end (seconds: SGD time so far).
+    // rows are the exact figures at each epoch end (seconds: SGD time so far);
+    // a run stopped by a signal ends with a "cancelled" row (SGD time, epochs
+    // and updates at the stop).
     std::string csv = "kind,seconds,epoch,updates,loss,train_rmse,validation_rmse\n";
     for (const ProgressSample& s : samples_) {
       absl::StrAppendFormat(&csv, "sample,%.4f,%d,%d,%.9g,%.9g,\n", s.seconds, s.epoch, s.updates,
@@ -93,6 +108,10 @@ class ProgressPrinter : public TrainObserver {
           &csv, "epoch,%.4f,%d,%d,%.9g,%.9g,%s\n", epoch_seconds_[i], e.epoch, updates, e.loss,
           e.train_rmse, e.validation_rmse >= 0 ? absl::StrFormat("%.9g", e.validation_rmse) : "");
     }
+    if (cancelled) {
+      absl::StrAppendFormat(&csv, "cancelled,%.4f,%d,%d,,,\n", training_seconds_,
+                            epochs_.empty() ? 0 : epochs_.back().epoch, updates);
+    }
     return WriteFileAtomically(path, csv);
   }
 
@@ -100,6 +119,7 @@ class ProgressPrinter : public TrainObserver {
   std::string EpochLimit() const { return max_epochs_ > 0 ? absl::StrCat(max_epochs_) : "?"; }
 
   int max_epochs_;
+  uint64_t num_ratings_;
   double total_updates_;
   bool print_;
   bool live_;
@@ -179,16 +199,75 @@ absl::Status WriteReport(const std::string& path, const TrainReport& r) {
   return WriteFileAtomically(path, json);
 }
 
-// A session on `train`, fresh or continuing `initial`, run to its stop rules.
-absl::StatusOr<TrainResult> RunSession(Ratings train, std::optional<Model> initial,
-                                       const TrainParams& params, const TrainOptions& options) {
+// When checkpoints are written (--checkpoint): at the end of an epoch that
+// ran to its end, once `epochs` epochs or `seconds` seconds have passed since
+// the last checkpoint (or the start), whichever comes first (0: not by that
+// measure), and at the end of a whole epoch after a stop signal. An epoch a
+// signal cut short is never checkpointed: the last checkpoint stays the
+// last whole epoch, so a resumed run goes on as if never interrupted.
+struct CheckpointPlan {
+  std::string path;
+  std::string resume;
+  double seconds = 0;
+  int epochs = 0;
+};
+
+struct SessionEnd {
+  absl::StatusOr<TrainResult> result;
+  int checkpoint_epoch = 0;  // the epoch of the last checkpoint written (0: none)
+};
+
+// A session on `train`, fresh, continuing `initial` or resumed from a
+// checkpoint, run to its stop rules (or a stop signal) with checkpoints.
+SessionEnd RunSession(Ratings train, std::optional<Model> initial, const TrainParams& params,
+                      const TrainOptions& options, const CheckpointPlan& plan,
+                      ProgressPrinter& printer, bool quiet) {
+  using Clock = std::chrono::steady_clock;
+  SessionEnd end;
   absl::StatusOr<Trainer> trainer =
-      initial.has_value()
-          ? Trainer::Continue(std::move(*initial), std::move(train), params, options)
-          : Trainer::Create(std::move(train), params, options);
-  if (!trainer.ok()) return trainer.status();
-  if (absl::Status run = trainer->Run().status(); !run.ok()) return run;
-  return trainer->Finish();
+      !plan.resume.empty()
+          ? Trainer::Resume(plan.resume, std::move(train), options)
+          : (initial.has_value()
+                 ? Trainer::Continue(std::move(*initial), std::move(train), params, options)
+                 : Trainer::Create(std::move(train), params, options));
+  if (!trainer.ok()) {
+    end.result = trainer.status();
+    return end;
+  }
+  const int max_epochs = trainer->report().params.max_epochs;
+  printer.set_max_epochs(max_epochs);
+  if (!plan.resume.empty() && !quiet) {
+    absl::FPrintF(stderr, "resumed %s at epoch %d of %d\n", plan.resume, trainer->epoch(),
+                  max_epochs);
+  }
+  Clock::time_point last_checkpoint = Clock::now();
+  int epochs_since = 0;
+  while (!trainer->stop_reason().has_value() && trainer->epoch() < max_epochs) {
+    absl::StatusOr<EpochStats> epoch = trainer->RunEpoch();
+    if (!epoch.ok()) {
+      end.result = epoch.status();
+      return end;
+    }
+    ++epochs_since;
+    if (plan.path.empty() || !epoch->complete) continue;
+    const bool due =
+        (plan.epochs > 0 && epochs_since >= plan.epochs) ||
+        (plan.seconds > 0 &&
+         std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >= plan.seconds) ||
+        StopSignal() != 0;
+    if (!due) continue;
+    if (absl::Status saved = trainer->SaveCheckpoint(plan.path); !saved.ok()) {
+      end.result = saved;
+      return end;
+    }
+    end.checkpoint_epoch = trainer->epoch();
+    last_checkpoint = Clock::now();
+    epochs_since = 0;
+  }
+  const bool epoch_limit = !trainer->stop_reason().has_value();
+  end.result = trainer->Finish();
+  if (epoch_limit) end.result->report.stop_reason = StopReason::kEpochLimit;
+  return end;
 }
 
 }  // namespace
@@ -203,6 +282,8 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string log_path;
   bool quiet = false;
   bool keep_rated = true;
+  CheckpointPlan plan;
+  double checkpoint_every = 60.0;
   FlagSet flags("hogmf train [flags] TRAIN [MODEL]",
                 "Fits R ~ P Q^T to the ratings in TRAIN by SGD on the squared error plus\n"
                 "l2/2 (|p|^2 + |q|^2) per observed rating, and saves the model to MODEL.\n"
@@ -220,6 +301,15 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
   flags.AddBool("keep-rated", &keep_rated, "keep each user's rated items in the model");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
+  flags.AddString("checkpoint", &plan.path,
+                  "write the session's state to this file at epoch ends (for --resume)");
+  flags.AddDouble("checkpoint-every", &checkpoint_every,
+                  "with --checkpoint: seconds between checkpoints, checked at each epoch end "
+                  "(0: by epochs only)");
+  flags.AddInt("checkpoint-epochs", &plan.epochs,
+               "with --checkpoint: also checkpoint every N epochs (0: by time only)");
+  flags.AddString("resume", &plan.resume,
+                  "continue the session of this checkpoint (same TRAIN; its params are used)");
 
   std::vector<std::string> positional;
   int exit_code = 0;
@@ -230,13 +320,35 @@ int RunTrain(const std::vector<std::string>& args) {
   if (absl::Status valid = ResolveTrainFlags(&train_flags); !valid.ok()) {
     return Fail("train", valid);
   }
+  if (checkpoint_every < 0 || !std::isfinite(checkpoint_every) || plan.epochs < 0) {
+    return Fail("train", absl::InvalidArgumentError(
+                             "--checkpoint-every and --checkpoint-epochs must be >= 0"));
+  }
+  plan.seconds = checkpoint_every;
+  if (!plan.path.empty() && plan.seconds == 0 && plan.epochs == 0) {
+    return Fail("train",
+                absl::InvalidArgumentError(
+                    "--checkpoint needs --checkpoint-every > 0 or --checkpoint-epochs > 0"));
+  }
+  if (plan.path == "-") {
+    return Fail("train", absl::InvalidArgumentError(
+                             "--checkpoint must name a file (it is rewritten at epoch ends)"));
+  }
+  if (!init_model_path.empty() && (!plan.path.empty() || !plan.resume.empty())) {
+    return Fail("train", absl::InvalidArgumentError(
+                             "--checkpoint and --resume do not work with --init-model (a warm "
+                             "start cannot be checkpointed)"));
+  }
   std::string model_path = positional.size() == 2 ? positional[1] : "";
-  if (absl::Status streams = ResolveStdStreams({{&positional[0], PathUse::kInput, "TRAIN"},
-                                                {&init_model_path, PathUse::kInput, "--init-model"},
-                                                {&validation_path, PathUse::kInput, "--validation"},
-                                                {&model_path, PathUse::kBinaryOutput, "MODEL"},
-                                                {&report_path, PathUse::kOutput, "--report"},
-                                                {&log_path, PathUse::kOutput, "--log"}});
+  if (absl::Status streams =
+          ResolveStdStreams({{&positional[0], PathUse::kInput, "TRAIN"},
+                             {&init_model_path, PathUse::kInput, "--init-model"},
+                             {&validation_path, PathUse::kInput, "--validation"},
+                             {&model_path, PathUse::kBinaryOutput, "MODEL"},
+                             {&report_path, PathUse::kOutput, "--report"},
+                             {&log_path, PathUse::kOutput, "--log"},
+                             {&plan.resume, PathUse::kInput, "--resume"},
+                             {&plan.path, PathUse::kBinaryOutput, "--checkpoint"}});
       !streams.ok()) {
     return Fail("train", streams);
   }
@@ -254,6 +366,8 @@ int RunTrain(const std::vector<std::string>& args) {
     initial = std::move(*loaded);
   }
 
+  // From here the first SIGINT or SIGTERM stops the training cleanly.
+  InstallStopSignals(StopMode::kCancel);
   absl::StatusOr<ReadResult> train = ReadWithFlags(positional[0], read_flags, quiet);
   if (!train.ok()) return Fail("train", train.status());
   absl::StatusOr<ReadResult> validation;
@@ -264,14 +378,20 @@ int RunTrain(const std::vector<std::string>& args) {
     options.validation = &validation->ratings;
   }
   options.keep_rated_items = keep_rated;
+  options.cancel = CancelFlag();
+  if (StopSignal() != 0) {
+    absl::FPrintF(stderr, "hogmf train: stopped by a signal before training; nothing written\n");
+    return SignalExitCode(StopSignal());
+  }
   ProgressPrinter printer(params.max_epochs, train->ratings.size(),
                           !quiet);  // before the move below
   if (!quiet || !log_path.empty()) options.observer = &printer;
 
-  absl::StatusOr<TrainResult> result =
-      RunSession(std::move(train->ratings), std::move(initial), params, options);
+  SessionEnd end = RunSession(std::move(train->ratings), std::move(initial), params, options, plan,
+                              printer, quiet);
+  absl::StatusOr<TrainResult>& result = end.result;
   if (!log_path.empty()) {
-    if (absl::Status logged = printer.WriteLog(log_path); !logged.ok())
+    if (absl::Status logged = printer.WriteLog(log_path, StopSignal() != 0); !logged.ok())
       return Fail("train", logged);
   }
   if (!result.ok()) return Fail("train", result.status());
@@ -315,6 +435,28 @@ int RunTrain(const std::vector<std::string>& args) {
           report.validation_unknown);
     }
   }
+  const int signal = StopSignal();
+  if (signal != 0) {
+    // Printed even with --quiet: the run did not do what it was asked.
+    absl::FPrintF(stderr,
+                  "hogmf train: stopped by %s after %d epochs (the last one %s); saving the "
+                  "model as it is%s\n",
+                  signal == SIGINT ? "SIGINT" : "SIGTERM", report.epochs,
+                  !report.history.empty() && !report.history.back().complete ? "cut short"
+                                                                             : "whole",
+                  model_path.empty() ? " (no MODEL given)" : absl::StrCat(" to ", model_path));
+    if (!plan.path.empty()) {
+      if (end.checkpoint_epoch > 0) {
+        absl::FPrintF(stderr, "the checkpoint %s holds epoch %d; continue with --resume=%s\n",
+                      plan.path, end.checkpoint_epoch, plan.path);
+      } else if (!plan.resume.empty() && plan.resume != plan.path) {
+        absl::FPrintF(stderr, "no checkpoint written; %s still holds the resumed state\n",
+                      plan.resume);
+      } else {
+        absl::FPrintF(stderr, "no new checkpoint written\n");
+      }
+    }
+  }
   if (!model_path.empty()) {
     if (absl::Status saved = SaveModel(result->model, model_path); !saved.ok()) {
       return Fail("train", saved);
@@ -326,7 +468,7 @@ int RunTrain(const std::vector<std::string>& args) {
       return Fail("train", written);
     }
   }
-  return kExitOk;
+  return signal != 0 ? SignalExitCode(signal) : kExitOk;
 }
 
 }  // namespace hogmf::cli

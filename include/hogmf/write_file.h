@@ -7,6 +7,7 @@
 // regular file cannot be replaced that way and is written straight: a
 // device (/dev/null), a FIFO, or a descriptor of this process named as
 // /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N (a pipe, a terminal).
+// A block device or a socket is refused.
 //
 //   std::string csv = "user,item,prediction\n...";
 //   if (absl::Status s = hogmf::WriteFileAtomically("out.csv", csv); !s.ok()) ...
@@ -33,5 +34,23 @@ namespace hogmf {
 // atomic write to TARGET removes those whose process no longer exists (one
 // killed by SIGKILL).
 void RemovePartialOutputs();
+// For a program that stages outputs itself (writes TARGET.tmp.<pid>.<n>,
+// renames it later): registers that file for RemovePartialOutputs and
+// returns a handle to forget it by once it is renamed or removed (-1 when
+// too many are registered; forgetting -1 does nothing); and removes the
+// stale temporary files of `target` as hogmf's own writers do.
+int RegisterPartialOutput(const std::string& path);
+void ForgetPartialOutput(int handle);
+void RemoveStaleOutputs(const std::string& target);
+
+// How hogmf's writers write `path`, decided before anything is written.
+enum class OutputTarget {
+  kReplaced,    // a regular file, a new file, or anything not below: replaced as a whole
+  kDescriptor,  // a descriptor of this process (/dev/stdout, /dev/fd/N): written at its offset
+  kInto,        // an existing character device or FIFO (/dev/null): opened and written into
+  kRefused,     // an existing block device or socket: never written
+};
+// For kDescriptor, *descriptor (when not null) is set to the descriptor.
+OutputTarget OutputTargetOf(const std::string& path, int* descriptor = nullptr);
 
 }  // namespace hogmf

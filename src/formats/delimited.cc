@@ -370,7 +370,7 @@ absl::StatusOr<Ratings> ReadDelimited(InputStream& in, char delimiter, const Rea
                               rating_column, ")");
 
   std::vector<Rating> entries;
-  if (const std::optional<uint64_t> lines = in.CountMappedLines()) entries.reserve(*lines);
+  if (const std::optional<uint64_t> lines = in.EstimatedLines()) entries.reserve(*lines);
   IdMap users;
   IdMap items;
   IdInterner user_ids(&users);

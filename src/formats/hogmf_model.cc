@@ -50,6 +50,7 @@
 #include "absl/strings/str_format.h"
 #include "formats/hogmf_model_sections.h"
 #include "formats/libmf_model.h"
+#include "formats/model_check.h"
 #include "hogmf/model.h"
 #include "hogmf/model_io.h"
 #include "model/model_internal.h"
@@ -417,6 +418,7 @@ void WriteNative(const Model& model, const NativeLayout& layout, const ByteSink&
 absl::StatusOr<Model> LoadNative(const std::string& name, std::string_view data) {
   HOGMF_ASSIGN_OR_RETURN(
       Model model, ParseNative(name, reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  HOGMF_RETURN_IF_ERROR(formats::CheckModelFinite(name, model));
   internal::ModelInternal::UpdateColdUser(model);
   return model;
 }
@@ -431,6 +433,8 @@ absl::Status SaveModel(const Model& model, const std::string& path) {
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<internal::AtomicFileWriter> file,
                          internal::AtomicFileWriter::Create(path));
   WriteNative(model, layout, [&file](const void* data, size_t size) { file->Write(data, size); });
+  // A failed write (no space left) is the error, before the size check.
+  if (absl::Status written = file->status(); !written.ok()) return written;
   if (file->offset() != layout.file_size) {
     return absl::InternalError(absl::StrCat(path, ": wrote ", file->offset(),
                                             " bytes, the header promised ", layout.file_size));

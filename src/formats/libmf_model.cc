@@ -43,6 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "formats/libmf_model.h"
+#include "formats/model_check.h"
 #include "formats/text_scanner.h"
 #include "hogmf/loss.h"
 #include "hogmf/model.h"
@@ -241,6 +242,7 @@ class LibmfReader {
       return Error(absl::StrCat("expected the end of the file after m = ", m, " p rows and n = ", n,
                                 " q rows, found ", Quote(line)));
     }
+    HOGMF_RETURN_IF_ERROR(formats::CheckModelFinite(path_, model));
     internal::ModelInternal::UpdateColdUser(model);
     return model;
   }

@@ -174,11 +174,10 @@ absl::Status ParseRegion(std::string_view path, const char* p, const char* const
 template <Shape kShape>
 absl::StatusOr<Ratings> ReadIndexText(InputStream& in) {
   Parsed parsed;
-  // A mapped file sizes the ratings exactly (and drops the pages the count
-  // loaded); a stream's grow as they come. Blocks are dropped from memory
-  // once parsed, so the input and the ratings are never resident in full at
-  // the same time.
-  if (const std::optional<uint64_t> lines = in.CountMappedLines()) {
+  // A regular file sizes the ratings from its head and size; a stream's grow
+  // as they come. Blocks are dropped from memory once parsed, so the input
+  // and the ratings are never resident in full at the same time.
+  if (const std::optional<uint64_t> lines = in.EstimatedLines()) {
     parsed.entries.reserve(*lines + 1);
   }
   TextBlock block;

@@ -51,7 +51,7 @@ absl::StatusOr<Ratings> ReadMovielens(InputStream& in, Format format) {
   const std::string_view path = in.path();
 
   std::vector<Rating> entries;
-  if (const std::optional<uint64_t> lines = in.CountMappedLines()) entries.reserve(*lines + 1);
+  if (const std::optional<uint64_t> lines = in.EstimatedLines()) entries.reserve(*lines + 1);
   IdMap users;
   IdMap items;
   IdInterner user_ids(&users);

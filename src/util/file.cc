@@ -1,4 +1,5 @@
-// MappedFile and AtomicFileWriter over POSIX calls.
+// MappedFile (whole files read into memory) and AtomicFileWriter over POSIX
+// calls.
 #include "util/file.h"
 
 #include <dirent.h>
@@ -9,10 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <random>
 #include <utility>
 
@@ -23,9 +26,22 @@ namespace hogmf::internal {
 
 namespace {
 
-// The descriptor of this process that `path` names (/dev/stdout, /dev/stderr,
-// /dev/fd/N, /proc/self/fd/N, /proc/thread-self/fd/N, /proc/<pid>/fd/N with
-// this process's pid), or -1.
+// "writing PATH: REASON" for a write that failed with `err`.
+std::string WriteError(const std::string& path, int err) {
+  switch (err) {
+    case EPIPE:
+      return absl::StrCat("writing ", path, ": broken pipe (its reader went away)");
+    case ENOSPC:
+      return absl::StrCat("writing ", path, ": no space left on device");
+    case EDQUOT:
+      return absl::StrCat("writing ", path, ": disk quota exceeded");
+    default:
+      return absl::StrCat("writing ", path, ": ", std::strerror(err));
+  }
+}
+
+}  // namespace
+
 int NamedDescriptor(const std::string& path) {
   if (path == "/dev/stdout") return STDOUT_FILENO;
   if (path == "/dev/stderr") return STDERR_FILENO;
@@ -43,17 +59,10 @@ int NamedDescriptor(const std::string& path) {
   return -1;
 }
 
-// "writing PATH: REASON" for a write that failed with `err`.
-std::string WriteError(const std::string& path, int err) {
-  if (err == EPIPE) return absl::StrCat("writing ", path, ": broken pipe (its reader went away)");
-  return absl::StrCat("writing ", path, ": ", std::strerror(err));
-}
-
-}  // namespace
-
 absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::string& path) {
   // O_NONBLOCK: a FIFO must not block the open; it is refused below.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  // (A regular file reads as if blocking.)
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
@@ -75,23 +84,39 @@ absl::StatusOr<std::shared_ptr<const MappedFile>> MappedFile::Open(const std::st
     ::close(fd);
     return absl::InvalidArgumentError(
         absl::StrCat(path,
-                     ": not a regular file, so it cannot be mapped (InputStream reads "
+                     ": not a regular file, so it cannot be read whole (InputStream reads "
                      "pipes, FIFOs and devices)"));
   }
-  file->size_ = static_cast<size_t>(st.st_size);
-  if (file->size_ > 0) {
-    void* addr = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (addr == MAP_FAILED) {
+  // Read, not mapped: a file that shrinks while mapped kills its reader
+  // with SIGBUS; a short read is an error.
+  const size_t size = static_cast<size_t>(st.st_size);
+  Buffer bytes = Allocate(size + 1);
+  size_t used = 0;
+  for (;;) {
+    const ssize_t got = ::read(fd, bytes.bytes.get() + used, bytes.capacity - used);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
       const int err = errno;
       ::close(fd);
-      return absl::InternalError(absl::StrCat(path, ": cannot map: ", std::strerror(err)));
+      return absl::InternalError(absl::StrCat(path, ": cannot read: ", std::strerror(err)));
     }
-    ::madvise(addr, file->size_, MADV_SEQUENTIAL);
-    file->data_ = static_cast<const char*>(addr);
-    file->mapped_ = true;
+    if (got == 0 || used + static_cast<size_t>(got) > size) {
+      used += static_cast<size_t>(got);
+      break;
+    }
+    used += static_cast<size_t>(got);
   }
+  struct stat after;
+  const bool same = ::fstat(fd, &after) == 0 && after.st_size == st.st_size &&
+                    after.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+                    after.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
   ::close(fd);
-  return std::shared_ptr<const MappedFile>(std::move(file));
+  if (used != size || !same) {
+    return absl::AbortedError(absl::StrCat(path, ": the file changed while it was read (", size,
+                                           " bytes when opened); read it again once the program "
+                                           "writing it has finished"));
+  }
+  return Adopt(path, std::move(bytes), size);
 }
 
 std::shared_ptr<const MappedFile> MappedFile::FromBytes(std::string path, std::string bytes) {
@@ -112,12 +137,24 @@ void DiscardFilePages(const void* begin, const void* end) {
 
 void DiscardScratchPages(void* begin, void* end) { DiscardFilePages(begin, end); }
 
-void MappedFile::Discard(const char* begin, const char* end) const {
-  if (mapped_ && begin < end) DiscardFilePages(begin, end);
+MappedFile::~MappedFile() = default;
+
+MappedFile::Buffer MappedFile::Allocate(size_t capacity) {
+  Buffer buffer;
+  const size_t rounded = (std::max<size_t>(capacity, 1) + 63) / 64 * 64;
+  buffer.bytes.reset(static_cast<char*>(std::aligned_alloc(64, rounded)));
+  if (buffer.bytes == nullptr) throw std::bad_alloc();
+  buffer.capacity = capacity;
+  return buffer;
 }
 
-MappedFile::~MappedFile() {
-  if (mapped_) ::munmap(const_cast<char*>(data_), size_);
+std::shared_ptr<const MappedFile> MappedFile::Adopt(std::string path, Buffer buffer, size_t size) {
+  std::shared_ptr<MappedFile> file(new MappedFile());
+  file->path_ = std::move(path);
+  file->aligned_ = std::move(buffer);
+  file->data_ = file->aligned_.bytes.get();
+  file->size_ = size;
+  return file;
 }
 
 namespace {
@@ -193,6 +230,10 @@ void RemoveStaleTemporaries(const std::string& path) {
 
 }  // namespace
 
+int RegisterPartialFile(const std::string& path) { return RegisterTemporary(path); }
+void ForgetPartialFile(int slot) { ReleaseTemporary(slot); }
+void RemoveStaleTemporaryFiles(const std::string& target) { RemoveStaleTemporaries(target); }
+
 void RemoveTemporaryFilesForSignal() {
   for (TemporarySlot& slot : temporary_slots) {
     if (slot.state.load() == 2) ::unlink(slot.path);
@@ -218,8 +259,13 @@ absl::StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Create(
     }
   } else if (struct stat st;
              ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    // A device or FIFO: opened as it is, never created, truncated or renamed
-    // over (a FIFO's open waits for its reader).
+    // A character device or FIFO: opened as it is, never created, truncated
+    // or renamed over (a FIFO's open waits for its reader).
+    if (S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": is a ", S_ISBLK(st.st_mode) ? "block device" : "socket",
+                       "; hogmf writes regular files, pipes, FIFOs and character devices only"));
+    }
     do {
       fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
@@ -264,6 +310,11 @@ void AtomicFileWriter::Write(const void* data, size_t size) {
   if (error_ != 0 || size == 0) return;
   errno = 0;
   if (std::fwrite(data, 1, size, file_) != size) error_ = errno != 0 ? errno : EIO;
+}
+
+absl::Status AtomicFileWriter::status() const {
+  if (error_ == 0) return absl::OkStatus();
+  return absl::InternalError(WriteError(path_, error_));
 }
 
 absl::Status AtomicFileWriter::Commit() {

@@ -1,6 +1,6 @@
-// InputStream over POSIX calls and zlib's inflate: mapped slices of regular
-// files, buffered blocks of streams and of gzip data, FIFOs opened without
-// blocking and waited on with poll().
+// InputStream over POSIX calls and zlib's inflate: buffered blocks read with
+// read() from regular files, streams and gzip data, FIFOs opened without
+// blocking and waited on with poll(), regular files checked for changes.
 #include "util/input_stream.h"
 
 #include <fcntl.h>
@@ -176,22 +176,24 @@ absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string
   in->path_ = path;
   in->options_ = options;
   in->options_.block_size = std::max<size_t>(options.block_size, 16);
-  if (S_ISREG(st.st_mode)) {
-    auto mapped = MappedFile::Open(path);
-    if (!mapped.ok()) return mapped.status();
-    in->mapped_ = *std::move(mapped);
-    const std::string_view bytes = in->mapped_->view();
-    if (bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b') {
-      in->gzip_ = std::make_unique<Gzip>(in->path_, bytes, -1);
-    }
-    return in;
-  }
   in->fifo_ = S_ISFIFO(st.st_mode);
   in->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (in->fifo_ ? O_NONBLOCK : 0));
   if (in->fd_ < 0) {
     const int err = errno;
     if (err == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
     return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(err)));
+  }
+  if (S_ISREG(st.st_mode)) {
+    // The size and time of the file as opened: ReadRaw compares them at the
+    // end of the file.
+    if (::fstat(in->fd_, &st) != 0) {
+      return absl::InternalError(absl::StrCat(path, ": cannot stat: ", std::strerror(errno)));
+    }
+    in->regular_ = true;
+    in->opened_size_ = static_cast<uint64_t>(st.st_size);
+    in->opened_mtime_ns_ =
+        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    ::posix_fadvise(in->fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
   in->Reserve(in->options_.block_size + 1);
   if (in->fifo_) {
@@ -251,7 +253,7 @@ absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string
 
 std::string InputStream::EmptyMessage() const {
   if (gzip_ != nullptr) return "empty input: the gzip data decompresses to nothing";
-  if (mapped_ != nullptr) return "the file is empty";
+  if (regular_) return "the file is empty";
   if (fifo_) {
     return "empty input: the stream was empty (the process writing to it closed it without "
            "writing anything)";
@@ -260,8 +262,29 @@ std::string InputStream::EmptyMessage() const {
 }
 
 absl::StatusOr<size_t> InputStream::ReadRaw(char* dst, size_t n) {
-  if (gzip_ != nullptr) return gzip_->Read(dst, n);
-  return ReadFd(fd_, path_, dst, n);
+  absl::StatusOr<size_t> got = gzip_ != nullptr ? gzip_->Read(dst, n) : ReadFd(fd_, path_, dst, n);
+  if (got.ok() && *got == 0 && regular_) {
+    if (absl::Status same = CheckUnchanged(); !same.ok()) return same;
+  }
+  return got;
+}
+
+absl::Status InputStream::CheckUnchanged() const {
+  struct stat st;
+  const off_t position = ::lseek(fd_, 0, SEEK_CUR);
+  if (::fstat(fd_, &st) != 0) {
+    return absl::InternalError(absl::StrCat(path_, ": cannot stat: ", std::strerror(errno)));
+  }
+  const int64_t mtime_ns =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (static_cast<uint64_t>(st.st_size) == opened_size_ && mtime_ns == opened_mtime_ns_ &&
+      (position < 0 || static_cast<uint64_t>(position) == opened_size_)) {
+    return absl::OkStatus();
+  }
+  return absl::AbortedError(absl::StrCat(
+      path_, ": the file changed while it was read (", opened_size_, " bytes when opened, ",
+      static_cast<uint64_t>(st.st_size), " now, ", position < 0 ? 0 : position,
+      " read); read it again once the program writing it has finished"));
 }
 
 void InputStream::Reserve(size_t capacity) {
@@ -300,19 +323,20 @@ absl::Status InputStream::Fill(size_t want) {
 
 absl::StatusOr<std::string_view> InputStream::Head() {
   if (started_) return absl::InternalError("InputStream::Head after NextBlock");
-  if (gzip_ == nullptr && mapped_ != nullptr) {
-    return mapped_->view().substr(0, options_.block_size);
-  }
   if (absl::Status filled = Fill(options_.block_size); !filled.ok()) return filled;
   return std::string_view(buffer_.get() + begin_, std::min(end_ - begin_, options_.block_size));
 }
 
-std::optional<uint64_t> InputStream::CountMappedLines() const {
-  if (gzip_ != nullptr || mapped_ == nullptr) return std::nullopt;
-  const std::string_view text = mapped_->view();
-  const uint64_t count = Newlines(text);
-  mapped_->Discard(text.data(), text.data() + text.size());
-  return count;
+std::optional<uint64_t> InputStream::EstimatedLines() {
+  if (gzip_ != nullptr || !regular_ || started_) return std::nullopt;
+  absl::StatusOr<std::string_view> head = Head();
+  if (!head.ok() || head->empty()) return std::nullopt;
+  const uint64_t lines = Newlines(*head) + 1;
+  if (head->size() >= opened_size_) return lines;
+  // 1/64 more than the head's lines per byte promise, so that a file of
+  // even lines needs no second allocation.
+  const double per_byte = static_cast<double>(lines) / static_cast<double>(head->size());
+  return static_cast<uint64_t>(per_byte * static_cast<double>(opened_size_) * (1.0 + 1.0 / 64)) + 1;
 }
 
 absl::Status InputStream::CheckBlock(std::string_view text) {
@@ -344,38 +368,6 @@ absl::Status InputStream::CheckNul(std::string_view text, uint64_t first_line) c
   const size_t at = static_cast<const char*>(nul) - text.data();
   return absl::InvalidArgumentError(absl::StrCat(
       path_, ":", first_line + Newlines(text.substr(0, at)), ": NUL byte; expected text"));
-}
-
-absl::StatusOr<bool> InputStream::MappedBlock(TextBlock* block, size_t min_end) {
-  const std::string_view text = mapped_->view();
-  const size_t start = position_;
-  if (min_end >= text.size()) {
-    if (start == text.size()) return false;
-    min_end = text.size();
-  }
-  // The block runs through the first '\n' at or after min_end - 1 ...
-  const void* newline = std::memchr(text.data() + min_end - 1, '\n', text.size() - min_end + 1);
-  std::string_view slice;
-  if (newline != nullptr) {
-    slice = text.substr(start, static_cast<const char*>(newline) + 1 - (text.data() + start));
-  } else {
-    // ... or through the last '\n', the rest (a line without '\n') coming
-    // next as a copy with one added.
-    size_t last = text.size();
-    while (last > start && text[last - 1] != '\n') --last;
-    if (last > start && last > (block->text.empty() ? start : start + block->text.size())) {
-      slice = text.substr(start, last - start);
-    } else {
-      tail_.assign(text.substr(start));
-      tail_ += '\n';
-      slice = tail_;
-    }
-  }
-  if (absl::Status checked = CheckBlock(slice); !checked.ok()) return checked;
-  block->text = slice;
-  block->first_line = line_;
-  block->offset = offset_;
-  return true;
 }
 
 absl::StatusOr<bool> InputStream::StreamBlock(TextBlock* block, size_t keep) {
@@ -424,28 +416,15 @@ absl::StatusOr<bool> InputStream::NextBlock(TextBlock* block) {
     // Consume the previous block.
     const std::string_view last = last_;
     line_ += last_lines_;
-    const bool ended_added = mapped_ != nullptr && gzip_ == nullptr
-                                 ? last.data() == tail_.data()
-                                 : (added_newline_ && block_end_ == end_);
+    const bool ended_added = added_newline_ && block_end_ == end_;
     offset_ += last.size() - (ended_added ? 1 : 0);
-    if (gzip_ == nullptr && mapped_ != nullptr) {
-      if (last.data() != tail_.data()) {
-        mapped_->Discard(last.data(), last.data() + last.size());
-        position_ = static_cast<size_t>(last.data() + last.size() - mapped_->data());
-      } else {
-        position_ = mapped_->size();
-      }
-    } else {
-      begin_ = block_end_;
-    }
+    begin_ = block_end_;
   }
   started_ = true;
   last_ = {};
   block->text = {};
   absl::StatusOr<bool> made = false;
-  if (gzip_ == nullptr && mapped_ != nullptr) {
-    made = MappedBlock(block, position_ + options_.block_size);
-  } else if (begin_ < end_ || !eof_) {
+  if (begin_ < end_ || !eof_) {
     made = StreamBlock(block, 0);
   }
   if (made.ok() && *made) last_ = block->text;
@@ -455,19 +434,6 @@ absl::StatusOr<bool> InputStream::NextBlock(TextBlock* block) {
 absl::StatusOr<bool> InputStream::ExtendBlock(TextBlock* block) {
   if (last_.empty()) return false;
   *block = TextBlock{last_, line_, offset_};
-  if (gzip_ == nullptr && mapped_ != nullptr) {
-    if (block->text.data() == tail_.data()) return false;
-    const size_t start = static_cast<size_t>(block->text.data() - mapped_->data());
-    const size_t current_end = start + block->text.size();
-    if (current_end >= mapped_->size()) return false;
-    position_ = start;
-    TextBlock grown = *block;
-    auto made = MappedBlock(&grown, current_end + options_.block_size);
-    if (!made.ok() || !*made) return made;
-    *block = grown;
-    last_ = block->text;
-    return true;
-  }
   const size_t keep = block->text.size();
   if (eof_ && block_end_ == end_) return false;
   auto made = StreamBlock(block, keep);
@@ -479,9 +445,32 @@ absl::StatusOr<bool> InputStream::ExtendBlock(TextBlock* block) {
 absl::StatusOr<std::shared_ptr<const MappedFile>> InputStream::ReadAll() {
   if (started_) return absl::InternalError("InputStream::ReadAll after NextBlock");
   started_ = true;
-  if (gzip_ == nullptr && mapped_ != nullptr) return mapped_;
   const MemoryLimit memory = AvailableMemory();
   const uint64_t limit = memory.bytes / 2;
+  if (regular_ && gzip_ == nullptr && opened_size_ <= limit) {
+    // A regular file: one aligned allocation of its size (and a byte to see
+    // its end, which also sees a file that grew).
+    const size_t held = end_ - begin_;
+    MappedFile::Buffer all = MappedFile::Allocate(std::max<size_t>(held, opened_size_) + 1);
+    std::memcpy(all.bytes.get(), buffer_.get() + begin_, held);
+    buffer_.reset();
+    capacity_ = begin_ = end_ = block_end_ = 0;
+    size_t used = held;
+    while (!eof_) {
+      if (used == all.capacity) {
+        // It grew: CheckUnchanged reports that at its end.
+        MappedFile::Buffer grown = MappedFile::Allocate(all.capacity * 2);
+        std::memcpy(grown.bytes.get(), all.bytes.get(), used);
+        all = std::move(grown);
+      }
+      auto got = ReadRaw(all.bytes.get() + used, all.capacity - used);
+      if (!got.ok()) return got.status();
+      if (*got == 0) break;
+      used += *got;
+    }
+    peak_buffered_ = std::max(peak_buffered_, all.capacity);
+    return MappedFile::Adopt(path_, std::move(all), used);
+  }
   std::string all(buffer_.get() + begin_, end_ - begin_);
   buffer_.reset();
   capacity_ = begin_ = end_ = block_end_ = 0;

@@ -1,8 +1,16 @@
-// Input for the readers: a regular file (mapped), a pipe, FIFO or character
-// device (read with read()), any of them gzip-compressed (recognized by the
-// bytes 1f 8b, never by the name; concatenated members read as one). Text
-// readers take the input as blocks of whole lines, so a stream never needs to
-// fit in memory; the binary readers take the whole input at once.
+// Input for the readers: a regular file, a pipe, FIFO or character device,
+// all read with read() into memory this process owns (never mapped: a file
+// that shrinks while it is read is an error, not a SIGBUS), any of them
+// gzip-compressed (recognized by the bytes 1f 8b, never by the name;
+// concatenated members read as one). Text readers take the input as blocks of
+// whole lines, so an input never needs to fit in memory; the binary readers
+// take the whole input at once.
+//
+// A regular file must not change while it is read: at its end, its size, its
+// modification time and the bytes read are compared with the file as it was
+// opened, and a difference is the error (kAborted) "PATH: the file changed
+// while it was read". A last line without '\n' is read as a line only then
+// (a writer still appending could have cut it short: "17 17 3." of "3.5").
 #pragma once
 
 #include <cstddef>
@@ -29,8 +37,7 @@ struct TextBlock {
 class InputStream {
  public:
   struct Options {
-    // The size of the blocks of a stream (a line longer than that makes a
-    // longer block) and of the slices of a mapped file.
+    // The size of the blocks (a line longer than that makes a longer block).
     size_t block_size = size_t{8} << 20;
     // How long opening a FIFO waits for a writer to send its first bytes.
     int fifo_wait_ms = 10000;
@@ -49,7 +56,7 @@ class InputStream {
 
   const std::string& path() const { return path_; }
   // True for a pipe, FIFO or device (not a regular file).
-  bool is_stream() const { return mapped_ == nullptr; }
+  bool is_stream() const { return !regular_; }
   bool compressed() const { return gzip_ != nullptr; }
   // "the file is empty", or the words for an empty stream or .gz.
   std::string EmptyMessage() const;
@@ -57,13 +64,15 @@ class InputStream {
   // The first bytes of the input (decompressed): block_size of them, or all
   // when the input is shorter. Does not consume them. Call before NextBlock.
   absl::StatusOr<std::string_view> Head();
-  // The number of '\n' in a plain mapped file (not compressed), for readers
-  // that size their output from it, counted in one pass that then drops the
-  // file's pages; nullopt for a stream, whose size is unknown.
-  std::optional<uint64_t> CountMappedLines() const;
+  // About how many lines a plain regular file (not compressed) holds, from
+  // the lines of its head and its size (exact when the head is the whole
+  // file; else about 1.6% more than an even file has), for readers that
+  // size their output from it; nullopt for a stream, whose size is unknown.
+  // Only before NextBlock.
+  std::optional<uint64_t> EstimatedLines();
 
   // The next block of whole lines; false at the end of the input. The
-  // previous block's text is no longer valid (a mapped file drops its pages).
+  // previous block's text is no longer valid.
   // An InvalidArgument "path:line: NUL byte; expected text" for a NUL byte.
   absl::StatusOr<bool> NextBlock(TextBlock* block);
   // Adds at least one more line to *block, the block NextBlock returned last
@@ -71,14 +80,12 @@ class InputStream {
   // at the end of the input. Its text may move.
   absl::StatusOr<bool> ExtendBlock(TextBlock* block);
 
-  // The whole input, for readers that need random access: the mapping of a
-  // plain file, else the bytes read (and decompressed) into memory, refused
-  // with kResourceExhausted beyond half of the physical memory. Only before
-  // NextBlock.
+  // The whole input, for readers that need random access: the bytes read
+  // (and decompressed) into memory, refused with kResourceExhausted beyond
+  // half of the physical memory. Only before NextBlock.
   absl::StatusOr<std::shared_ptr<const MappedFile>> ReadAll();
 
-  // The most bytes of input this stream held in buffers at once (a test hook;
-  // 0 for a plain mapped file, whose slices are the mapping itself).
+  // The most bytes of input this stream held in buffers at once (a test hook).
   size_t peak_buffered() const { return peak_buffered_; }
 
  private:
@@ -93,15 +100,18 @@ class InputStream {
   // an error for a NUL byte in it.
   absl::Status CheckBlock(std::string_view text);
   absl::Status CheckNul(std::string_view text, uint64_t first_line) const;
-  absl::StatusOr<bool> MappedBlock(TextBlock* block, size_t min_end);
+  // At the end of a regular file: an error when it changed since Open.
+  absl::Status CheckUnchanged() const;
   absl::StatusOr<bool> StreamBlock(TextBlock* block, size_t min_size);
   void Reserve(size_t capacity);
 
   std::string path_;
   Options options_;
   bool fifo_ = false;
-  std::shared_ptr<const MappedFile> mapped_;  // a regular file
-  int fd_ = -1;                               // a stream
+  bool regular_ = false;  // a regular file, checked for changes at its end
+  uint64_t opened_size_ = 0;
+  int64_t opened_mtime_ns_ = 0;
+  int fd_ = -1;
   std::unique_ptr<Gzip> gzip_;
   // Buffered text of a stream: [begin_, end_) of buffer_ holds bytes not yet
   // consumed; block_end_ ends the last block handed out.
@@ -112,10 +122,6 @@ class InputStream {
   size_t end_ = 0;
   bool eof_ = false;
   bool added_newline_ = false;
-  // Mapped text: the position of the next block, and a copy of a last line
-  // without '\n' with one added.
-  size_t position_ = 0;
-  std::string tail_;
   // The block handed out last, consumed by the next NextBlock.
   std::string_view last_;
   uint64_t last_lines_ = 0;

@@ -120,7 +120,7 @@ Model StringIdModel() {
   internal::ModelInternal::user_factors(model).row(0)[0] = -0.0f;
   internal::ModelInternal::user_factors(model).row(0)[1] = std::numeric_limits<float>::denorm_min();
   internal::ModelInternal::user_factors(model).row(0)[2] = std::numeric_limits<float>::max();
-  internal::ModelInternal::user_factors(model).row(0)[3] = std::numeric_limits<float>::quiet_NaN();
+  internal::ModelInternal::user_factors(model).row(0)[3] = -std::numeric_limits<float>::max();
   internal::ModelInternal::set_mean(model, 3.5293f);
   std::vector<Rating> training;
   for (uint32_t u = 0; u < model.num_users(); ++u) {
@@ -135,7 +135,7 @@ Model StringIdModel() {
   for (float& b : internal::ModelInternal::user_biases(model)) b = static_cast<float>(rng.Normal());
   for (float& b : internal::ModelInternal::item_biases(model)) b = static_cast<float>(rng.Normal());
   internal::ModelInternal::user_biases(model)[1] = -0.0f;
-  internal::ModelInternal::item_biases(model)[7] = std::numeric_limits<float>::quiet_NaN();
+  internal::ModelInternal::item_biases(model)[7] = std::numeric_limits<float>::min();
   internal::ModelInternal::set_loss(model, Loss::kAbsolute);
   internal::ModelInternal::set_value_range(model, 0.5f, 5.0f, true);
   internal::ModelInternal::set_l2(model, 0.05f, 0.0625f, 1e-3f, 0.0f);
@@ -323,6 +323,62 @@ TEST(ModelFileTest, VersionOneFilesStillLoad) {
   EXPECT_THAT(LoadModel(dir.Write("v1-flag.model", with_flag)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("corrupt hogmf model: unknown flags 0x8 in version 1")));
+}
+
+// A model whose checksum is valid but whose numbers are not (a NaN factor, an
+// infinite bias or mean: a diverged run, a buggy writer) is refused, naming
+// the row and the column, in version 1 and 2 files and in serialized bytes.
+TEST(ModelFileTest, NonFiniteFactorsBiasesAndMeanAreRefused) {
+  TempDir dir;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  {
+    Model model = StringIdModel();
+    internal::ModelInternal::user_factors(model).row(2)[1] = nan;
+    const std::string path = dir.File("nan-factor.model");
+    ASSERT_THAT(SaveModel(model, path), IsOk());
+    EXPECT_THAT(LoadModel(path),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(path + ": user 'user-2' (row 2), factor column 1 is nan")));
+    absl::StatusOr<std::string> bytes = SerializeModel(model);
+    ASSERT_THAT(bytes, IsOk());
+    EXPECT_THAT(DeserializeModel(*bytes),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("user 'user-2' (row 2), factor column 1 is nan")));
+  }
+  {
+    Model model = StringIdModel();
+    internal::ModelInternal::item_factors(model).row(299)[4] = -inf;
+    const std::string path = dir.File("inf-factor.model");
+    ASSERT_THAT(SaveModel(model, path), IsOk());
+    EXPECT_THAT(LoadModel(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("item 'Film #2093' (row 299), factor column "
+                                                    "4 is -inf")));
+  }
+  {
+    Model model = StringIdModel();
+    internal::ModelInternal::item_biases(model)[7] = nan;
+    const std::string path = dir.File("nan-bias.model");
+    ASSERT_THAT(SaveModel(model, path), IsOk());
+    EXPECT_THAT(LoadModel(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("item 'Film #49' (row 7), bias is nan")));
+  }
+  {
+    Model model = StringIdModel();
+    internal::ModelInternal::set_mean(model, inf);
+    const std::string path = dir.File("inf-mean.model");
+    ASSERT_THAT(SaveModel(model, path), IsOk());
+    EXPECT_THAT(LoadModel(path),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the mean is inf")));
+  }
+  // Version 1: a NaN written over user 1's third factor, the checksum resealed.
+  std::string v1 = ReadFileBytes(std::string(HOGMF_TESTDATA_DIR) + "/golden_v1.model");
+  const int k = GoldenModel().k();
+  std::memcpy(v1.data() + SectionOffset(v1, 0) + (k + 2) * sizeof(float), &nan, sizeof(nan));
+  Reseal(v1);
+  EXPECT_THAT(LoadModel(dir.Write("v1-nan.model", v1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("user 'bob' (row 1), factor column 2 is nan")));
 }
 
 // Version 2 bytes pinned: the same model saves to the same bytes in every

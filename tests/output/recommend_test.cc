@@ -3,6 +3,9 @@
 // a time, errors.
 #include "hogmf/recommend.h"
 
+#include <cmath>
+#include <limits>
+
 #include "model/model_internal.h"
 #include "testing/status_matchers.h"
 #include "util/random.h"
@@ -43,6 +46,33 @@ TEST(RecommendTest, AskingForMoreThanThereAreReturnsAll) {
   absl::StatusOr<std::vector<Recommendation>> top = Recommend(ScoredModel(), "0", 100);
   ASSERT_THAT(top, IsOk());
   EXPECT_EQ(top->size(), 4u);
+}
+
+// A model in memory with a NaN item row (model files with one are refused at
+// load): that item is never recommended, in either path, and every score
+// returned is a number.
+TEST(RecommendTest, ItemsWithNaNScoresAreSkipped) {
+  Model model = ScoredModel();
+  internal::ModelInternal::item_factors(model).row(0)[0] = std::numeric_limits<float>::quiet_NaN();
+  internal::ModelInternal::item_factors(model).row(4)[0] = std::numeric_limits<float>::infinity();
+  absl::StatusOr<std::vector<Recommendation>> top = Recommend(model, "0", 100);
+  ASSERT_THAT(top, IsOk());
+  ASSERT_EQ(top->size(), 3u);  // items 4 (inf), 3, 1; 0 is NaN, 2 rated, 5 untrained
+  for (const Recommendation& r : *top) {
+    EXPECT_NE(r.item, 0u);
+    EXPECT_FALSE(std::isnan(r.score));
+  }
+  const uint32_t user = 0;
+  std::vector<Recommendation> many;
+  ASSERT_THAT(RecommendForUsers(model, std::span<const uint32_t>(&user, 1), RecommendOptions(),
+                                [&](std::span<const UserRecommendations> lists) {
+                                  for (const UserRecommendations& list : lists) {
+                                    many.insert(many.end(), list.items.begin(), list.items.end());
+                                  }
+                                }),
+              IsOk());
+  ASSERT_EQ(many.size(), top->size());
+  for (size_t j = 0; j < many.size(); ++j) EXPECT_EQ(many[j].item, (*top)[j].item);
 }
 
 // Scores equal to the item index; without an index of rated items nothing is

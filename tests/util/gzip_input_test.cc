@@ -64,7 +64,7 @@ TEST(GzipInputTest, AGzipFileReadsAsItsTextWhateverItsName) {
     ASSERT_THAT(in.status(), IsOk());
     EXPECT_TRUE((*in)->compressed());
     EXPECT_EQ(*(*in)->Head(), text.substr(0, 100));
-    EXPECT_EQ((*in)->CountMappedLines(), std::nullopt);
+    EXPECT_EQ((*in)->EstimatedLines(), std::nullopt);
     EXPECT_THAT(ReadBlocks(**in), HoldsText(text)) << name;
   }
   // A text file named .gz is read as text.

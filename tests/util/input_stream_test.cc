@@ -73,7 +73,7 @@ InputStream::Options SmallBlocks() {
   return options;
 }
 
-TEST(InputStreamTest, MappedFileBlocksAreWholeLines) {
+TEST(InputStreamTest, RegularFileBlocksAreWholeLines) {
   TempDir dir;
   const std::string text = SampleText();
   auto in = InputStream::Open(dir.Write("t.txt", text), SmallBlocks());
@@ -82,9 +82,78 @@ TEST(InputStreamTest, MappedFileBlocksAreWholeLines) {
   absl::StatusOr<std::string_view> head = (*in)->Head();
   ASSERT_THAT(head.status(), IsOk());
   EXPECT_EQ(*head, text.substr(0, 64));
-  EXPECT_EQ((*in)->CountMappedLines(), CountLines(text));
+  // The head holds 64 of the file's bytes: the estimate scales its lines.
+  const std::optional<uint64_t> lines = (*in)->EstimatedLines();
+  ASSERT_TRUE(lines.has_value());
+  EXPECT_GE(*lines, 1u);
   ExpectBlocksCover(**in, text);
-  EXPECT_EQ((*in)->peak_buffered(), 0u);
+}
+
+// A file cut short between two blocks (another program truncating it) is an
+// error naming the file, never a crash or a silently shorter input.
+TEST(InputStreamTest, AFileTruncatedWhileReadIsAnError) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "1 2 3.5\n";
+  const std::string path = dir.Write("t.txt", text);
+  auto in = InputStream::Open(path, SmallBlocks());
+  ASSERT_THAT(in.status(), IsOk());
+  TextBlock block;
+  absl::StatusOr<bool> first = (*in)->NextBlock(&block);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_TRUE(*first);
+  ASSERT_EQ(::truncate(path.c_str(), 100), 0);
+  absl::StatusOr<bool> more = true;
+  while (more.ok() && *more) more = (*in)->NextBlock(&block);
+  EXPECT_THAT(more, StatusIs(absl::StatusCode::kAborted,
+                             HasSubstr(path + ": the file changed while it was read")));
+}
+
+// A last line without '\n' whose writer was still appending ("17 17 3." of
+// "17 17 3.5\n") is an error, not the rating 3; the same line in a file that
+// did not change is read.
+TEST(InputStreamTest, ATornLastLineOfAGrowingFileIsAnError) {
+  TempDir dir;
+  const std::string path = dir.Write("t.txt", "1 1 5\n17 17 3.");
+  auto in = InputStream::Open(path);
+  ASSERT_THAT(in.status(), IsOk());
+  {
+    std::FILE* append = std::fopen(path.c_str(), "ab");
+    ASSERT_NE(append, nullptr);
+    std::fputs("5\n", append);
+    std::fclose(append);
+  }
+  TextBlock block;
+  EXPECT_THAT((*in)->NextBlock(&block),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("changed while it was read")));
+
+  auto again = InputStream::Open(dir.Write("u.txt", "1 1 5\n17 17 3."));
+  ASSERT_THAT(again.status(), IsOk());
+  std::string text;
+  for (;;) {
+    absl::StatusOr<bool> read = (*again)->NextBlock(&block);
+    ASSERT_THAT(read, IsOk());
+    if (!*read) break;
+    text += block.text;
+  }
+  EXPECT_EQ(text, "1 1 5\n17 17 3.\n");
+}
+
+// The whole input of a binary reader too: a file that grew after it was
+// opened is refused.
+TEST(InputStreamTest, ReadAllOfAFileThatGrewIsAnError) {
+  TempDir dir;
+  const std::string path = dir.Write("m.bin", std::string(5000, 'b'));
+  auto in = InputStream::Open(path);
+  ASSERT_THAT(in.status(), IsOk());
+  {
+    std::FILE* append = std::fopen(path.c_str(), "ab");
+    ASSERT_NE(append, nullptr);
+    std::fputs("more", append);
+    std::fclose(append);
+  }
+  EXPECT_THAT((*in)->ReadAll(),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("changed while it was read")));
 }
 
 TEST(InputStreamTest, PipeBlocksAreWholeLines) {
@@ -93,7 +162,7 @@ TEST(InputStreamTest, PipeBlocksAreWholeLines) {
   auto in = InputStream::Open(pipe.path(), SmallBlocks());
   ASSERT_THAT(in.status(), IsOk());
   EXPECT_TRUE((*in)->is_stream());
-  EXPECT_EQ((*in)->CountMappedLines(), std::nullopt);
+  EXPECT_EQ((*in)->EstimatedLines(), std::nullopt);
   absl::StatusOr<std::string_view> head = (*in)->Head();
   ASSERT_THAT(head.status(), IsOk());
   EXPECT_EQ(*head, text.substr(0, 64));

@@ -48,6 +48,9 @@ struct PathArg {
   std::string* path;  // rewritten in place; empty (a flag not given) is skipped
   PathUse use;
   std::string_view role;  // how messages name it: "MODEL", "--report"
+  // An output only: the role of an input it may name too, because the command
+  // reads that input whole before its first write (--checkpoint over --resume).
+  std::string_view may_replace = {};
 };
 // Maps "-" to /dev/stdin or /dev/stdout, in order. kInvalidArgument when
 // standard input is given to two inputs ("-" and /dev/stdin count), standard
@@ -56,6 +59,71 @@ struct PathArg {
 // terminal. The writers write /dev/stdout straight into the descriptor, never
 // through a temporary file (util/file.h), whatever standard output is.
 absl::Status ResolveStdStreams(std::initializer_list<PathArg> args);
+
+// ResolveStdStreams ends with CheckPaths over the same list.
+//
+// Checks a command's paths before it reads anything (ResolveStdStreams calls
+// it; a command may call it again on paths it computed itself), each refusal
+// kInvalidArgument naming the role(s) and the path:
+//   - an output that names the same file as an input or as another output
+//     (the same inode, or the same path after resolving links and the folder):
+//     "MODEL and TRAIN name the same file (x.txt)". Standard streams, FIFOs
+//     and devices are not files and may be named twice (/dev/null);
+//   - an output whose folder is missing or not writable, or that is a folder,
+//     a block device or a socket. A character device (/dev/null) or a FIFO is
+//     written into, never replaced; a regular file is replaced as a whole.
+absl::Status CheckPaths(std::initializer_list<PathArg> args);
+
+// Every file a command writes, landed together at the end: each regular-file
+// output is written to a temporary path beside it (Stage), and Commit renames
+// all of them over their targets. A command that fails before Commit (a write
+// that ran out of space, a training that diverged) leaves no new file and
+// every old one as it was: the destructor removes the temporary files. If a
+// rename fails during Commit, those already done are undone (an old file is
+// put back from a hard link kept during Commit, a new one is removed).
+//
+// Outputs that cannot be staged (standard output, a FIFO, a character
+// device, a descriptor such as /dev/fd/3) are written straight by their
+// writer: Stage returns the path itself, and they cannot be taken back, so a
+// command writes them after the staged files.
+//
+//   OutputSet outputs;
+//   const std::string model_tmp = outputs.Stage(model_path);
+//   const std::string report_tmp = outputs.Stage(report_path);
+//   if (absl::Status s = SaveModel(model, model_tmp); !s.ok()) return Fail("train",
+//   outputs.Named(s)); if (absl::Status s = WriteFileAtomically(report_tmp, json); !s.ok()) ... if
+//   (absl::Status s = outputs.Commit(); !s.ok()) return Fail("train", s);
+class OutputSet {
+ public:
+  OutputSet() = default;
+  ~OutputSet();  // removes the temporary files unless committed
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+
+  // The path the writer must write for the output `path`: a new temporary
+  // name in the same folder for a regular file (or a path that does not
+  // exist yet), `path` itself for a stream or device. An empty path (a flag
+  // not given) stays empty.
+  std::string Stage(const std::string& path);
+  // Renames every staged file over its target, all or none (see above).
+  // kInternal naming the target when a rename fails. Call it once.
+  absl::Status Commit();
+  // `status` with each temporary path in its message replaced by its
+  // target's, so that errors name the file the user asked for.
+  absl::Status Named(const absl::Status& status) const;
+  // The temporary paths not yet committed (for a signal handler that must
+  // remove them; the list does not change after the last Stage).
+  std::vector<std::string> TemporaryPaths() const;
+
+ private:
+  struct Staged {
+    std::string target;
+    std::string temp;
+    int handle = -1;  // RegisterPartialOutput's, forgotten by the destructor
+  };
+  std::vector<Staged> staged_;
+  bool committed_ = false;
+};
 
 // Writes `text` to standard output; a failure is kept for FlushStdout.
 void WriteStdout(std::string_view text);

@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "hogmf/model_io.h"
 #include "hogmf/synthetic.h"
+#include "hogmf/write_file.h"
 
 namespace hogmf::cli {
 namespace {
@@ -53,8 +54,14 @@ int RunConvert(const std::vector<std::string>& args) {
   if (to == "libmf" || to == "hogmf") {
     absl::StatusOr<Model> model = LoadModel(in);
     if (!model.ok()) return Fail("convert", model.status());
-    absl::Status saved = to == "libmf" ? ExportLibmfModel(*model, out) : SaveModel(*model, out);
-    if (!saved.ok()) return Fail("convert", saved);
+    OutputSet outputs;
+    const std::string staged = outputs.Stage(out);
+    absl::Status saved =
+        to == "libmf" ? ExportLibmfModel(*model, staged) : SaveModel(*model, staged);
+    if (!saved.ok()) return Fail("convert", outputs.Named(saved));
+    if (absl::Status committed = outputs.Commit(); !committed.ok()) {
+      return Fail("convert", committed);
+    }
     return kExitOk;
   }
   if (to != "binary" && to != "libmf-text" && to != "pairs") {
@@ -62,9 +69,13 @@ int RunConvert(const std::vector<std::string>& args) {
   }
   absl::StatusOr<ReadResult> data = ReadWithFlags(in, read_flags, quiet);
   if (!data.ok()) return Fail("convert", data.status());
-  absl::Status written =
-      WriteRatings(data->ratings, out, to == "libmf-text" ? std::string("libmf") : to);
-  if (!written.ok()) return Fail("convert", written);
+  OutputSet outputs;
+  absl::Status written = WriteRatings(data->ratings, outputs.Stage(out),
+                                      to == "libmf-text" ? std::string("libmf") : to);
+  if (!written.ok()) return Fail("convert", outputs.Named(written));
+  if (absl::Status committed = outputs.Commit(); !committed.ok()) {
+    return Fail("convert", committed);
+  }
   return kExitOk;
 }
 
@@ -157,13 +168,27 @@ int RunGen(const std::vector<std::string>& args) {
   }
   absl::StatusOr<Ratings> data = Generate(spec);
   if (!data.ok()) return Fail("gen", data.status());
+  OutputSet outputs;
+  const std::string out_staged = outputs.Stage(out);
+  const std::string test_staged = outputs.Stage(test_out);
   if (test_out.empty()) {
-    if (absl::Status s = WriteRatings(*data, out, format); !s.ok()) return Fail("gen", s);
+    if (absl::Status s = WriteRatings(*data, out_staged, format); !s.ok()) {
+      return Fail("gen", outputs.Named(s));
+    }
   } else {
     auto [train, test] = SplitHoldout(*data, test_fraction, spec.seed + 1);
-    if (absl::Status s = WriteRatings(train, out, format); !s.ok()) return Fail("gen", s);
-    if (absl::Status s = WriteRatings(test, test_out, format); !s.ok()) return Fail("gen", s);
+    // A stream (standard output, a FIFO) cannot be taken back: it is written
+    // after the file, so that a failed file leaves the stream unwritten.
+    const bool test_first = OutputTargetOf(out) != OutputTarget::kReplaced &&
+                            OutputTargetOf(test_out) == OutputTarget::kReplaced;
+    const auto write = [&](bool train_part) {
+      return train_part ? WriteRatings(train, out_staged, format)
+                        : WriteRatings(test, test_staged, format);
+    };
+    if (absl::Status s = write(!test_first); !s.ok()) return Fail("gen", outputs.Named(s));
+    if (absl::Status s = write(test_first); !s.ok()) return Fail("gen", outputs.Named(s));
   }
+  if (absl::Status committed = outputs.Commit(); !committed.ok()) return Fail("gen", committed);
   if (!quiet) {
     absl::FPrintF(stderr, "wrote %d %s ratings (%d users, %d items) to %s%s\n", data->size(), shape,
                   data->num_users(), data->num_items(), out,

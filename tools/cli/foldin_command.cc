@@ -57,8 +57,12 @@ int RunFoldIn(const std::vector<std::string>& args) {
   if (!data.ok()) return Fail("foldin", data.status());
   absl::StatusOr<FoldInResult> folded = FoldIn(std::move(*model), data->ratings, params);
   if (!folded.ok()) return Fail("foldin", folded.status());
-  if (absl::Status saved = SaveModel(folded->model, positional[2]); !saved.ok()) {
-    return Fail("foldin", saved);
+  OutputSet outputs;
+  if (absl::Status saved = SaveModel(folded->model, outputs.Stage(positional[2])); !saved.ok()) {
+    return Fail("foldin", outputs.Named(saved));
+  }
+  if (absl::Status committed = outputs.Commit(); !committed.ok()) {
+    return Fail("foldin", committed);
   }
   if (!quiet) {
     const FoldInReport& r = folded->report;

@@ -136,9 +136,11 @@ int RunPredict(const std::vector<std::string>& args) {
     const float value = noclip ? model->Score(r.user, r.item) : model->Predict(r.user, r.item);
     absl::StrAppendFormat(&text, "%.6g\n", value);
   }
-  if (absl::Status status = WriteFileAtomically(positional[2], text); !status.ok()) {
-    return Fail("predict", status);
+  OutputSet outputs;
+  if (absl::Status status = WriteFileAtomically(outputs.Stage(positional[2]), text); !status.ok()) {
+    return Fail("predict", outputs.Named(status));
   }
+  if (absl::Status status = outputs.Commit(); !status.ok()) return Fail("predict", status);
   if (!quiet && unknown > 0) {
     absl::FPrintF(stderr,
                   "%d pairs with a user or item unseen in training (predicted as the mean)\n",
@@ -339,9 +341,14 @@ int RecommendMany(const Model& model, const std::vector<uint32_t>& users, int to
         }
       });
   if (!status.ok()) return Fail("recommend", status);
-  if (absl::Status written = to_stdout ? FlushStdout() : WriteFileAtomically(out_path, text);
+  OutputSet outputs;
+  if (absl::Status written =
+          to_stdout ? FlushStdout() : WriteFileAtomically(outputs.Stage(out_path), text);
       !written.ok()) {
-    return Fail("recommend", written);
+    return Fail("recommend", outputs.Named(written));
+  }
+  if (absl::Status committed = outputs.Commit(); !committed.ok()) {
+    return Fail("recommend", committed);
   }
   if (!quiet) {
     const double seconds =

@@ -348,7 +348,7 @@ int RunTrain(const std::vector<std::string>& args) {
                              {&report_path, PathUse::kOutput, "--report"},
                              {&log_path, PathUse::kOutput, "--log"},
                              {&plan.resume, PathUse::kInput, "--resume"},
-                             {&plan.path, PathUse::kBinaryOutput, "--checkpoint"}});
+                             {&plan.path, PathUse::kBinaryOutput, "--checkpoint", "--resume"}});
       !streams.ok()) {
     return Fail("train", streams);
   }
@@ -390,11 +390,14 @@ int RunTrain(const std::vector<std::string>& args) {
   SessionEnd end = RunSession(std::move(train->ratings), std::move(initial), params, options, plan,
                               printer, quiet);
   absl::StatusOr<TrainResult>& result = end.result;
-  if (!log_path.empty()) {
-    if (absl::Status logged = printer.WriteLog(log_path, StopSignal() != 0); !logged.ok())
-      return Fail("train", logged);
+  if (!result.ok()) {
+    // No model and no report; the log, when asked for, tells what happened.
+    if (!log_path.empty()) {
+      if (absl::Status logged = printer.WriteLog(log_path, StopSignal() != 0); !logged.ok())
+        return Fail("train", logged);
+    }
+    return Fail("train", result.status());
   }
-  if (!result.ok()) return Fail("train", result.status());
   const TrainReport& report = result->report;
   if (!quiet) {
     absl::FPrintF(stderr,
@@ -457,17 +460,30 @@ int RunTrain(const std::vector<std::string>& args) {
       }
     }
   }
-  if (!model_path.empty()) {
-    if (absl::Status saved = SaveModel(result->model, model_path); !saved.ok()) {
-      return Fail("train", saved);
+  // The model, the report and the log land together or not at all.
+  OutputSet outputs;
+  const std::string model_out = outputs.Stage(model_path);
+  const std::string report_out = outputs.Stage(report_path);
+  const std::string log_out = outputs.Stage(log_path);
+  if (!model_out.empty()) {
+    if (absl::Status saved = SaveModel(result->model, model_out); !saved.ok()) {
+      return Fail("train", outputs.Named(saved));
     }
-    if (!quiet) absl::FPrintF(stderr, "saved model to %s\n", model_path);
   }
-  if (!report_path.empty()) {
-    if (absl::Status written = WriteReport(report_path, report); !written.ok()) {
-      return Fail("train", written);
+  if (!report_out.empty()) {
+    if (absl::Status written = WriteReport(report_out, report); !written.ok()) {
+      return Fail("train", outputs.Named(written));
     }
   }
+  if (!log_out.empty()) {
+    if (absl::Status logged = printer.WriteLog(log_out, signal != 0); !logged.ok()) {
+      return Fail("train", outputs.Named(logged));
+    }
+  }
+  if (absl::Status committed = outputs.Commit(); !committed.ok()) {
+    return Fail("train", committed);
+  }
+  if (!model_path.empty() && !quiet) absl::FPrintF(stderr, "saved model to %s\n", model_path);
   return signal != 0 ? SignalExitCode(signal) : kExitOk;
 }
 

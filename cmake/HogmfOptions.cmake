@@ -14,6 +14,20 @@ if(HOGMF_SANITIZE_ADDRESS)
                          -fno-sanitize-recover=undefined -g -fno-omit-frame-pointer)
   target_link_options(hogmf_options INTERFACE -fsanitize=address,undefined)
 endif()
+# A fuzz build (tests/fuzz): hogmf's own code instrumented for libFuzzer's
+# coverage and checked by AddressSanitizer and UBSan; the fuzz targets add
+# -fsanitize=fuzzer themselves (tests/fuzz/CMakeLists.txt).
+if(HOGMF_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "HOGMF_FUZZ needs clang (e.g. -DCMAKE_CXX_COMPILER=clang++-14)")
+  endif()
+  if(HOGMF_SANITIZE_THREAD OR HOGMF_SANITIZE_ADDRESS)
+    message(FATAL_ERROR "HOGMF_FUZZ brings its own sanitizers; turn the HOGMF_SANITIZE_* options off")
+  endif()
+  target_compile_options(hogmf_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                         -fno-sanitize-recover=undefined -g -fno-omit-frame-pointer)
+  target_link_options(hogmf_options INTERFACE -fsanitize=address,undefined)
+endif()
 
 # Sanitizer run-time options (cmake/sanitizer_defaults.cc), linked into the test
 # executables and the hogmf binary (which the CLI tests run) of a sanitizer build.

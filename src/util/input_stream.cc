@@ -251,6 +251,20 @@ absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string
   return in;
 }
 
+std::unique_ptr<InputStream> InputStream::FromBytes(std::string path, std::string bytes,
+                                                    const Options& options) {
+  std::unique_ptr<InputStream> in(new InputStream());
+  in->options_ = options;
+  in->options_.block_size = std::max<size_t>(options.block_size, 16);
+  in->mapped_ = MappedFile::FromBytes(path, std::move(bytes));
+  in->path_ = std::move(path);
+  const std::string_view view = in->mapped_->view();
+  if (view.size() >= 2 && view[0] == '\x1f' && view[1] == '\x8b') {
+    in->gzip_ = std::make_unique<Gzip>(in->path_, view, -1);
+  }
+  return in;
+}
+
 std::string InputStream::EmptyMessage() const {
   if (gzip_ != nullptr) return "empty input: the gzip data decompresses to nothing";
   if (regular_) return "the file is empty";

@@ -50,6 +50,10 @@ class InputStream {
   static absl::StatusOr<std::unique_ptr<InputStream>> Open(const std::string& path) {
     return Open(path, Options());
   }
+  // Bytes already in memory under the name `path` (tests, fuzz targets): read
+  // as a mapped regular file is, gzip-decompressed when they start 1f 8b.
+  static std::unique_ptr<InputStream> FromBytes(std::string path, std::string bytes,
+                                                const Options& options);
   ~InputStream();
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "util/memory.h"
+#include "util/status_macros.h"
 
 namespace hogmf::internal {
 
@@ -234,34 +236,58 @@ absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string
     const int flags = ::fcntl(in->fd_, F_GETFL);
     ::fcntl(in->fd_, F_SETFL, flags & ~O_NONBLOCK);
   }
-  // Sniff the gzip magic from the first bytes.
-  while (in->end_ < 2 && !in->eof_) {
-    auto got = in->ReadRaw(in->buffer_.get() + in->end_, in->capacity_ - 1 - in->end_);
-    if (!got.ok()) return got.status();
-    if (*got == 0) in->eof_ = true;
-    in->end_ += *got;
-  }
-  if (in->end_ >= 2 && in->buffer_[0] == '\x1f' && in->buffer_[1] == '\x8b') {
-    in->gzip_ =
-        std::make_unique<Gzip>(in->path_, std::string_view(in->buffer_.get(), in->end_), in->fd_);
-    in->gzip_->OwnPending();
-    in->end_ = 0;
-    in->eof_ = false;
-  }
+  HOGMF_RETURN_IF_ERROR(in->SniffGzip());
   return in;
 }
 
-std::unique_ptr<InputStream> InputStream::FromBytes(std::string path, std::string bytes,
-                                                    const Options& options) {
+absl::Status InputStream::SniffGzip() {
+  while (end_ < 2 && !eof_) {
+    auto got = ReadRaw(buffer_.get() + end_, capacity_ - 1 - end_);
+    if (!got.ok()) return got.status();
+    if (*got == 0) eof_ = true;
+    end_ += *got;
+  }
+  if (end_ >= 2 && buffer_[0] == '\x1f' && buffer_[1] == '\x8b') {
+    gzip_ = std::make_unique<Gzip>(path_, std::string_view(buffer_.get(), end_), fd_);
+    gzip_->OwnPending();
+    end_ = 0;
+    eof_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<InputStream>> InputStream::FromBytes(std::string path,
+                                                                    std::string_view bytes,
+                                                                    const Options& options) {
+  // An anonymous in-memory file: read exactly as a regular file is.
+  const int fd = ::memfd_create("hogmf-input", MFD_CLOEXEC);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot make an in-memory file: ", std::strerror(errno)));
+  }
   std::unique_ptr<InputStream> in(new InputStream());
+  in->fd_ = fd;
+  for (size_t at = 0; at < bytes.size();) {
+    const ssize_t wrote = ::write(fd, bytes.data() + at, bytes.size() - at);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot fill an in-memory file: ", std::strerror(errno)));
+    }
+    at += static_cast<size_t>(wrote);
+  }
+  struct stat st;
+  if (::lseek(fd, 0, SEEK_SET) != 0 || ::fstat(fd, &st) != 0) {
+    return absl::InternalError(absl::StrCat(path, ": cannot rewind an in-memory file"));
+  }
+  in->path_ = std::move(path);
   in->options_ = options;
   in->options_.block_size = std::max<size_t>(options.block_size, 16);
-  in->mapped_ = MappedFile::FromBytes(path, std::move(bytes));
-  in->path_ = std::move(path);
-  const std::string_view view = in->mapped_->view();
-  if (view.size() >= 2 && view[0] == '\x1f' && view[1] == '\x8b') {
-    in->gzip_ = std::make_unique<Gzip>(in->path_, view, -1);
-  }
+  in->regular_ = true;
+  in->opened_size_ = static_cast<uint64_t>(st.st_size);
+  in->opened_mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  in->Reserve(in->options_.block_size + 1);
+  HOGMF_RETURN_IF_ERROR(in->SniffGzip());
   return in;
 }
 

@@ -51,9 +51,11 @@ class InputStream {
     return Open(path, Options());
   }
   // Bytes already in memory under the name `path` (tests, fuzz targets): read
-  // as a mapped regular file is, gzip-decompressed when they start 1f 8b.
-  static std::unique_ptr<InputStream> FromBytes(std::string path, std::string bytes,
-                                                const Options& options);
+  // as a regular file is (an in-memory file), gzip-decompressed when they
+  // start 1f 8b. kInternal when the system cannot make the in-memory file.
+  static absl::StatusOr<std::unique_ptr<InputStream>> FromBytes(std::string path,
+                                                                std::string_view bytes,
+                                                                const Options& options);
   ~InputStream();
   InputStream(const InputStream&) = delete;
   InputStream& operator=(const InputStream&) = delete;
@@ -107,6 +109,8 @@ class InputStream {
   // At the end of a regular file: an error when it changed since Open.
   absl::Status CheckUnchanged() const;
   absl::StatusOr<bool> StreamBlock(TextBlock* block, size_t min_size);
+  // After opening: a stream that starts with the gzip magic is read through zlib.
+  absl::Status SniffGzip();
   void Reserve(size_t capacity);
 
   std::string path_;

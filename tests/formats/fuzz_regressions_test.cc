@@ -76,7 +76,10 @@ TEST(InputStreamFromBytesTest, ReadsAsAFileReads) {
     for (size_t block : {size_t{16}, size_t{1} << 20}) {
       InputStream::Options options;
       options.block_size = block;
-      std::unique_ptr<InputStream> in = InputStream::FromBytes("memory", bytes, options);
+      absl::StatusOr<std::unique_ptr<InputStream>> made =
+          InputStream::FromBytes("memory", bytes, options);
+      ASSERT_TRUE(made.ok()) << made.status();
+      std::unique_ptr<InputStream> in = *std::move(made);
       EXPECT_EQ(in->path(), "memory");
       EXPECT_EQ(in->compressed(), bytes != text);
       absl::StatusOr<ReadResult> from_bytes = formats::ReadRatingsFrom(*in, ReadOptions());
@@ -93,8 +96,10 @@ TEST(InputStreamFromBytesTest, ReadsAsAFileReads) {
 }
 
 TEST(InputStreamFromBytesTest, EmptyBytesAreAnEmptyInput) {
-  std::unique_ptr<InputStream> in = InputStream::FromBytes("memory", "", InputStream::Options());
-  absl::StatusOr<ReadResult> read = formats::ReadRatingsFrom(*in, ReadOptions());
+  absl::StatusOr<std::unique_ptr<InputStream>> in =
+      InputStream::FromBytes("memory", "", InputStream::Options());
+  ASSERT_TRUE(in.ok()) << in.status();
+  absl::StatusOr<ReadResult> read = formats::ReadRatingsFrom(**in, ReadOptions());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -39,9 +39,10 @@ inline absl::StatusOr<ReadResult> ReadBytes(std::string_view bytes, const ReadOp
                                             size_t block_size = size_t{8} << 20) {
   internal::InputStream::Options stream_options;
   stream_options.block_size = block_size;
-  std::unique_ptr<internal::InputStream> in =
-      internal::InputStream::FromBytes("fuzz-input", std::string(bytes), stream_options);
-  return formats::ReadRatingsFrom(*in, options);
+  absl::StatusOr<std::unique_ptr<internal::InputStream>> in =
+      internal::InputStream::FromBytes("fuzz-input", bytes, stream_options);
+  if (!in.ok()) return in.status();
+  return formats::ReadRatingsFrom(**in, options);
 }
 
 // A successful read: every entry inside the id maps with a finite value, and

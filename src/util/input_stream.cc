@@ -361,10 +361,39 @@ absl::Status InputStream::Fill(size_t want) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Whether `text` holds a whole line with something but blanks on it: what a
+// sniffer needs to see.
+bool HasWholeNonBlankLine(std::string_view text) {
+  bool content = false;
+  for (const char c : text) {
+    if (c == '\n') {
+      if (content) return true;
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      content = true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string_view> InputStream::Head() {
   if (started_) return absl::InternalError("InputStream::Head after NextBlock");
-  if (absl::Status filled = Fill(options_.block_size); !filled.ok()) return filled;
-  return std::string_view(buffer_.get() + begin_, std::min(end_ - begin_, options_.block_size));
+  // A block, grown (doubling, up to kMaxLine) until it holds the first line
+  // that is not blank, so that sniffing sees a whole line of data even after
+  // megabytes of blank lines or in a first line longer than a block.
+  size_t want = options_.block_size;
+  for (;;) {
+    if (absl::Status filled = Fill(want); !filled.ok()) return filled;
+    const std::string_view head(buffer_.get() + begin_, std::min(end_ - begin_, want));
+    if (head.size() < want || want >= kMaxLine || HasWholeNonBlankLine(head) ||
+        head.find('\0') != std::string_view::npos) {  // binary: the sniffer knows enough
+      return head;
+    }
+    want = std::min(want * 2, kMaxLine);
+  }
 }
 
 std::optional<uint64_t> InputStream::EstimatedLines() {

@@ -103,5 +103,20 @@ TEST(InputStreamFromBytesTest, EmptyBytesAreAnEmptyInput) {
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// What the sniff target found: the format was sniffed from the first block
+// only, so megabytes of blank lines before the data read as "only blank
+// lines". The head a sniffer sees now grows to the first line with data.
+TEST(SniffRegressionTest, DataAfterMoreThanABlockOfBlankLinesIsSniffed) {
+  TempDir dir;
+  const std::string path = dir.Write("late.txt", std::string(9 << 20, '\n') + "0 0 1\n2 1 3\n");
+  absl::StatusOr<ReadResult> read = ReadRatings(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->format, Format::kLibmf);
+  EXPECT_EQ(read->ratings.size(), 2u);
+  absl::StatusOr<Format> detected = DetectFormat(path);
+  ASSERT_TRUE(detected.ok()) << detected.status();
+  EXPECT_EQ(*detected, Format::kLibmf);
+}
+
 }  // namespace
 }  // namespace hogmf

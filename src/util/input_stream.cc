@@ -235,6 +235,9 @@ absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string
     }
     const int flags = ::fcntl(in->fd_, F_GETFL);
     ::fcntl(in->fd_, F_SETFL, flags & ~O_NONBLOCK);
+    // A 1 MiB pipe instead of 64 KiB: the writer and this reader trade the
+    // processor 16 times less often (a hint; the system may refuse it).
+    ::fcntl(in->fd_, F_SETPIPE_SZ, 1 << 20);
   }
   HOGMF_RETURN_IF_ERROR(in->SniffGzip());
   return in;

@@ -34,7 +34,7 @@ enum class Format {
   kTsv,           // tab separated with a header row; ids are arbitrary strings
   kDense,         // a whitespace-separated text matrix; 0 means missing (a matrix of two
                   // integer columns is sniffed as kPairs: name kDense for it)
-  kBinary,        // hogmf's binary ratings file (hogmf convert), loaded by mmap
+  kBinary,        // hogmf's binary ratings file (hogmf convert), read whole, no parsing
 };
 
 // "auto", "libmf", "pairs", "movielens-tsv", "movielens-dat", "csv", "tsv", "dense", "binary".
@@ -75,14 +75,14 @@ struct ReadResult {
 //                     binary file read with a text `options.format` or a text
 //                     file with kBinary; with kAuto, a file whose first line is
 //                     comma-separated numbers (a csv without a header row).
-//   kInternal         the operating system fails to stat or map the file.
+//   kInternal         the operating system fails to stat or read the file.
 absl::StatusOr<ReadResult> ReadRatings(const std::string& path, const ReadOptions& options = {});
 
 // Guesses the format of a file from its magic header or first non-blank line.
 // Errors: kNotFound for a missing file; kInvalidArgument for a file that
 // cannot be opened, a directory, an empty or all-blank file, or a first line
 // of comma-separated numbers (a csv without a header row); kInternal when the
-// file cannot be stat'ed or mapped.
+// file cannot be stat'ed or read.
 absl::StatusOr<Format> DetectFormat(const std::string& path);
 
 // How RatingsFromArrays turns integer ids into dense indices.

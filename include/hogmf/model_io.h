@@ -46,7 +46,7 @@ absl::Status SaveModel(const Model& model, const std::string& path);
 //                     LIBMF model that
 //                     ImportLibmfModel refuses. The message names the file and
 //                     what is wrong.
-//   kInternal         the operating system fails to stat or map the file.
+//   kInternal         the operating system fails to stat or read the file.
 absl::StatusOr<Model> LoadModel(const std::string& path, ModelFormat* format = nullptr);
 
 // The bytes SaveModel would write (hogmf's binary format), in memory: for
@@ -87,7 +87,7 @@ absl::Status ExportLibmfModel(const Model& model, const std::string& path);
 // header, a loss function other than LIBMF's f 0, 1, 2, 5, 6, 7, 10, 11, 12,
 // sizes out of range or more rows than the file can hold, a missing, misnamed
 // or short row, a non-finite value, text after the last row); kInternal when
-// the file cannot be stat'ed or mapped.
+// the file cannot be stat'ed or read.
 absl::StatusOr<Model> ImportLibmfModel(const std::string& path);
 
 }  // namespace hogmf

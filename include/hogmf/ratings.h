@@ -3,7 +3,8 @@
 // engine works with.
 //
 // A Ratings either owns its entries (readers, generators) or views entries that
-// live elsewhere, such as a memory-mapped binary file, which it keeps alive.
+// live elsewhere, such as the buffer a binary file was read into, which it
+// keeps alive.
 //
 //   hogmf::Ratings ratings;                       // string ids, owned storage
 //   uint32_t u = ratings.mutable_users().Intern("alice");

@@ -1,6 +1,6 @@
 // Ways to build a Ratings that only hogmf itself uses, kept out of the public
-// header: a view of a read-only file mapping whose pages ReleaseEntries may
-// drop as it copies them.
+// header: a view of a binary file read whole into memory, whose pages
+// ReleaseEntries may drop as it copies them.
 #pragma once
 
 #include <memory>
@@ -12,10 +12,9 @@ namespace hogmf::internal {
 
 class RatingsInternal {
  public:
-  // Like Ratings::View, for entries in a read-only private mapping of a file
-  // (owned by `keep_alive`), whose pages may be dropped and read again from
-  // the file: ReleaseEntries then frees them as it copies, so the copy does
-  // not double the peak memory.
+  // Like Ratings::View, for entries in the buffer a file was read into (owned
+  // by `keep_alive`, read only through this view): ReleaseEntries frees its
+  // pages as it copies them, so the copy does not double the peak memory.
   static Ratings FileBackedView(std::span<const Rating> entries,
                                 std::shared_ptr<const void> keep_alive, IdMap users, IdMap items);
 };

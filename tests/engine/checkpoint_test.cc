@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "hogmf/model_io.h"
 #include "hogmf/synthetic.h"
 #include "hogmf/trainer.h"
@@ -266,7 +267,7 @@ TEST_F(DamagedCheckpointTest, OtherDataIsRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("training data differs")));
   // The same entries under other ids: refused.
   std::vector<std::string> names;
-  for (uint32_t u = 0; u < train_.num_users(); ++u) names.push_back("u" + std::to_string(u));
+  for (uint32_t u = 0; u < train_.num_users(); ++u) names.push_back(absl::StrCat("u", u));
   std::optional<IdMap> named = IdMap::FromNames(std::move(names));
   ASSERT_TRUE(named.has_value());
   Ratings renamed(std::vector<Rating>(train_.entries().begin(), train_.entries().end()),

@@ -1,6 +1,7 @@
 // hogmf convert and gen: the subcommands that write data or model files.
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
@@ -176,7 +177,10 @@ int RunGen(const std::vector<std::string>& args) {
       return Fail("gen", outputs.Named(s));
     }
   } else {
-    auto [train, test] = SplitHoldout(*data, test_fraction, spec.seed + 1);
+    // Named pairs, not a structured binding: the lambda below captures them.
+    const std::pair<Ratings, Ratings> split = SplitHoldout(*data, test_fraction, spec.seed + 1);
+    const Ratings& train = split.first;
+    const Ratings& test = split.second;
     // A stream (standard output, a FIFO) cannot be taken back: it is written
     // after the file, so that a failed file leaves the stream unwritten.
     const bool test_first = OutputTargetOf(out) != OutputTarget::kReplaced &&

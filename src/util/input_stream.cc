@@ -509,7 +509,14 @@ absl::StatusOr<bool> InputStream::ExtendBlock(TextBlock* block) {
   const size_t keep = block->text.size();
   if (eof_ && block_end_ == end_) return false;
   auto made = StreamBlock(block, keep);
-  if (!made.ok() || !*made) return made;
+  if (!made.ok()) return made;
+  if (!*made) {
+    // No more bytes; but looking for them may have moved the buffer: the
+    // block is the same bytes at their new place.
+    block->text = std::string_view(buffer_.get() + begin_, keep);
+    last_ = block->text;
+    return false;
+  }
   last_ = block->text;
   return true;
 }

@@ -53,23 +53,6 @@ std::string_view SkipByteOrderMark(std::string_view text) {
   return text;
 }
 
-size_t CountNewlines(std::string_view text) {
-  // Byte-wide counters over blocks of 255 bytes, so the compiler vectorizes
-  // the inner loop without widening.
-  size_t count = 0;
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  while (n > 0) {
-    const size_t block = n < 255 ? n : 255;
-    unsigned char in_block = 0;
-    for (size_t i = 0; i < block; ++i) in_block += (p[i] == '\n');
-    count += in_block;
-    p += block;
-    n -= block;
-  }
-  return count;
-}
-
 namespace internal {
 
 FloatScan FloatFromChars(const char* begin, const char* end, float* value) {

@@ -46,8 +46,6 @@ bool NextToken(std::string_view& rest, std::string_view* token);
 bool IsBlankLine(std::string_view line);
 // The text after a UTF-8 byte order mark, if it starts with one.
 std::string_view SkipByteOrderMark(std::string_view text);
-// The number of '\n' in the text (a bound on its line count, for reserving).
-size_t CountNewlines(std::string_view text);
 
 // Iterates the lines of a text. A line ends at '\n' (a preceding '\r' stays in
 // the line; IsBlank treats it as white space); a last line without newline

@@ -27,23 +27,6 @@ namespace {
 // A line longer than this in a stream is refused rather than buffered.
 constexpr size_t kMaxLine = size_t{256} << 20;
 
-uint64_t Newlines(std::string_view text) {
-  // Byte-wide counters over blocks of 255 bytes, so the compiler vectorizes
-  // the inner loop without widening.
-  uint64_t count = 0;
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
-  while (n > 0) {
-    const size_t block = n < 255 ? n : 255;
-    unsigned char in_block = 0;
-    for (size_t i = 0; i < block; ++i) in_block += (p[i] == '\n');
-    count += in_block;
-    p += block;
-    n -= block;
-  }
-  return count;
-}
-
 // read() that retries on EINTR.
 absl::StatusOr<size_t> ReadFd(int fd, const std::string& path, char* dst, size_t n) {
   for (;;) {
@@ -161,6 +144,23 @@ class InputStream::Gzip {
 InputStream::~InputStream() {
   gzip_.reset();
   if (fd_ >= 0) ::close(fd_);
+}
+
+uint64_t CountNewlines(std::string_view text) {
+  // Byte-wide counters over blocks of 255 bytes, so the compiler vectorizes
+  // the inner loop without widening.
+  uint64_t count = 0;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  while (n > 0) {
+    const size_t block = n < 255 ? n : 255;
+    unsigned char in_block = 0;
+    for (size_t i = 0; i < block; ++i) in_block += (p[i] == '\n');
+    count += in_block;
+    p += block;
+    n -= block;
+  }
+  return count;
 }
 
 absl::StatusOr<std::unique_ptr<InputStream>> InputStream::Open(const std::string& path,
@@ -403,7 +403,7 @@ std::optional<uint64_t> InputStream::EstimatedLines() {
   if (gzip_ != nullptr || !regular_ || started_) return std::nullopt;
   absl::StatusOr<std::string_view> head = Head();
   if (!head.ok() || head->empty()) return std::nullopt;
-  const uint64_t lines = Newlines(*head) + 1;
+  const uint64_t lines = CountNewlines(*head) + 1;
   if (head->size() >= opened_size_) return lines;
   // 1/64 more than the head's lines per byte promise, so that a file of
   // even lines needs no second allocation.
@@ -439,7 +439,7 @@ absl::Status InputStream::CheckNul(std::string_view text, uint64_t first_line) c
   if (nul == nullptr) return absl::OkStatus();
   const size_t at = static_cast<const char*>(nul) - text.data();
   return absl::InvalidArgumentError(absl::StrCat(
-      path_, ":", first_line + Newlines(text.substr(0, at)), ": NUL byte; expected text"));
+      path_, ":", first_line + CountNewlines(text.substr(0, at)), ": NUL byte; expected text"));
 }
 
 absl::StatusOr<bool> InputStream::StreamBlock(TextBlock* block, size_t keep) {
@@ -468,7 +468,7 @@ absl::StatusOr<bool> InputStream::StreamBlock(TextBlock* block, size_t keep) {
     const std::string_view unended(base, available);
     if (absl::Status nul = CheckNul(unended, line_); !nul.ok()) return nul;
     if (available > kMaxLine) {
-      return absl::InvalidArgumentError(absl::StrCat(path_, ":", line_ + Newlines(unended),
+      return absl::InvalidArgumentError(absl::StrCat(path_, ":", line_ + CountNewlines(unended),
                                                      ": the line is longer than ", kMaxLine,
                                                      " bytes; expected text lines"));
     }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "util/input_stream.h"
 #include "util/random.h"
 
 namespace hogmf::formats {
@@ -201,7 +202,7 @@ TEST(LineReaderTest, CountsLinesAndKeepsTheLastLineWithoutNewline) {
   ASSERT_TRUE(lines.Next(&line));
   EXPECT_EQ(line, "c");
   EXPECT_FALSE(lines.Next(&line));
-  EXPECT_EQ(CountNewlines("a\n\nb\r\nc"), 3u);
+  EXPECT_EQ(hogmf::internal::CountNewlines("a\n\nb\r\nc"), 3u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/weight_search.h"
 #include "hogmf/synthetic.h"
 #include "hogmf/trainer.h"
 #include "util/random.h"
@@ -29,31 +30,6 @@ constexpr int kAucNegatives = 20;
 constexpr uint64_t kAucSeed = 0xA0C5EEDull;
 // Separates the hold-out split's draws from every other use of the seed.
 constexpr uint64_t kHoldoutSeedSalt = 0x5EEDC0DE0F0DD5ull;
-
-// `params` with the auto weights set from `l2`: factor weights to l2, bias
-// weights to their side's factor weight.
-TrainParams WithWeights(TrainParams params, float l2) {
-  if (params.l2_p == kAutoWeight) params.l2_p = l2;
-  if (params.l2_q == kAutoWeight) params.l2_q = l2;
-  if (params.l2_user_bias == kAutoWeight) params.l2_user_bias = params.l2_p;
-  if (params.l2_item_bias == kAutoWeight) params.l2_item_bias = params.l2_q;
-  return params;
-}
-
-double HeldOutScore(const EpochStats& stats) {
-  return stats.validation_rmse >= 0 ? stats.validation_rmse : stats.validation_loss;
-}
-
-// The first epoch whose held-out score is within `tolerance` of the best
-// epoch's, and that best score.
-std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance) {
-  const EpochStats& best = report.history[static_cast<size_t>(std::max(report.best_epoch, 1)) - 1];
-  const double best_score = HeldOutScore(best);
-  for (const EpochStats& stats : report.history) {
-    if (HeldOutScore(stats) <= best_score * (1.0 + tolerance)) return {stats.epoch, best_score};
-  }
-  return {best.epoch, best_score};
-}
 
 // The share of (held-out positive, random row) pairs the model orders right,
 // ties counting half: the negative is a random item of the positive's user,
@@ -140,7 +116,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   const bool auto_l2 = params.l2_p == kAutoWeight || params.l2_q == kAutoWeight;
   const bool auto_epochs = params.max_epochs == kAutoEpochs;
   // Only bias weights left: they follow the factor weights, nothing to try.
-  if (!auto_l2 && !auto_epochs) return WithWeights(params, 0.0f);
+  if (!auto_l2 && !auto_epochs) return engine::WithWeights(params, 0.0f);
   std::optional<std::pair<Ratings, Ratings>> split;
   const Ratings* fit_set = &train;
   const Ratings* held_set = options.validation;
@@ -149,7 +125,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
       // Too few to hold any out: the ladder's start and a fixed count.
       made.fallback = true;
       made.note = "too few ratings to hold any out";
-      TrainParams fallback = WithWeights(params, kLadderStart);
+      TrainParams fallback = engine::WithWeights(params, kLadderStart);
       if (auto_epochs) fallback.max_epochs = kFallbackEpochs;
       return fallback;
     }
@@ -175,81 +151,16 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   trial_options.validation = held_set;
   trial_options.keep_rated_items = false;
   trial_options.cancel = options.cancel;
-  const auto start = std::chrono::steady_clock::now();
-  const auto run_trial = [&](float l2) -> absl::StatusOr<ParamsTrial> {
-    // Cancelled: no further trial; repeating the last one ends the walk.
-    if (options.cancel != nullptr && options.cancel->load() && !made.trials.empty())
-      return made.trials.back();
-    for (const ParamsTrial& done : made.trials) {
-      if (done.l2 == l2) return done;
-    }
-    TrainParams trial = WithWeights(params, l2);
-    trial.max_epochs = auto_epochs ? kAutoMaxEpochs : params.max_epochs;
-    if (trial.early_stop == 0) trial.early_stop = kTrialPatience;
-    if (trial.early_stop_tolerance == 0) trial.early_stop_tolerance = kTrialTolerance;
-    if (IsOneClass(trial.loss)) {
-      HOGMF_ASSIGN_OR_RETURN(ParamsTrial outcome,
-                             RankingTrial(*fit_set, *held_set, trial, options.cancel));
-      outcome.l2 = l2;
-      made.trials.push_back(outcome);
-      if (options.observer != nullptr) options.observer->OnTrial(outcome);
-      return outcome;
-    }
+  const auto run_trial = [&](const TrainParams& trial) -> absl::StatusOr<ParamsTrial> {
+    if (IsOneClass(trial.loss)) return RankingTrial(*fit_set, *held_set, trial, options.cancel);
     HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
     ParamsTrial outcome;
-    outcome.l2 = l2;
     std::tie(outcome.epochs, outcome.score) =
-        EnoughEpochs(result.report, trial.early_stop_tolerance);
+        engine::EnoughEpochs(result.report, trial.early_stop_tolerance);
     outcome.seconds = result.report.seconds;
-    made.trials.push_back(outcome);
-    if (options.observer != nullptr) options.observer->OnTrial(outcome);
     return outcome;
   };
-  const auto better = [](const ParamsTrial& a, const ParamsTrial& b) {
-    return std::isfinite(a.score) && (!std::isfinite(b.score) || a.score < b.score);
-  };
-
-  HOGMF_ASSIGN_OR_RETURN(ParamsTrial best, run_trial(auto_l2 ? kLadderStart : params.l2_p));
-  if (auto_l2) {
-    // Find the direction that improves, then walk it while it does. `second`
-    // ends as the better of the best weight's two ladder neighbours.
-    HOGMF_ASSIGN_OR_RETURN(const ParamsTrial up, run_trial(kLadderStart * kLadderStep));
-    ParamsTrial second = up;
-    float step = 0.0f;  // the walk's factor; 0: no walk
-    if (better(up, best)) {
-      std::swap(best, second);
-      step = kLadderStep;
-    } else {
-      HOGMF_ASSIGN_OR_RETURN(const ParamsTrial down, run_trial(kLadderStart / kLadderStep));
-      if (better(down, best)) {
-        second = best;
-        best = down;
-        step = 1.0f / kLadderStep;
-      } else if (better(down, up)) {
-        second = down;
-      }
-    }
-    while (step != 0.0f && static_cast<int>(made.trials.size()) < kMaxTrials - 1) {
-      HOGMF_ASSIGN_OR_RETURN(const ParamsTrial next, run_trial(best.l2 * step));
-      if (!better(next, best)) {
-        if (better(next, second)) second = next;
-        break;
-      }
-      second = best;
-      best = next;
-    }
-    // One finer step towards the better neighbour.
-    const float half = std::sqrt(kLadderStep);
-    const float toward = second.l2 > best.l2 ? best.l2 * half : best.l2 / half;
-    HOGMF_ASSIGN_OR_RETURN(const ParamsTrial fine, run_trial(toward));
-    if (better(fine, best)) best = fine;
-  }
-  made.best_score = best.score;
-  made.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  TrainParams chosen = WithWeights(params, best.l2);
-  if (auto_epochs) chosen.max_epochs = best.epochs;
-  return chosen;
+  return engine::SearchWeights(params, run_trial, options.cancel, options.observer, made);
 }
 
 }  // namespace hogmf

@@ -46,18 +46,6 @@ std::pair<float, float> ValueRange(std::span<const Rating> entries) {
   return {low, high};
 }
 
-// The loss, L2 weights (resolved: no kAuto left), biases and value range of a
-// model trained with `params` on
-// entries spanning [low, high].
-void SetTrainingFacts(Model& model, const TrainParams& params, bool biases, float low, float high) {
-  internal::ModelInternal::set_loss(model, params.loss);
-  internal::ModelInternal::set_l2(model, params.l2_p, params.l2_q, params.l2_user_bias,
-                                  params.l2_item_bias);
-  if (biases) internal::ModelInternal::AddBiases(model);
-  internal::ModelInternal::set_value_range(model, low, high,
-                                           params.clip && PredictsValues(params.loss));
-}
-
 // Marks the rows `entries` name as seen and returns the entries' mean.
 double MarkSeen(std::span<const Rating> entries, Model& model) {
   double sum = 0.0;
@@ -85,6 +73,15 @@ void MarkSampledRowsSeen(Loss loss, Model& model) {
 }
 
 }  // namespace
+
+void SetTrainingFacts(Model& model, const TrainParams& params, bool biases, float low, float high) {
+  internal::ModelInternal::set_loss(model, params.loss);
+  internal::ModelInternal::set_l2(model, params.l2_p, params.l2_q, params.l2_user_bias,
+                                  params.l2_item_bias);
+  if (biases) internal::ModelInternal::AddBiases(model);
+  internal::ModelInternal::set_value_range(model, low, high,
+                                           params.clip && PredictsValues(params.loss));
+}
 
 void CopyRows(const FactorMatrix& from, FactorMatrix& to) {
   HOGMF_CHECK(from.k() == to.k() && from.rows() <= to.rows());

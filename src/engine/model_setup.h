@@ -29,6 +29,11 @@ float InitScale(const TrainParams& params, double mean, bool biases);
 Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
                const TrainParams& params);
 
+// Sets the loss, L2 weights (resolved: no kAuto left), biases (added, zero,
+// when `biases`) and value range [low, high] (clipping for value losses when
+// params.clip) of a model trained with `params`.
+void SetTrainingFacts(Model& model, const TrainParams& params, bool biases, float low, float high);
+
 // Copies the rows of `from` into the first rows of `to` (same k, `to` has
 // at least as many rows).
 void CopyRows(const FactorMatrix& from, FactorMatrix& to);

@@ -20,6 +20,7 @@
 #include "engine/block_grid.h"
 #include "engine/checkpoint.h"
 #include "engine/fit.h"
+#include "engine/learning_rate.h"
 #include "engine/memory_budget.h"
 #include "engine/model_setup.h"
 #include "engine/monitor.h"
@@ -69,18 +70,6 @@ std::string_view StopReasonName(StopReason reason) {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-float EpochLearningRate(const TrainParams& params, int epoch_index) {
-  switch (params.lr_schedule) {
-    case LearningRateSchedule::kConstant:
-      return params.learning_rate;
-    case LearningRateSchedule::kDecay:
-      return params.learning_rate / (1.0f + params.lr_decay * static_cast<float>(epoch_index));
-    case LearningRateSchedule::kAdaGrad:  // the base rate; each row's G scales it
-      return params.learning_rate;
-  }
-  return params.learning_rate;
-}
 
 // A fixed random sample of the training ratings for the monitor (all if
 // fewer), sorted by user so that each estimate reads P in address order.
@@ -303,7 +292,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   }
   const int epoch_index = report.epochs;
   kernels::SgdArgs args = base_args;
-  args.learning_rate = EpochLearningRate(params, epoch_index);
+  args.learning_rate = engine::EpochLearningRate(params, epoch_index);
   uint64_t epoch_seed = params.seed ^ (static_cast<uint64_t>(epoch_index) << 32);
   args.seed = internal::SplitMix64(epoch_seed);
 

@@ -3,8 +3,13 @@
 // place; the only pass over the array validates it.
 #include "formats/binary_ratings.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -138,9 +143,10 @@ void AppendNames(const IdMap& map, std::string* out) {
   }
 }
 
-// Reads `count` names of one id map from the maps section [*pos, end).
-absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_t* pos,
-                                uint64_t end, uint32_t count, const char* which) {
+// Reads `count` names of one id map from the maps section [*pos, end)
+// (file offsets); the byte at file offset x is base[x - origin].
+absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_t origin,
+                                uint64_t* pos, uint64_t end, uint32_t count, const char* which) {
   if (count > (end - *pos) / sizeof(uint32_t)) {
     return ByteError(path, *pos,
                      absl::StrCat("the ", which, " id map should hold ", count,
@@ -155,7 +161,7 @@ absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_
                        absl::StrCat("the ", which, " id map ends after ", i, " of ", count, " ids"),
                        "an intact file");
     }
-    const uint32_t size = GetU32(base + *pos);
+    const uint32_t size = GetU32(base + (*pos - origin));
     *pos += sizeof(uint32_t);
     if (end - *pos < size) {
       return ByteError(path, *pos - sizeof(uint32_t),
@@ -163,7 +169,7 @@ absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_
                                     ", past the end of the id maps"),
                        "an intact file");
     }
-    names.emplace_back(base + *pos, size);
+    names.emplace_back(base + (*pos - origin), size);
     *pos += size;
   }
   std::optional<IdMap> map = IdMap::FromNames(std::move(names));
@@ -176,13 +182,15 @@ absl::StatusOr<IdMap> ReadNames(std::string_view path, const char* base, uint64_
 
 // Checks every rating and the array checksum in one pass, block by block so
 // each block is checksummed and validated while it is in cache.
+// `first` is the index in the file of ratings[0]; `checksum` may be null
+// (a slice is checked against the array's checksum separately).
 absl::Status ValidateRatings(std::string_view path, const Header& h,
-                             std::span<const Rating> ratings) {
+                             std::span<const Rating> ratings, uint64_t first,
+                             Checksum64* checksum) {
   constexpr size_t kBlock = 4096;
-  Checksum64 checksum;
   for (size_t begin = 0; begin < ratings.size(); begin += kBlock) {
     const size_t end = std::min(ratings.size(), begin + kBlock);
-    checksum.Update(ratings.data() + begin, (end - begin) * kRatingSize);
+    if (checksum != nullptr) checksum->Update(ratings.data() + begin, (end - begin) * kRatingSize);
     // Reductions the compiler vectorizes: the largest indices, and the
     // smallest complement of the exponent bits (0 for nan and inf).
     uint32_t max_user = 0;
@@ -200,31 +208,33 @@ absl::Status ValidateRatings(std::string_view path, const Header& h,
     if (!bad) continue;
     for (size_t i = begin; i < end; ++i) {
       const Rating& r = ratings[i];
-      const uint64_t at = h.ratings_offset + i * kRatingSize;
+      const uint64_t index = first + i;
+      const uint64_t at = h.ratings_offset + index * kRatingSize;
       if (r.user >= h.num_users) {
         return ByteError(path, at,
-                         absl::StrCat("rating ", i, " has user index ", r.user, " but there are ",
-                                      h.num_users, " users"),
+                         absl::StrCat("rating ", index, " has user index ", r.user,
+                                      " but there are ", h.num_users, " users"),
                          "indices inside the id maps");
       }
       if (r.item >= h.num_items) {
         return ByteError(path, at + 4,
-                         absl::StrCat("rating ", i, " has item index ", r.item, " but there are ",
-                                      h.num_items, " items"),
+                         absl::StrCat("rating ", index, " has item index ", r.item,
+                                      " but there are ", h.num_items, " items"),
                          "indices inside the id maps");
       }
       if ((std::bit_cast<uint32_t>(r.value) & 0x7F800000u) == 0x7F800000u) {
         return ByteError(path, at + 8,
-                         absl::StrCat("rating ", i, " has a value that is not finite"),
+                         absl::StrCat("rating ", index, " has a value that is not finite"),
                          "finite values");
       }
     }
   }
-  if (checksum.value() != h.ratings_checksum) {
-    return ByteError(path, h.ratings_offset, "the rating array is corrupt (checksum mismatch)",
-                     "an intact file; write it again");
-  }
   return absl::OkStatus();
+}
+
+absl::Status ArrayChecksumError(std::string_view path, const Header& h) {
+  return ByteError(path, h.ratings_offset, "the rating array is corrupt (checksum mismatch)",
+                   "an intact file; write it again");
 }
 
 }  // namespace
@@ -234,13 +244,15 @@ bool HasBinaryMagic(std::string_view data) {
          std::memcmp(data.data(), kBinaryMagic, sizeof(kBinaryMagic)) == 0;
 }
 
-absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file) {
-  const std::string_view path = file->path();
-  const char* const base = file->data();
-  const uint64_t size = file->size();
-  constexpr std::string_view kIntact = "an intact file; write it again";
+namespace {
 
-  if (!HasBinaryMagic(file->view())) {
+constexpr std::string_view kIntact = "an intact file; write it again";
+
+// The header of a file of `size` bytes whose first bytes are `base` (at
+// least the header when size allows), checked: magic, version, checksum,
+// consistent fields and the file size.
+absl::StatusOr<Header> CheckHeader(std::string_view path, const char* base, uint64_t size) {
+  if (!HasBinaryMagic(std::string_view(base, std::min<uint64_t>(size, sizeof(kBinaryMagic))))) {
     return ByteError(path, 0, "not a hogmf binary ratings file (it does not start with 'HOGMFRAT')",
                      "a file written by hogmf convert, or --format naming its text format");
   }
@@ -294,30 +306,136 @@ absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file
                      absl::StrCat("the file has ", size, " bytes, the header says ", h.file_size),
                      "nothing after the id maps");
   }
-  if (ChecksumOf(base + h.maps_offset, h.maps_size) != h.maps_checksum) {
+  if (h.count == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(path), ": no ratings in the file; expected at least one rating"));
+  }
+  return h;
+}
+
+// The id maps from the maps section `maps` (h.maps_size bytes), checked.
+absl::StatusOr<std::pair<IdMap, IdMap>> ReadIdMaps(std::string_view path, const Header& h,
+                                                   const char* maps) {
+  if (ChecksumOf(maps, h.maps_size) != h.maps_checksum) {
     return ByteError(path, h.maps_offset, "the id maps are corrupt (checksum mismatch)", kIntact);
   }
   uint64_t pos = h.maps_offset;
   IdMap users = IdMap::Identity(h.num_users);
   IdMap items = IdMap::Identity(h.num_items);
   if ((h.flags & kUsersIdentityFlag) == 0) {
-    HOGMF_ASSIGN_OR_RETURN(users, ReadNames(path, base, &pos, h.file_size, h.num_users, "user"));
+    HOGMF_ASSIGN_OR_RETURN(users, ReadNames(path, maps, h.maps_offset, &pos, h.file_size,
+                                            h.num_users, "user"));
   }
   if ((h.flags & kItemsIdentityFlag) == 0) {
-    HOGMF_ASSIGN_OR_RETURN(items, ReadNames(path, base, &pos, h.file_size, h.num_items, "item"));
+    HOGMF_ASSIGN_OR_RETURN(items, ReadNames(path, maps, h.maps_offset, &pos, h.file_size,
+                                            h.num_items, "item"));
   }
   if (pos != h.file_size) {
     return ByteError(path, pos, "unexpected bytes after the id maps", kIntact);
   }
-  if (h.count == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(path), ": no ratings in the file; expected at least one rating"));
+  return std::make_pair(std::move(users), std::move(items));
+}
+
+// Reads size bytes at `offset` of `fd` into out; an error naming `path` for
+// a short read (the file shrank) or a failed one.
+absl::Status ReadAt(int fd, std::string_view path, uint64_t offset, void* out, size_t size) {
+  char* to = static_cast<char*>(out);
+  while (size > 0) {
+    const ssize_t got = pread(fd, to, size, static_cast<off_t>(offset));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(
+          absl::StrCat(ToAbsl(path), ": read failed at byte ", offset, ": ", std::strerror(errno)));
+    }
+    if (got == 0) {
+      return absl::AbortedError(absl::StrCat(ToAbsl(path), ": the file changed while it was read (",
+                                             "it ends at byte ", offset, ")"));
+    }
+    to += got;
+    offset += static_cast<uint64_t>(got);
+    size -= static_cast<size_t>(got);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file) {
+  const std::string_view path = file->path();
+  const char* const base = file->data();
+  HOGMF_ASSIGN_OR_RETURN(const Header h, CheckHeader(path, base, file->size()));
+  HOGMF_ASSIGN_OR_RETURN(auto maps, ReadIdMaps(path, h, base + h.maps_offset));
   const std::span<const Rating> ratings(
       std::launder(reinterpret_cast<const Rating*>(base + h.ratings_offset)), h.count);
-  HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, ratings));
-  return internal::RatingsInternal::FileBackedView(ratings, std::move(file), std::move(users),
-                                                   std::move(items));
+  Checksum64 checksum;
+  HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, ratings, 0, &checksum));
+  if (checksum.value() != h.ratings_checksum) return ArrayChecksumError(path, h);
+  return internal::RatingsInternal::FileBackedView(ratings, std::move(file), std::move(maps.first),
+                                                   std::move(maps.second));
+}
+
+absl::StatusOr<BinaryRatingsSlice> ReadBinaryRatingsSlice(const std::string& path, uint64_t part,
+                                                          uint64_t parts,
+                                                          const BinarySliceOptions& options) {
+  if (parts == 0 || part >= parts) {
+    return absl::InvalidArgumentError(absl::StrCat("slice ", part, " of ", parts));
+  }
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(error)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file; expected a binary ratings file (hogmf convert)"));
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  char head[kBinaryHeaderSize] = {};
+  HOGMF_RETURN_IF_ERROR(
+      ReadAt(fd, path, 0, head, static_cast<size_t>(std::min<uint64_t>(size, kBinaryHeaderSize))));
+  HOGMF_ASSIGN_OR_RETURN(const Header h, CheckHeader(path, head, size));
+
+  BinaryRatingsSlice slice;
+  slice.total = h.count;
+  slice.num_users = h.num_users;
+  slice.num_items = h.num_items;
+  slice.first = h.count * part / parts;
+  const uint64_t last = h.count * (part + 1) / parts;
+  slice.entries.resize(last - slice.first);
+  HOGMF_RETURN_IF_ERROR(ReadAt(fd, path, h.ratings_offset + slice.first * kRatingSize,
+                               slice.entries.data(), slice.entries.size() * kRatingSize));
+  HOGMF_RETURN_IF_ERROR(ValidateRatings(path, h, slice.entries, slice.first, nullptr));
+  if (options.id_maps) {
+    std::string maps(h.maps_size, '\0');
+    HOGMF_RETURN_IF_ERROR(ReadAt(fd, path, h.maps_offset, maps.data(), maps.size()));
+    HOGMF_ASSIGN_OR_RETURN(auto read, ReadIdMaps(path, h, maps.data()));
+    slice.users = std::move(read.first);
+    slice.items = std::move(read.second);
+  } else {
+    slice.users = IdMap::Identity(h.num_users);
+    slice.items = IdMap::Identity(h.num_items);
+  }
+  if (options.verify_array) {
+    // Block by block through a small buffer: the array's pages never stay in
+    // this process's memory.
+    constexpr size_t kBlockBytes = size_t{8} << 20;
+    std::vector<char> block(std::min<uint64_t>(kBlockBytes, h.count * kRatingSize));
+    Checksum64 checksum;
+    for (uint64_t at = 0; at < h.count * kRatingSize; at += block.size()) {
+      const size_t n =
+          static_cast<size_t>(std::min<uint64_t>(block.size(), h.count * kRatingSize - at));
+      HOGMF_RETURN_IF_ERROR(ReadAt(fd, path, h.ratings_offset + at, block.data(), n));
+      checksum.Update(block.data(), n);
+    }
+    if (checksum.value() != h.ratings_checksum) return ArrayChecksumError(path, h);
+  }
+  return slice;
 }
 
 }  // namespace formats

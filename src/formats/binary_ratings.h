@@ -28,7 +28,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "hogmf/ratings.h"
@@ -50,5 +52,30 @@ bool HasBinaryMagic(std::string_view data);
 // sizes against the file size, and in one pass over the ratings that every
 // index is inside its map, every value is finite and the array checksum holds.
 absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const hogmf::internal::MappedFile> file);
+
+// One part of a binary ratings file, for readers that each take a share
+// (hogmf-mpi's ranks): ratings [first, first + entries.size()) of `total`.
+struct BinaryRatingsSlice {
+  uint64_t total = 0;
+  uint64_t first = 0;
+  uint32_t num_users = 0;
+  uint32_t num_items = 0;
+  std::vector<Rating> entries;
+  IdMap users;  // the file's maps with BinarySliceOptions::id_maps, else identity maps
+  IdMap items;
+};
+struct BinarySliceOptions {
+  bool id_maps = false;       // read (and check) the id maps
+  bool verify_array = false;  // check the whole array's checksum (reads it through a small buffer)
+};
+
+// Reads part `part` of `parts` equal slices (by position) of the rating array
+// of `path`, with pread: the header is checked as ReadBinaryRatings checks it,
+// every rating of the slice is checked (indices inside the maps, finite
+// values), and the rest as `options` ask. The errors of ReadBinaryRatings,
+// kNotFound for a missing file, kAborted when the file shrinks while read.
+absl::StatusOr<BinaryRatingsSlice> ReadBinaryRatingsSlice(const std::string& path, uint64_t part,
+                                                          uint64_t parts,
+                                                          const BinarySliceOptions& options);
 
 }  // namespace hogmf::formats

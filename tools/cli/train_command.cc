@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
+#include "cli/report_json.h"
 #include "cli/signals.h"
 #include "cli/string_views.h"
 #include "cli/train_flags.h"
@@ -132,65 +133,8 @@ class ProgressPrinter : public TrainObserver {
   double training_seconds_ = 0;
 };
 
-std::string JsonNumber(double value) {
-  if (!std::isfinite(value)) return "null";
-  return absl::StrFormat("%.10g", value);
-}
-
 absl::Status WriteReport(const std::string& path, const TrainReport& r) {
-  std::string json = "{\n";
-  absl::StrAppendFormat(&json, "  \"epochs\": %d,\n", r.epochs);
-  absl::StrAppendFormat(&json, "  \"updates\": %d,\n", r.updates);
-  absl::StrAppendFormat(&json, "  \"seconds\": %s,\n", JsonNumber(r.seconds));
-  absl::StrAppendFormat(&json, "  \"updates_per_second\": %s,\n", JsonNumber(r.updates_per_second));
-  absl::StrAppendFormat(&json, "  \"loss\": %s,\n", JsonNumber(r.loss));
-  absl::StrAppendFormat(&json, "  \"train_rmse\": %s,\n", JsonNumber(r.train_rmse));
-  absl::StrAppendFormat(&json, "  \"validation_rmse\": %s,\n",
-                        r.validation_rmse >= 0 ? JsonNumber(r.validation_rmse) : "null");
-  absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n",
-                        std::string(StopReasonName(r.stop_reason)));
-  absl::StrAppendFormat(&json, "  \"threads\": %d,\n", r.threads);
-  absl::StrAppendFormat(&json, "  \"kernel\": \"%s\",\n", r.kernel);
-  absl::StrAppendFormat(&json, "  \"schedule\": \"%s\",\n", std::string(ScheduleName(r.schedule)));
-  absl::StrAppendFormat(&json, "  \"grid\": %d,\n", r.grid);
-  absl::StrAppendFormat(&json, "  \"block_idle_seconds\": %s,\n", JsonNumber(r.block_idle_seconds));
-  absl::StrAppendFormat(&json, "  \"order\": \"%s\",\n",
-                        r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
-  absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n",
-                        JsonNumber(r.rated_items_seconds));
-  absl::StrAppendFormat(&json, "  \"warm_start\": %s,\n", r.warm_start ? "true" : "false");
-  absl::StrAppendFormat(&json, "  \"new_users\": %d,\n", r.new_users);
-  absl::StrAppendFormat(&json, "  \"new_items\": %d,\n", r.new_items);
-  const TrainParams& p = r.params;
-  absl::StrAppendFormat(&json, "  \"loss_function\": \"%s\",\n", std::string(LossName(p.loss)));
-  absl::StrAppendFormat(&json, "  \"biases\": %s,\n", p.UsesBiases() ? "true" : "false");
-  absl::StrAppendFormat(&json, "  \"lr_schedule\": \"%s\",\n",
-                        std::string(ScheduleName(p.lr_schedule)));
-  absl::StrAppendFormat(&json, "  \"k\": %d,\n", p.k);
-  absl::StrAppendFormat(&json, "  \"learning_rate\": %s,\n", JsonNumber(p.learning_rate));
-  absl::StrAppendFormat(&json, "  \"l2\": [%s, %s],\n", JsonNumber(p.l2_p), JsonNumber(p.l2_q));
-  absl::StrAppendFormat(&json, "  \"l1\": [%s, %s],\n", JsonNumber(p.l1_p), JsonNumber(p.l1_q));
-  absl::StrAppendFormat(&json, "  \"l2_bias\": [%s, %s],\n", JsonNumber(p.l2_user_bias),
-                        JsonNumber(p.l2_item_bias));
-  absl::StrAppendFormat(&json, "  \"max_epochs\": %d,\n", p.max_epochs);
-  absl::StrAppendFormat(&json, "  \"validation_loss\": %s,\n",
-                        r.validation_loss >= 0 ? JsonNumber(r.validation_loss) : "null");
-  const ParamsChoice& c = r.choice;
-  json += "  \"choice\": {";
-  absl::StrAppendFormat(&json,
-                        "\"chosen\": %s, \"fallback\": %s, \"internal_holdout\": %s, "
-                        "\"holdout_ratings\": %d, ",
-                        c.chosen ? "true" : "false", c.fallback ? "true" : "false",
-                        c.internal_holdout ? "true" : "false", c.holdout_ratings);
-  absl::StrAppendFormat(&json, "\"best_score\": %s, \"seconds\": %s, \"trials\": [",
-                        c.best_score >= 0 ? JsonNumber(c.best_score) : "null",
-                        JsonNumber(c.seconds));
-  for (size_t t = 0; t < c.trials.size(); ++t) {
-    absl::StrAppendFormat(&json, "%s{\"l2\": %s, \"epochs\": %d, \"score\": %s, \"seconds\": %s}",
-                          t == 0 ? "" : ", ", JsonNumber(c.trials[t].l2), c.trials[t].epochs,
-                          JsonNumber(c.trials[t].score), JsonNumber(c.trials[t].seconds));
-  }
-  json += "]},\n";
+  std::string json = "{\n" + TrainReportFields(r);
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n",

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/common.h"
+#include "cli/report_json.h"
 #include "cli/string_views.h"
 #include "cli/train_flags.h"
 #include "hogmf/cross_validation.h"
@@ -23,11 +24,6 @@
 
 namespace hogmf::cli {
 namespace {
-
-std::string JsonNumber(double value) {
-  if (!std::isfinite(value)) return "null";
-  return absl::StrFormat("%.10g", value);
-}
 
 std::string JsonString(std::string_view text) {
   std::string out = "\"";

@@ -1,0 +1,119 @@
+// A whole hogmf-mpi training run (train.h).
+#include "distributed/train.h"
+
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "engine/weight_search.h"
+#include "hogmf/auto_params.h"
+#include "util/random.h"
+#include "util/status_macros.h"
+
+namespace hogmf::distributed {
+namespace {
+
+// Separates the held-out split's draws from every other use of the seed.
+constexpr uint64_t kHoldoutSeedSalt = 0x484F4C444F555452ull;
+
+// Every rank's ratings split at random into a fit part and a held-out part
+// of about `fraction`.
+std::pair<std::vector<Rating>, std::vector<Rating>> SplitLocal(std::span<const Rating> ratings,
+                                                               double fraction, uint64_t seed,
+                                                               int rank) {
+  internal::Rng rng(seed ^ kHoldoutSeedSalt, static_cast<uint64_t>(rank));
+  std::pair<std::vector<Rating>, std::vector<Rating>> split;
+  for (const Rating& r : ratings) {
+    (rng.UniformDouble() < fraction ? split.second : split.first).push_back(r);
+  }
+  return split;
+}
+
+std::string PackStats(const RankStats& stats) {
+  std::string bytes(sizeof(RankStats), '\0');
+  std::memcpy(bytes.data(), &stats, sizeof(RankStats));
+  return bytes;
+}
+
+}  // namespace
+
+absl::StatusOr<DistributedResult> TrainDistributed(Comm& comm, Share& share,
+                                                   std::vector<Rating> validation,
+                                                   uint64_t validation_unknown,
+                                                   const TrainParams& params,
+                                                   const RingOptions& options) {
+  HOGMF_RETURN_IF_ERROR(comm.Agree(params.Validate()));
+  const Layout& layout = share.layout;
+  uint64_t validation_known[1] = {validation.size()};
+  comm.SumInPlace(validation_known);
+
+  TrainParams chosen = params;
+  ParamsChoice choice;
+  if (params.HasAutoFields()) {
+    choice.chosen = true;
+    const bool auto_l2 = params.l2_p == kAutoWeight || params.l2_q == kAutoWeight;
+    const bool auto_epochs = params.max_epochs == kAutoEpochs;
+    if (!auto_l2 && !auto_epochs) {
+      chosen = engine::WithWeights(params, 0.0f);
+    } else if (validation_known[0] == 0 && layout.total_ratings < kMinHoldoutRatings) {
+      choice.fallback = true;
+      choice.note = "too few ratings to hold any out";
+      chosen = engine::WithWeights(params, kLadderStart);
+      if (auto_epochs) chosen.max_epochs = kFallbackEpochs;
+    } else {
+      std::vector<Rating> fit;
+      std::vector<Rating> held;
+      if (validation_known[0] > 0) {
+        fit = share.ratings;
+        held = validation;
+      } else {
+        std::tie(fit, held) = SplitLocal(share.ratings, params.holdout, params.seed, comm.rank());
+        choice.internal_holdout = true;
+      }
+      uint64_t held_total[1] = {held.size()};
+      comm.SumInPlace(held_total);
+      choice.holdout_ratings = held_total[0];
+      // Every rank walks alike: the trials' figures are the same on every
+      // rank, and so is a cancel (the sessions agree on it).
+      std::atomic<bool> cancelled{false};
+      const auto run_trial = [&](const TrainParams& trial) -> absl::StatusOr<ParamsTrial> {
+        RingOptions trial_options;
+        trial_options.cancel = options.cancel;
+        HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<RingSession> session,
+                               RingSession::Create(comm, layout, fit, held, trial, trial_options));
+        HOGMF_ASSIGN_OR_RETURN(const StopReason reason, session->Run());
+        if (reason == StopReason::kCancelled) cancelled.store(true);
+        ParamsTrial outcome;
+        std::tie(outcome.epochs, outcome.score) =
+            engine::EnoughEpochs(session->report(), trial.early_stop_tolerance);
+        outcome.seconds = session->report().seconds;
+        session->GatherModel(IdMap(), IdMap());  // ends the session on every rank
+        return outcome;
+      };
+      HOGMF_ASSIGN_OR_RETURN(chosen, engine::SearchWeights(params, run_trial, &cancelled,
+                                                           options.observer, choice));
+    }
+  }
+
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<RingSession> session,
+                         RingSession::Create(comm, layout, std::move(share.ratings),
+                                             std::move(validation), chosen, options));
+  share.ratings = std::vector<Rating>();
+  HOGMF_RETURN_IF_ERROR(session->Run().status());
+  DistributedResult result;
+  const RankStats mine = session->rank_stats();  // the model's gathering is not training
+  result.model = session->GatherModel(std::move(share.users), std::move(share.items));
+  result.report = session->report();
+  result.report.choice = std::move(choice);
+  result.report.validation_unknown = validation_unknown;
+  const std::vector<std::string> packed = comm.Gather(PackStats(mine), 0);
+  for (const std::string& bytes : packed) {
+    RankStats stats;
+    std::memcpy(&stats, bytes.data(), sizeof(RankStats));
+    result.ranks.push_back(stats);
+  }
+  return result;
+}
+
+}  // namespace hogmf::distributed

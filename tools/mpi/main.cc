@@ -1,0 +1,252 @@
+// hogmf-mpi: hogmf train across the ranks of an Open MPI job.
+//
+//   mpirun -np 4 hogmf-mpi train [hogmf train's flags] DATA MODEL
+//
+// Every rank reads its share of DATA (a slice of a binary ratings file, or
+// rank 0 reads any other format and deals it out), the ranks train together
+// (src/distributed: item bands passed around a ring of ranks), and rank 0
+// writes the model (and --report) once, atomically. Errors are agreed between
+// the ranks: rank 0 prints one line naming the failing rank, and every rank
+// exits with the same code. The first SIGINT or SIGTERM on any rank stops the
+// training at the next step on all of them, and the model so far is saved.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/common.h"
+#include "cli/report_json.h"
+#include "cli/signals.h"
+#include "cli/train_flags.h"
+#include "distributed/comm.h"
+#include "distributed/share.h"
+#include "distributed/train.h"
+#include "hogmf/model_io.h"
+#include "hogmf/write_file.h"
+
+namespace hogmf::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mpirun -np N hogmf-mpi train [flags] DATA MODEL\n"
+    "Run 'hogmf-mpi train --help' for the flags (those of hogmf train).\n";
+
+// Rank 0's progress lines on stderr.
+class RankZeroPrinter : public TrainObserver {
+ public:
+  explicit RankZeroPrinter(bool print) : print_(print) {}
+  ProgressAction OnEpoch(const EpochStats& s) override {
+    if (!print_) return ProgressAction::kContinue;
+    std::string validation;
+    if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
+    if (s.validation_loss >= 0) validation = absl::StrFormat("  val_loss %.5g", s.validation_loss);
+    absl::FPrintF(stderr, "epoch %3d  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
+                  s.epoch, s.loss, s.train_rmse, validation, s.seconds, s.updates_per_second / 1e6);
+    return ProgressAction::kContinue;
+  }
+  void OnTrial(const ParamsTrial& t) override {
+    if (!print_) return;
+    absl::FPrintF(stderr, "trial: l2 %-9.4g %3d epochs  held-out score %.4f  %.2f s\n", t.l2,
+                  t.epochs, t.score, t.seconds);
+  }
+
+ private:
+  bool print_;
+};
+
+std::string DistributedReport(const distributed::DistributedResult& result, double wall_seconds,
+                              int ranks) {
+  std::string json = "{\n" + TrainReportFields(result.report);
+  absl::StrAppendFormat(&json, "  \"ranks\": %d,\n", ranks);
+  double compute = 0;
+  uint64_t sent = 0;
+  for (const distributed::RankStats& r : result.ranks) {
+    compute += r.compute_seconds;
+    sent += r.bytes_sent;
+  }
+  absl::StrAppendFormat(&json, "  \"wall_seconds\": %s,\n", JsonNumber(wall_seconds));
+  // Of the final session's SGD time: the ranks' compute over ranks x the
+  // slowest rank's epoch times.
+  absl::StrAppendFormat(
+      &json, "  \"parallel_efficiency\": %s,\n",
+      JsonNumber(result.report.seconds > 0 ? compute / (ranks * result.report.seconds) : 0.0));
+  absl::StrAppendFormat(&json, "  \"bytes_sent_per_epoch\": %s,\n",
+                        JsonNumber(result.report.epochs > 0
+                                       ? static_cast<double>(sent) / result.report.epochs
+                                       : 0.0));
+  json += "  \"per_rank\": [";
+  for (size_t i = 0; i < result.ranks.size(); ++i) {
+    const distributed::RankStats& r = result.ranks[i];
+    absl::StrAppendFormat(
+        &json,
+        "%s\n    {\"rank\": %d, \"ratings\": %d, \"updates\": %d, \"compute_seconds\": %s, "
+        "\"evaluate_seconds\": %s, \"wait_seconds\": %s, \"bytes_sent\": %d, "
+        "\"bytes_received\": %d}",
+        i == 0 ? "" : ",", r.rank, r.ratings, r.updates, JsonNumber(r.compute_seconds),
+        JsonNumber(r.evaluate_seconds), JsonNumber(r.wait_seconds), r.bytes_sent, r.bytes_received);
+  }
+  json += "\n  ],\n";
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  absl::StrAppendFormat(&json, "  \"peak_rss_bytes_rank0\": %d\n",
+                        static_cast<int64_t>(usage.ru_maxrss) * 1024);
+  json += "}\n";
+  return json;
+}
+
+int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
+  const bool root = comm.rank() == 0;
+  const auto wall_start = std::chrono::steady_clock::now();
+  TrainFlags train_flags = InitialTrainFlags(args);
+  ReadFlags read_flags;
+  std::string validation_path;
+  std::string report_path;
+  bool quiet = false;
+  FlagSet flags("mpirun -np N hogmf-mpi train [flags] DATA MODEL",
+                "Trains as hogmf train does, across the ranks of an MPI job: users are cut\n"
+                "into one band per rank, items into two bands per rank, and the item bands\n"
+                "travel around the ranks (docs/distributed.md). DATA is best a binary ratings\n"
+                "file (hogmf convert): each rank then reads only its slice. Rank 0 writes\n"
+                "MODEL and --report.");
+  AddReadFlags(flags, &read_flags);
+  AddTrainFlags(flags, &train_flags);
+  flags.AddString("validation", &validation_path, "held-out ratings file (same formats)");
+  flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
+  flags.AddBool("quiet", &quiet, "print nothing but errors");
+
+  // Parsing is the same on every rank; only rank 0 prints.
+  std::vector<std::string> positional;
+  int exit_code = 0;
+  std::FILE* silent = nullptr;
+  if (!root) silent = std::freopen("/dev/null", "w", stdout);
+  (void)silent;
+  if (!ParseFlags("hogmf-mpi train", flags, args, &positional, &exit_code)) return exit_code;
+  if (positional.size() != 2) {
+    return root ? UsageError("hogmf-mpi train", "expected DATA MODEL", flags) : kExitUsage;
+  }
+  absl::Status status = ResolveTrainFlags(&train_flags);
+  std::string data_path = positional[0];
+  std::string model_path = positional[1];
+  if (status.ok() && root) {
+    status = ResolveStdStreams({{&data_path, PathUse::kInput, "DATA"},
+                                {&validation_path, PathUse::kInput, "--validation"},
+                                {&model_path, PathUse::kBinaryOutput, "MODEL"},
+                                {&report_path, PathUse::kOutput, "--report"}});
+  }
+  status = comm.Agree(status);
+  if (!status.ok()) return root ? Fail("hogmf-mpi train", status) : ExitCodeFor(status);
+  comm.BroadcastString(data_path, 0);
+  comm.BroadcastString(validation_path, 0);
+
+  InstallStopSignals(StopMode::kCancel);
+  absl::StatusOr<Format> format = ParseFormat(read_flags.format);
+  status = comm.Agree(format.status());
+  if (!status.ok()) return root ? Fail("hogmf-mpi train", status) : ExitCodeFor(status);
+  ReadOptions read_options;
+  read_options.format = *format;
+  read_options.user_column = read_flags.user_column;
+  read_options.item_column = read_flags.item_column;
+  read_options.rating_column = read_flags.rating_column;
+
+  const auto read_start = std::chrono::steady_clock::now();
+  absl::StatusOr<distributed::Share> share = distributed::ReadShare(comm, data_path, read_options);
+  if (!share.ok())
+    return root ? Fail("hogmf-mpi train", share.status()) : ExitCodeFor(share.status());
+  std::vector<Rating> validation;
+  uint64_t unknown = 0;
+  if (!validation_path.empty()) {
+    absl::StatusOr<std::vector<Rating>> held =
+        distributed::ReadValidationShare(comm, validation_path, read_options, *share, &unknown);
+    if (!held.ok())
+      return root ? Fail("hogmf-mpi train", held.status()) : ExitCodeFor(held.status());
+    validation = std::move(*held);
+  }
+  if (root && !quiet) {
+    absl::FPrintF(
+        stderr, "read %s as %s: %d ratings, %d users, %d items over %d ranks (%.2f s)\n", data_path,
+        share->format, share->layout.total_ratings, share->layout.num_users,
+        share->layout.num_items, comm.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count());
+  }
+
+  RankZeroPrinter printer(root && !quiet);
+  distributed::RingOptions options;
+  options.observer = root ? &printer : nullptr;
+  options.cancel = CancelFlag();
+  absl::StatusOr<distributed::DistributedResult> result = distributed::TrainDistributed(
+      comm, *share, std::move(validation), unknown, train_flags.params, options);
+  if (!result.ok()) {
+    return root ? Fail("hogmf-mpi train", result.status()) : ExitCodeFor(result.status());
+  }
+  const int signal = StopSignal();
+  if (!root) return 0;  // rank 0 decides the exit code (mpirun reports the worst)
+
+  const TrainReport& report = result->report;
+  if (!quiet) {
+    absl::FPrintF(stderr,
+                  "stopped after %d epochs (%s): %d updates in %.2f s, %.2f M updates/s "
+                  "(%d ranks x %d threads, %s kernel)\n",
+                  report.epochs, std::string(StopReasonName(report.stop_reason)), report.updates,
+                  report.seconds, report.updates_per_second / 1e6, comm.size(), report.threads,
+                  report.kernel);
+    if (report.choice.chosen && !report.choice.trials.empty()) {
+      absl::FPrintF(stderr, "chose l2 %s, %d epochs from %d trials on %d held-out ratings\n",
+                    absl::StrCat(report.params.l2_p), report.params.max_epochs,
+                    report.choice.trials.size(), report.choice.holdout_ratings);
+    }
+  }
+  OutputSet outputs;
+  const std::string model_out = outputs.Stage(model_path);
+  const std::string report_out = outputs.Stage(report_path);
+  if (absl::Status saved = SaveModel(*result->model, model_out); !saved.ok()) {
+    return Fail("hogmf-mpi train", outputs.Named(saved));
+  }
+  if (!report_out.empty()) {
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (absl::Status written =
+            WriteFileAtomically(report_out, DistributedReport(*result, wall, comm.size()));
+        !written.ok()) {
+      return Fail("hogmf-mpi train", outputs.Named(written));
+    }
+  }
+  if (absl::Status committed = outputs.Commit(); !committed.ok()) {
+    return Fail("hogmf-mpi train", committed);
+  }
+  if (signal != 0) {
+    absl::FPrintF(stderr, "hogmf-mpi train: stopped by a signal; saved the model as it was\n");
+    return SignalExitCode(signal);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace hogmf::cli
+
+int main(int argc, char** argv) {
+  hogmf::distributed::MpiSession mpi(&argc, &argv);
+  hogmf::distributed::Comm comm;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] != "train") {
+    if (comm.rank() == 0) std::fputs(hogmf::cli::kUsage, args.empty() ? stderr : stderr);
+    return args.size() == 1 && (args[0] == "--help" || args[0] == "-h") ? 0 : 2;
+  }
+  args.erase(args.begin());
+  int code = 1;
+  try {
+    code = hogmf::cli::RunMpiTrain(comm, args);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "hogmf-mpi train: rank %d: out of memory\n", comm.rank());
+    comm.Abort(1);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hogmf-mpi train: rank %d: %s\n", comm.rank(), e.what());
+    comm.Abort(1);
+  }
+  return code;
+}

@@ -43,10 +43,13 @@ struct Slice {
 absl::StatusOr<Slice> ReadBinarySlice(Comm& comm, const std::string& path) {
   formats::BinarySliceOptions options;
   options.id_maps = comm.rank() == 0;
-  options.verify_array = comm.rank() == 0;
   absl::StatusOr<formats::BinaryRatingsSlice> read = formats::ReadBinaryRatingsSlice(
       path, static_cast<uint64_t>(comm.rank()), static_cast<uint64_t>(comm.size()), options);
+  // Each rank's own slice first, so a bad rating is named by the rank that
+  // holds it; then rank 0 checks the whole array's checksum.
   HOGMF_RETURN_IF_ERROR(comm.Agree(read.status()));
+  HOGMF_RETURN_IF_ERROR(
+      comm.Agree(comm.rank() == 0 ? formats::VerifyBinaryRatingsArray(path) : absl::OkStatus()));
   Slice slice;
   slice.entries = std::move(read->entries);
   slice.num_users = read->num_users;

@@ -88,7 +88,6 @@ absl::StatusOr<DistributedResult> TrainDistributed(Comm& comm, Share& share,
         std::tie(outcome.epochs, outcome.score) =
             engine::EnoughEpochs(session->report(), trial.early_stop_tolerance);
         outcome.seconds = session->report().seconds;
-        session->GatherModel(IdMap(), IdMap());  // ends the session on every rank
         return outcome;
       };
       HOGMF_ASSIGN_OR_RETURN(chosen, engine::SearchWeights(params, run_trial, &cancelled,

@@ -358,6 +358,44 @@ absl::Status ReadAt(int fd, std::string_view path, uint64_t offset, void* out, s
   return absl::OkStatus();
 }
 
+// A binary ratings file open for pread, its header checked.
+struct Descriptor {
+  int fd = -1;
+  Descriptor() = default;
+  explicit Descriptor(int fd) : fd(fd) {}
+  Descriptor(Descriptor&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+  Descriptor& operator=(Descriptor&&) = delete;
+  ~Descriptor() {
+    if (fd >= 0) close(fd);
+  }
+  int get() const { return fd; }
+};
+struct OpenedBinary {
+  Descriptor fd;
+  Header header;
+};
+
+absl::StatusOr<OpenedBinary> OpenBinary(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(error)));
+  }
+  OpenedBinary opened{Descriptor(fd), Header()};
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file; expected a binary ratings file (hogmf convert)"));
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  char head[kBinaryHeaderSize] = {};
+  HOGMF_RETURN_IF_ERROR(
+      ReadAt(fd, path, 0, head, static_cast<size_t>(std::min<uint64_t>(size, kBinaryHeaderSize))));
+  HOGMF_ASSIGN_OR_RETURN(opened.header, CheckHeader(path, head, size));
+  return opened;
+}
+
 }  // namespace
 
 absl::StatusOr<Ratings> ReadBinaryRatings(std::shared_ptr<const MappedFile> file) {
@@ -380,27 +418,9 @@ absl::StatusOr<BinaryRatingsSlice> ReadBinaryRatingsSlice(const std::string& pat
   if (parts == 0 || part >= parts) {
     return absl::InvalidArgumentError(absl::StrCat("slice ", part, " of ", parts));
   }
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error = errno;
-    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(error)));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a regular file; expected a binary ratings file (hogmf convert)"));
-  }
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  char head[kBinaryHeaderSize] = {};
-  HOGMF_RETURN_IF_ERROR(
-      ReadAt(fd, path, 0, head, static_cast<size_t>(std::min<uint64_t>(size, kBinaryHeaderSize))));
-  HOGMF_ASSIGN_OR_RETURN(const Header h, CheckHeader(path, head, size));
-
+  HOGMF_ASSIGN_OR_RETURN(OpenedBinary opened, OpenBinary(path));
+  const int fd = opened.fd.get();
+  const Header& h = opened.header;
   BinaryRatingsSlice slice;
   slice.total = h.count;
   slice.num_users = h.num_users;
@@ -421,21 +441,23 @@ absl::StatusOr<BinaryRatingsSlice> ReadBinaryRatingsSlice(const std::string& pat
     slice.users = IdMap::Identity(h.num_users);
     slice.items = IdMap::Identity(h.num_items);
   }
-  if (options.verify_array) {
-    // Block by block through a small buffer: the array's pages never stay in
-    // this process's memory.
-    constexpr size_t kBlockBytes = size_t{8} << 20;
-    std::vector<char> block(std::min<uint64_t>(kBlockBytes, h.count * kRatingSize));
-    Checksum64 checksum;
-    for (uint64_t at = 0; at < h.count * kRatingSize; at += block.size()) {
-      const size_t n =
-          static_cast<size_t>(std::min<uint64_t>(block.size(), h.count * kRatingSize - at));
-      HOGMF_RETURN_IF_ERROR(ReadAt(fd, path, h.ratings_offset + at, block.data(), n));
-      checksum.Update(block.data(), n);
-    }
-    if (checksum.value() != h.ratings_checksum) return ArrayChecksumError(path, h);
-  }
   return slice;
+}
+
+absl::Status VerifyBinaryRatingsArray(const std::string& path) {
+  HOGMF_ASSIGN_OR_RETURN(OpenedBinary opened, OpenBinary(path));
+  const Header& h = opened.header;
+  constexpr size_t kBlockBytes = size_t{8} << 20;
+  const uint64_t bytes = h.count * kRatingSize;
+  std::vector<char> block(static_cast<size_t>(std::min<uint64_t>(kBlockBytes, bytes)));
+  Checksum64 checksum;
+  for (uint64_t at = 0; at < bytes; at += block.size()) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), bytes - at));
+    HOGMF_RETURN_IF_ERROR(ReadAt(opened.fd.get(), path, h.ratings_offset + at, block.data(), n));
+    checksum.Update(block.data(), n);
+  }
+  if (checksum.value() != h.ratings_checksum) return ArrayChecksumError(path, h);
+  return absl::OkStatus();
 }
 
 }  // namespace formats

@@ -65,17 +65,22 @@ struct BinaryRatingsSlice {
   IdMap items;
 };
 struct BinarySliceOptions {
-  bool id_maps = false;       // read (and check) the id maps
-  bool verify_array = false;  // check the whole array's checksum (reads it through a small buffer)
+  bool id_maps = false;  // read (and check) the id maps
 };
 
 // Reads part `part` of `parts` equal slices (by position) of the rating array
 // of `path`, with pread: the header is checked as ReadBinaryRatings checks it,
 // every rating of the slice is checked (indices inside the maps, finite
-// values), and the rest as `options` ask. The errors of ReadBinaryRatings,
+// values), and the id maps when `options` ask. Not the whole array's
+// checksum: VerifyBinaryRatingsArray. The errors of ReadBinaryRatings,
 // kNotFound for a missing file, kAborted when the file shrinks while read.
 absl::StatusOr<BinaryRatingsSlice> ReadBinaryRatingsSlice(const std::string& path, uint64_t part,
                                                           uint64_t parts,
                                                           const BinarySliceOptions& options);
+
+// Checks the checksum of the whole rating array of `path` (whose header
+// ReadBinaryRatingsSlice checked), reading it through a small buffer so that
+// the array's pages never stay in this process's memory.
+absl::Status VerifyBinaryRatingsArray(const std::string& path);
 
 }  // namespace hogmf::formats

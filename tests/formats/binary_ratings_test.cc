@@ -248,5 +248,78 @@ TEST_F(BinaryRatingsTest, DetectedByMagicWhateverTheName) {
                        StartsWith(path + ": this is a hogmf binary ratings file, not csv")));
 }
 
+// Slices (hogmf-mpi's ranks each read one).
+
+TEST_F(BinaryRatingsTest, SlicesCoverTheArrayInOrder) {
+  for (uint64_t parts : {1, 2, 3, 4, 7}) {
+    std::vector<Rating> joined;
+    for (uint64_t part = 0; part < parts; ++part) {
+      absl::StatusOr<formats::BinaryRatingsSlice> slice =
+          formats::ReadBinaryRatingsSlice(binary_path_, part, parts, {});
+      ASSERT_THAT(slice, IsOk());
+      EXPECT_EQ(slice->total, 4u);
+      EXPECT_EQ(slice->first, joined.size());
+      EXPECT_EQ(slice->num_users, 3u);
+      EXPECT_EQ(slice->num_items, 3u);
+      EXPECT_TRUE(slice->users.is_identity());  // maps only when asked
+      joined.insert(joined.end(), slice->entries.begin(), slice->entries.end());
+    }
+    ASSERT_EQ(joined.size(), text_.size()) << parts;
+    for (size_t i = 0; i < joined.size(); ++i) {
+      EXPECT_EQ(joined[i].user, text_[i].user);
+      EXPECT_EQ(joined[i].item, text_[i].item);
+      EXPECT_EQ(joined[i].value, text_[i].value);
+    }
+  }
+}
+
+TEST_F(BinaryRatingsTest, SliceReadsTheIdMapsWhenAsked) {
+  formats::BinarySliceOptions options;
+  options.id_maps = true;
+  absl::StatusOr<formats::BinaryRatingsSlice> slice =
+      formats::ReadBinaryRatingsSlice(binary_path_, 1, 2, options);
+  ASSERT_THAT(slice, IsOk());
+  EXPECT_EQ(slice->users.Find("carol"), 2u);
+  EXPECT_EQ(slice->items.Name(1), "Up, Up");
+}
+
+TEST_F(BinaryRatingsTest, SliceChecksItsRatingsAndVerifyChecksTheWholeArray) {
+  std::string bytes = bytes_;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::memcpy(&bytes[128 + 3 * 12 + 8], &nan, 4);  // rating 3, in the second half
+  const std::string path = Damaged(bytes);
+  // The first half is intact: only the whole array's checksum tells.
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(path, 0, 2, {}), IsOk());
+  EXPECT_THAT(formats::VerifyBinaryRatingsArray(binary_path_), IsOk());
+  EXPECT_THAT(formats::VerifyBinaryRatingsArray(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the rating array is corrupt (checksum mismatch)")));
+  // The second half holds the bad value: its reader names it.
+  EXPECT_THAT(
+      formats::ReadBinaryRatingsSlice(path, 1, 2, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               StartsWith(path + ": at byte 172: rating 3 has a value that is not finite")));
+}
+
+TEST_F(BinaryRatingsTest, SliceRefusesWhatTheWholeReadRefuses) {
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(dir_.File("missing.bin"), 0, 1, {}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(dir_.path(), 0, 1, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a regular file")));
+  const std::string truncated = Damaged(bytes_.substr(0, bytes_.size() - 1));
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(truncated, 0, 1, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the file is truncated")));
+  std::string header = bytes_;
+  header[20] ^= 1;
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(Damaged(header), 0, 1, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the header is corrupt")));
+  const std::string text = dir_.Write("t.txt", "1 2 3\n");
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(text, 0, 1, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a hogmf binary ratings file")));
+  EXPECT_THAT(formats::ReadBinaryRatingsSlice(binary_path_, 2, 2, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace hogmf

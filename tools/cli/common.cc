@@ -34,15 +34,24 @@ int ExitCodeFor(const absl::Status& status) {
   }
 }
 
+namespace {
+// "hogmf " before a subcommand's name; nothing before a program's own name
+// ("hogmf-mpi train").
+const char* ProgramPrefix(std::string_view command) {
+  return command.starts_with("hogmf") ? "" : "hogmf ";
+}
+}  // namespace
+
 int Fail(std::string_view command, const absl::Status& status) {
-  std::fprintf(stderr, "hogmf %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
-               static_cast<int>(status.message().size()), status.message().data());
+  std::fprintf(stderr, "%s%.*s: %.*s\n", ProgramPrefix(command), static_cast<int>(command.size()),
+               command.data(), static_cast<int>(status.message().size()), status.message().data());
   return ExitCodeFor(status);
 }
 
 int UsageError(std::string_view command, std::string_view message, const FlagSet& flags) {
-  std::fprintf(stderr, "hogmf %.*s: %.*s\n%s", static_cast<int>(command.size()), command.data(),
-               static_cast<int>(message.size()), message.data(), flags.Help().c_str());
+  std::fprintf(stderr, "%s%.*s: %.*s\n%s", ProgramPrefix(command), static_cast<int>(command.size()),
+               command.data(), static_cast<int>(message.size()), message.data(),
+               flags.Help().c_str());
   return kExitUsage;
 }
 

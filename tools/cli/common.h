@@ -23,7 +23,9 @@ inline constexpr int kExitUsage = 2;
 // kInvalidArgument, kNotFound, kOutOfRange, kFailedPrecondition are the
 // user's to fix (2); everything else is 1.
 int ExitCodeFor(const absl::Status& status);
-// Prints "hogmf <command>: <message>" on stderr and returns the exit code.
+// Prints "hogmf <command>: <message>" on stderr and returns the exit code
+// (a command that starts with "hogmf", such as "hogmf-mpi train", is printed
+// as it is).
 int Fail(std::string_view command, const absl::Status& status);
 // Prints a usage error and the usage line; returns 2.
 int UsageError(std::string_view command, std::string_view message, const FlagSet& flags);

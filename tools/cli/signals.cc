@@ -17,6 +17,7 @@ std::atomic<bool> cancel_flag{false};
 std::atomic<int> first_signal{0};
 std::atomic<int> signal_count{0};
 std::atomic<int> mode{static_cast<int>(StopMode::kExit)};
+std::atomic<const char*> program{"hogmf"};
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
 void Say(const char* text) {
@@ -32,14 +33,18 @@ void OnStopSignal(int signal) {
   if (before == 0) first_signal.store(signal);
   if (before == 0 && mode.load() == static_cast<int>(StopMode::kCancel)) {
     cancel_flag.store(true);
-    Say("\nhogmf: ");
+    Say("\n");
+    Say(program.load());
+    Say(": ");
     Say(Name(signal));
     Say(" received: stopping at the next chunk and saving (send it again to exit at once)\n");
     errno = saved_errno;
     return;
   }
   RemovePartialOutputs();
-  Say("\nhogmf: ");
+  Say("\n");
+  Say(program.load());
+  Say(": ");
   Say(Name(signal));
   Say(before == 0 ? " received: exiting; no output was written\n"
                   : " received again: exiting at once; partial outputs removed\n");
@@ -48,8 +53,9 @@ void OnStopSignal(int signal) {
 
 }  // namespace
 
-void InstallStopSignals(StopMode stop_mode) {
+void InstallStopSignals(StopMode stop_mode, const char* program_name) {
   mode.store(static_cast<int>(stop_mode));
+  program.store(program_name);
   struct sigaction action;
   std::memset(&action, 0, sizeof(action));
   action.sa_handler = OnStopSignal;

@@ -21,8 +21,9 @@ enum class StopMode {
   kExit,    // the first signal exits at once
 };
 
-// Installs the handlers of SIGINT and SIGTERM for the rest of the process.
-void InstallStopSignals(StopMode mode);
+// Installs the handlers of SIGINT and SIGTERM for the rest of the process;
+// their messages start with `program_name` (which must outlive the process).
+void InstallStopSignals(StopMode mode, const char* program_name = "hogmf");
 // Set by the first signal in kCancel mode.
 const std::atomic<bool>* CancelFlag();
 // The first stop signal received (SIGINT or SIGTERM), or 0.

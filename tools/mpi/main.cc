@@ -9,7 +9,9 @@
 // the ranks: rank 0 prints one line naming the failing rank, and every rank
 // exits with the same code. The first SIGINT or SIGTERM on any rank stops the
 // training at the next step on all of them, and the model so far is saved.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -36,6 +38,13 @@ namespace {
 constexpr const char* kUsage =
     "usage: mpirun -np N hogmf-mpi train [flags] DATA MODEL\n"
     "Run 'hogmf-mpi train --help' for the flags (those of hogmf train).\n";
+
+// Prints "hogmf-mpi train: <message>" (rank 0 only: an agreed error is the
+// same on every rank) and returns the exit code hogmf gives it.
+int Fail(const distributed::Comm& comm, const absl::Status& status) {
+  if (comm.rank() == 0) absl::FPrintF(stderr, "hogmf-mpi train: %s\n", status.message());
+  return ExitCodeFor(status);
+}
 
 // Rank 0's progress lines on stderr.
 class RankZeroPrinter : public TrainObserver {
@@ -120,16 +129,27 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
 
-  // Parsing is the same on every rank; only rank 0 prints.
+  // Parsing is the same on every rank; only rank 0 prints (help or a usage
+  // error).
   std::vector<std::string> positional;
   int exit_code = 0;
-  std::FILE* silent = nullptr;
-  if (!root) silent = std::freopen("/dev/null", "w", stdout);
-  (void)silent;
-  if (!ParseFlags("hogmf-mpi train", flags, args, &positional, &exit_code)) return exit_code;
-  if (positional.size() != 2) {
-    return root ? UsageError("hogmf-mpi train", "expected DATA MODEL", flags) : kExitUsage;
+  const int saved_stderr = root ? -1 : dup(STDERR_FILENO);
+  if (!root) {
+    std::fflush(stdout);
+    const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    close(null);
   }
+  const bool parsed = ParseFlags("hogmf-mpi train", flags, args, &positional, &exit_code);
+  if (parsed && positional.size() != 2) {
+    exit_code = UsageError("hogmf-mpi train", "expected DATA MODEL", flags);
+  }
+  if (saved_stderr >= 0) {
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+  }
+  if (!parsed || positional.size() != 2) return exit_code;
   absl::Status status = ResolveTrainFlags(&train_flags);
   std::string data_path = positional[0];
   std::string model_path = positional[1];
@@ -140,14 +160,15 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
                                 {&report_path, PathUse::kOutput, "--report"}});
   }
   status = comm.Agree(status);
-  if (!status.ok()) return root ? Fail("hogmf-mpi train", status) : ExitCodeFor(status);
+  if (!status.ok()) return Fail(comm, status);
   comm.BroadcastString(data_path, 0);
   comm.BroadcastString(validation_path, 0);
 
-  InstallStopSignals(StopMode::kCancel);
+  static const std::string signal_name = absl::StrCat("hogmf-mpi rank ", comm.rank());
+  InstallStopSignals(StopMode::kCancel, signal_name.c_str());
   absl::StatusOr<Format> format = ParseFormat(read_flags.format);
   status = comm.Agree(format.status());
-  if (!status.ok()) return root ? Fail("hogmf-mpi train", status) : ExitCodeFor(status);
+  if (!status.ok()) return Fail(comm, status);
   ReadOptions read_options;
   read_options.format = *format;
   read_options.user_column = read_flags.user_column;
@@ -156,15 +177,13 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
 
   const auto read_start = std::chrono::steady_clock::now();
   absl::StatusOr<distributed::Share> share = distributed::ReadShare(comm, data_path, read_options);
-  if (!share.ok())
-    return root ? Fail("hogmf-mpi train", share.status()) : ExitCodeFor(share.status());
+  if (!share.ok()) return Fail(comm, share.status());
   std::vector<Rating> validation;
   uint64_t unknown = 0;
   if (!validation_path.empty()) {
     absl::StatusOr<std::vector<Rating>> held =
         distributed::ReadValidationShare(comm, validation_path, read_options, *share, &unknown);
-    if (!held.ok())
-      return root ? Fail("hogmf-mpi train", held.status()) : ExitCodeFor(held.status());
+    if (!held.ok()) return Fail(comm, held.status());
     validation = std::move(*held);
   }
   if (root && !quiet) {
@@ -182,10 +201,10 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   absl::StatusOr<distributed::DistributedResult> result = distributed::TrainDistributed(
       comm, *share, std::move(validation), unknown, train_flags.params, options);
   if (!result.ok()) {
-    return root ? Fail("hogmf-mpi train", result.status()) : ExitCodeFor(result.status());
+    return Fail(comm, result.status());
   }
   const int signal = StopSignal();
-  if (!root) return 0;  // rank 0 decides the exit code (mpirun reports the worst)
+  if (!root) return signal != 0 ? SignalExitCode(signal) : kExitOk;
 
   const TrainReport& report = result->report;
   if (!quiet) {
@@ -205,7 +224,7 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   const std::string model_out = outputs.Stage(model_path);
   const std::string report_out = outputs.Stage(report_path);
   if (absl::Status saved = SaveModel(*result->model, model_out); !saved.ok()) {
-    return Fail("hogmf-mpi train", outputs.Named(saved));
+    return Fail(comm, outputs.Named(saved));
   }
   if (!report_out.empty()) {
     const double wall =
@@ -213,11 +232,11 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
     if (absl::Status written =
             WriteFileAtomically(report_out, DistributedReport(*result, wall, comm.size()));
         !written.ok()) {
-      return Fail("hogmf-mpi train", outputs.Named(written));
+      return Fail(comm, outputs.Named(written));
     }
   }
   if (absl::Status committed = outputs.Commit(); !committed.ok()) {
-    return Fail("hogmf-mpi train", committed);
+    return Fail(comm, committed);
   }
   if (signal != 0) {
     absl::FPrintF(stderr, "hogmf-mpi train: stopped by a signal; saved the model as it was\n");

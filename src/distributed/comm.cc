@@ -107,31 +107,29 @@ void Comm::BroadcastString(std::string& text, int root) {
   Broadcast(text.data(), size, root);
 }
 
-std::vector<Rating> Comm::Exchange(const std::vector<std::vector<Rating>>& outgoing) {
-  HOGMF_CHECK(static_cast<int>(outgoing.size()) == size_);
+std::vector<Rating> Comm::Exchange(std::span<const Rating> grouped,
+                                   std::span<const size_t> counts) {
+  HOGMF_CHECK(static_cast<int>(counts.size()) == size_);
   std::vector<int> send_counts(size_), send_offsets(size_), receive_counts(size_),
       receive_offsets(size_);
   size_t total_out = 0;
   for (int r = 0; r < size_; ++r) {
-    send_counts[r] = CountOf(outgoing[r].size());
+    send_counts[r] = CountOf(counts[r]);
     send_offsets[r] = CountOf(total_out);
-    total_out += outgoing[r].size();
+    total_out += counts[r];
   }
+  HOGMF_CHECK(total_out == grouped.size());
   MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
   size_t total_in = 0;
   for (int r = 0; r < size_; ++r) {
     receive_offsets[r] = CountOf(total_in);
     total_in += static_cast<size_t>(receive_counts[r]);
   }
-  std::vector<Rating> packed;
-  packed.reserve(total_out);
-  for (const std::vector<Rating>& part : outgoing)
-    packed.insert(packed.end(), part.begin(), part.end());
   std::vector<Rating> received(total_in);
-  MPI_Alltoallv(packed.data(), send_counts.data(), send_offsets.data(), RatingType(),
+  MPI_Alltoallv(grouped.data(), send_counts.data(), send_offsets.data(), RatingType(),
                 received.data(), receive_counts.data(), receive_offsets.data(), RatingType(),
                 MPI_COMM_WORLD);
-  bytes_sent_ += (total_out - outgoing[rank_].size()) * sizeof(Rating);
+  bytes_sent_ += (total_out - counts[rank_]) * sizeof(Rating);
   bytes_received_ += (total_in - static_cast<size_t>(receive_counts[rank_])) * sizeof(Rating);
   return received;
 }

@@ -42,9 +42,10 @@ class Comm {
   // A string from `root` to every rank (any size).
   void BroadcastString(std::string& text, int root);
 
-  // Every rank sends outgoing[r] to rank r and returns what it received, in
-  // rank order.
-  std::vector<Rating> Exchange(const std::vector<std::vector<Rating>>& outgoing);
+  // Every rank sends the next counts[r] entries of `grouped` (grouped by
+  // destination, in rank order) to rank r, and returns what it received, in
+  // rank order. counts has size() entries.
+  std::vector<Rating> Exchange(std::span<const Rating> grouped, std::span<const size_t> counts);
   // Every rank's `mine` at `root` (in rank order); other ranks get nothing.
   std::vector<std::string> Gather(const std::string& mine, int root);
 

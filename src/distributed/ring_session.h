@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,9 @@
 #include "hogmf/trainer.h"
 
 namespace hogmf::distributed {
+
+// The file rank `rank` of `ranks` keeps its checkpoint in: PATH.RANK-of-RANKS.
+std::string RankCheckpointPath(const std::string& path, int rank, int ranks);
 
 // One rank's figures for the report.
 struct RankStats {
@@ -62,7 +66,27 @@ class RingSession {
                                                              std::vector<Rating> validation,
                                                              const TrainParams& params,
                                                              const RingOptions& options);
+  // A session that continues the rank checkpoints SaveCheckpoint wrote under
+  // `path` with as many ranks, on the same data (checked: count and a
+  // fingerprint of this rank's ratings as arranged): the params, factors,
+  // AdaGrad sums, report, early-stopping state and random state of each
+  // rank, so the epochs that follow are those the interrupted run would have
+  // run (bit for bit with one thread per rank). Collective; errors agreed
+  // (kNotFound for a rank's missing file, kInvalidArgument for a corrupt one,
+  // another rank count, other data, or files of different epochs).
+  static absl::StatusOr<std::unique_ptr<RingSession>> Resume(Comm& comm, const Layout& layout,
+                                                             std::vector<Rating> train,
+                                                             std::vector<Rating> validation,
+                                                             const std::string& path,
+                                                             const RingOptions& options);
   ~RingSession();
+
+  // Writes each rank's state between epochs to RankCheckpointPath(path,
+  // rank, ranks), atomically (a temporary file renamed over it): its rows
+  // (as a hogmf model of its users and home items), AdaGrad sums, the report,
+  // its blocks' random state, and the early-stopping best. Collective;
+  // errors agreed.
+  absl::Status SaveCheckpoint(const std::string& path);
 
   // One epoch on every rank (collective). kAborted when the factors
   // diverged.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -64,21 +65,18 @@ absl::StatusOr<Slice> ReadBinarySlice(Comm& comm, const std::string& path) {
 // equal slices by position.
 absl::StatusOr<Slice> ReadAndDeal(Comm& comm, const std::string& path, const ReadOptions& options) {
   Slice slice;
-  std::vector<std::vector<Rating>> outgoing(static_cast<size_t>(comm.size()));
+  std::optional<ReadResult> read;
+  std::vector<size_t> counts(static_cast<size_t>(comm.size()), 0);
   uint32_t sizes[2] = {0, 0};
   absl::Status status;
   if (comm.rank() == 0) {
-    absl::StatusOr<ReadResult> read = ReadRatings(path, options);
-    status = read.status();
-    if (read.ok()) {
-      const std::span<const Rating> all = read->ratings.entries();
-      const size_t ranks = outgoing.size();
-      for (size_t r = 0; r < ranks; ++r) {
-        const size_t begin = all.size() * r / ranks;
-        const size_t end = all.size() * (r + 1) / ranks;
-        outgoing[r].assign(all.begin() + static_cast<ptrdiff_t>(begin),
-                           all.begin() + static_cast<ptrdiff_t>(end));
-      }
+    absl::StatusOr<ReadResult> result = ReadRatings(path, options);
+    status = result.status();
+    if (result.ok()) {
+      read = std::move(*result);
+      const size_t total = read->ratings.size();
+      const size_t ranks = counts.size();
+      for (size_t r = 0; r < ranks; ++r) counts[r] = total * (r + 1) / ranks - total * r / ranks;
       sizes[0] = read->ratings.num_users();
       sizes[1] = read->ratings.num_items();
       slice.users = read->ratings.users();
@@ -89,7 +87,9 @@ absl::StatusOr<Slice> ReadAndDeal(Comm& comm, const std::string& path, const Rea
   HOGMF_RETURN_IF_ERROR(comm.Agree(status));
   comm.Broadcast(sizes, sizeof(sizes), 0);
   comm.BroadcastString(slice.format, 0);
-  slice.entries = comm.Exchange(outgoing);
+  slice.entries =
+      comm.Exchange(read.has_value() ? read->ratings.entries() : std::span<const Rating>(), counts);
+  read.reset();
   slice.num_users = sizes[0];
   slice.num_items = sizes[1];
   if (comm.rank() != 0) {
@@ -102,12 +102,17 @@ absl::StatusOr<Slice> ReadAndDeal(Comm& comm, const std::string& path, const Rea
 }  // namespace
 
 std::vector<Rating> RouteByUser(Comm& comm, const Layout& layout, std::vector<Rating> entries) {
-  std::vector<std::vector<Rating>> outgoing(static_cast<size_t>(comm.size()));
+  // Grouped by destination with a counting sort: at most two copies alive.
+  std::vector<size_t> counts(static_cast<size_t>(comm.size()), 0);
+  for (const Rating& r : entries) ++counts[static_cast<size_t>(BandOf(layout.user_bounds, r.user))];
+  std::vector<size_t> next(counts.size(), 0);
+  for (size_t r = 1; r < counts.size(); ++r) next[r] = next[r - 1] + counts[r - 1];
+  std::vector<Rating> grouped(entries.size());
   for (const Rating& r : entries) {
-    outgoing[static_cast<size_t>(BandOf(layout.user_bounds, r.user))].push_back(r);
+    grouped[next[static_cast<size_t>(BandOf(layout.user_bounds, r.user))]++] = r;
   }
   entries = std::vector<Rating>();
-  return comm.Exchange(outgoing);
+  return comm.Exchange(grouped, counts);
 }
 
 absl::StatusOr<Share> ReadShare(Comm& comm, const std::string& path, const ReadOptions& options) {

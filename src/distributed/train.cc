@@ -38,11 +38,9 @@ std::string PackStats(const RankStats& stats) {
 
 }  // namespace
 
-absl::StatusOr<DistributedResult> TrainDistributed(Comm& comm, Share& share,
-                                                   std::vector<Rating> validation,
-                                                   uint64_t validation_unknown,
-                                                   const TrainParams& params,
-                                                   const RingOptions& options) {
+absl::StatusOr<DistributedResult> TrainDistributed(
+    Comm& comm, Share& share, std::vector<Rating> validation, uint64_t validation_unknown,
+    const TrainParams& params, const RingOptions& options, const CheckpointPlan& plan) {
   HOGMF_RETURN_IF_ERROR(comm.Agree(params.Validate()));
   const Layout& layout = share.layout;
   uint64_t validation_known[1] = {validation.size()};
@@ -50,7 +48,7 @@ absl::StatusOr<DistributedResult> TrainDistributed(Comm& comm, Share& share,
 
   TrainParams chosen = params;
   ParamsChoice choice;
-  if (params.HasAutoFields()) {
+  if (params.HasAutoFields() && plan.resume.empty()) {
     choice.chosen = true;
     const bool auto_l2 = params.l2_p == kAutoWeight || params.l2_q == kAutoWeight;
     const bool auto_epochs = params.max_epochs == kAutoEpochs;
@@ -95,11 +93,33 @@ absl::StatusOr<DistributedResult> TrainDistributed(Comm& comm, Share& share,
     }
   }
 
-  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<RingSession> session,
-                         RingSession::Create(comm, layout, std::move(share.ratings),
-                                             std::move(validation), chosen, options));
+  std::unique_ptr<RingSession> session;
+  if (plan.resume.empty()) {
+    HOGMF_ASSIGN_OR_RETURN(session, RingSession::Create(comm, layout, std::move(share.ratings),
+                                                        std::move(validation), chosen, options));
+  } else {
+    HOGMF_ASSIGN_OR_RETURN(session,
+                           RingSession::Resume(comm, layout, std::move(share.ratings),
+                                               std::move(validation), plan.resume, options));
+    choice = session->report().choice;
+  }
   share.ratings = std::vector<Rating>();
-  HOGMF_RETURN_IF_ERROR(session->Run().status());
+  // Epochs to the stop rules, with checkpoints at epoch ends (never of an
+  // epoch a stop cut short: the last checkpoint stays the last whole one).
+  const int max_epochs = session->report().params.max_epochs;
+  double last_checkpoint =
+      session->report().history.empty() ? 0.0 : session->report().history.back().elapsed_seconds;
+  while (!session->stop_reason().has_value() && session->report().epochs < max_epochs) {
+    HOGMF_ASSIGN_OR_RETURN(const EpochStats epoch, session->RunEpoch());
+    if (plan.path.empty() || !epoch.complete) continue;
+    const bool by_epochs = plan.epochs > 0 && epoch.epoch % plan.epochs == 0;
+    const bool by_time =
+        plan.seconds > 0 && epoch.elapsed_seconds - last_checkpoint >= plan.seconds;
+    if (by_epochs || by_time) {
+      HOGMF_RETURN_IF_ERROR(session->SaveCheckpoint(plan.path));
+      last_checkpoint = epoch.elapsed_seconds;
+    }
+  }
   DistributedResult result;
   const RankStats mine = session->rank_stats();  // the model's gathering is not training
   result.model = session->GatherModel(std::move(share.users), std::move(share.items));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,13 +25,22 @@ struct DistributedResult {
   std::vector<RankStats> ranks;  // at rank 0: every rank's figures (the final session's)
 };
 
-// Trains on `share` (consumed) with `params`; `validation` is this rank's
+// Checkpoints of the final session (RingSession::SaveCheckpoint) at epoch
+// ends, every `epochs` epochs and/or once `seconds` of session time passed
+// since the last; and a run to resume instead of starting one.
+struct CheckpointPlan {
+  std::string path;  // empty: none
+  double seconds = 0;
+  int epochs = 0;
+  std::string resume;  // empty: a fresh run
+};
+
+// Trains on `share` (consumed) with `params` (or those of the checkpoint
+// plan.resume names); `validation` is this rank's
 // known held-out pairs (ReadValidationShare), `validation_unknown` the pairs
 // of every rank with an id the training data lacks. Collective; errors agreed.
-absl::StatusOr<DistributedResult> TrainDistributed(Comm& comm, Share& share,
-                                                   std::vector<Rating> validation,
-                                                   uint64_t validation_unknown,
-                                                   const TrainParams& params,
-                                                   const RingOptions& options);
+absl::StatusOr<DistributedResult> TrainDistributed(
+    Comm& comm, Share& share, std::vector<Rating> validation, uint64_t validation_unknown,
+    const TrainParams& params, const RingOptions& options, const CheckpointPlan& plan = {});
 
 }  // namespace hogmf::distributed

@@ -321,5 +321,71 @@ TEST_F(MpiTrainTest, SigintStopsEveryRankAndSavesTheModel) {
   for (const std::string& name : Files()) EXPECT_THAT(name, Not(HasSubstr(".tmp.")));
 }
 
+TEST_F(MpiTrainTest, ResumedAfterAKilledRankEndsBitIdentical) {
+  const std::string train =
+      "$MPIRUN -np 2 $MPI train --threads=1 --k=16 --l2=0.05 --epochs=80 $DATA/nf.bin ";
+  ASSERT_EQ(Sh(train + "--quiet whole.model").exit_code, 0);
+  // Checkpoints every 4 epochs; rank 1 is killed once epoch 5 is done, so
+  // the run loses up to one checkpoint interval.
+  const ShellRun killed = Sh(
+      train +
+      "--checkpoint=c.ckpt --checkpoint-epochs=4 part.model 2>bg.err & job=$!\n"
+      "for i in $(seq 3000); do grep -q 'epoch   5' bg.err 2>/dev/null && break; sleep 0.01; done\n"
+      "for p in $(pgrep -f 'hogmf-mpi train'); do\n"
+      "  [ \"$(readlink /proc/$p/cwd)\" = \"$PWD\" ] || continue\n"
+      "  tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && kill -KILL $p\n"
+      "done\n"
+      "wait $job; echo \"exit=$?\"");
+  ASSERT_EQ(killed.exit_code, 0) << killed.err;
+  EXPECT_THAT(killed.out, Not(HasSubstr("exit=0\n")));
+  ASSERT_TRUE(Exists("c.ckpt.0-of-2"));
+  ASSERT_TRUE(Exists("c.ckpt.1-of-2"));
+  EXPECT_FALSE(Exists("part.model"));
+  const ShellRun resumed = Sh(train + "--resume=c.ckpt resumed.model");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  // It continues after a checkpointed epoch (a multiple of 4).
+  const size_t at = resumed.err.find("\nepoch ");
+  ASSERT_NE(at, std::string::npos) << resumed.err;
+  const int first = std::stoi(resumed.err.substr(at + 7));
+  EXPECT_GT(first, 4);
+  EXPECT_LT(first, 80);
+  EXPECT_EQ((first - 1) % 4, 0) << first;
+  EXPECT_EQ(ReadFileBytes(dir_.File("whole.model")), ReadFileBytes(dir_.File("resumed.model")));
+}
+
+TEST_F(MpiTrainTest, ResumeTakesTheEpochEveryRankHasOrRefuses) {
+  ASSERT_EQ(Sh("$MPIRUN -np 2 $MPI train --quiet --threads=1 --l2=0.05 --epochs=2 "
+               "--checkpoint=c.ckpt --checkpoint-epochs=1 $DATA/nf.bin m.model")
+                .exit_code,
+            0);
+  ShellRun run = Sh("$MPIRUN -np 3 $MPI train --threads=1 --resume=c.ckpt $DATA/nf.bin r.model");
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("c.ckpt.0-of-3: no such file"));
+  EXPECT_THAT(run.err, HasSubstr("resume with as many ranks"));
+  EXPECT_FALSE(Exists("r.model"));
+  // A run stopped between the ranks' writes: rank 1 has only epoch 2's
+  // file, rank 0 epoch 3's and epoch 2's; the run resumes from epoch 2.
+  run =
+      Sh("cp c.ckpt.1-of-2 keep && $MPIRUN -np 2 $MPI train --quiet --threads=1 --l2=0.05 "
+         "--epochs=3 --checkpoint=c.ckpt --checkpoint-epochs=3 $DATA/nf.bin m.model && "
+         "cp keep c.ckpt.1-of-2 && "
+         "$MPIRUN -np 2 $MPI train --threads=1 --resume=c.ckpt $DATA/nf.bin r.model");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(Exists("r.model"));
+  // Files that share no epoch: refused.
+  run =
+      Sh("rm r.model && $MPIRUN -np 2 $MPI train --quiet --threads=1 --l2=0.05 --epochs=1 "
+         "--checkpoint=d.ckpt --checkpoint-epochs=1 $DATA/nf.bin d.model && "
+         "cp d.ckpt.1-of-2 c.ckpt.1-of-2 && rm c.ckpt.1-of-2.prev && "
+         "$MPIRUN -np 2 $MPI train --threads=1 --resume=c.ckpt $DATA/nf.bin r.model");
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("checkpoint files share no epoch"));
+  EXPECT_FALSE(Exists("r.model"));
+  // Other data.
+  run = Sh("$MPIRUN -np 2 $MPI train --threads=1 --resume=c.ckpt $DATA/low.bin r.model");
+  EXPECT_NE(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(Exists("r.model"));
+}
+
 }  // namespace
 }  // namespace hogmf

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -128,6 +130,18 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   flags.AddString("validation", &validation_path, "held-out ratings file (same formats)");
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
+  distributed::CheckpointPlan plan;
+  double checkpoint_every = 60.0;
+  flags.AddString("checkpoint", &plan.path,
+                  "write each rank's state to PATH.RANK-of-RANKS at epoch ends (for --resume)");
+  flags.AddDouble("checkpoint-every", &checkpoint_every,
+                  "with --checkpoint: seconds between checkpoints, checked at each epoch end "
+                  "(0: by epochs only)");
+  flags.AddInt("checkpoint-epochs", &plan.epochs,
+               "with --checkpoint: also checkpoint every N epochs (0: by time only)");
+  flags.AddString("resume", &plan.resume,
+                  "continue the run checkpointed under this path (same DATA, as many ranks; its "
+                  "params are used)");
 
   // Parsing is the same on every rank; only rank 0 prints (help or a usage
   // error).
@@ -151,13 +165,33 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   }
   if (!parsed || positional.size() != 2) return exit_code;
   absl::Status status = ResolveTrainFlags(&train_flags);
+  plan.seconds = checkpoint_every;
+  if (status.ok() &&
+      (checkpoint_every < 0 || !std::isfinite(checkpoint_every) || plan.epochs < 0)) {
+    status = absl::InvalidArgumentError("--checkpoint-every and --checkpoint-epochs must be >= 0");
+  }
+  if (status.ok() && !plan.path.empty() && plan.seconds == 0 && plan.epochs == 0) {
+    status = absl::InvalidArgumentError(
+        "--checkpoint needs --checkpoint-every > 0 or --checkpoint-epochs > 0");
+  }
+  if (status.ok() && (plan.path == "-" || plan.resume == "-")) {
+    status = absl::InvalidArgumentError("--checkpoint and --resume must name files");
+  }
   std::string data_path = positional[0];
   std::string model_path = positional[1];
+  // Rank 0's own checkpoint files stand for every rank's in the checks.
+  std::string checkpoint_file =
+      plan.path.empty() ? "" : distributed::RankCheckpointPath(plan.path, 0, comm.size());
+  std::string resume_file =
+      plan.resume.empty() ? "" : distributed::RankCheckpointPath(plan.resume, 0, comm.size());
   if (status.ok() && root) {
-    status = ResolveStdStreams({{&data_path, PathUse::kInput, "DATA"},
-                                {&validation_path, PathUse::kInput, "--validation"},
-                                {&model_path, PathUse::kBinaryOutput, "MODEL"},
-                                {&report_path, PathUse::kOutput, "--report"}});
+    status =
+        ResolveStdStreams({{&data_path, PathUse::kInput, "DATA"},
+                           {&validation_path, PathUse::kInput, "--validation"},
+                           {&resume_file, PathUse::kInput, "--resume"},
+                           {&model_path, PathUse::kBinaryOutput, "MODEL"},
+                           {&report_path, PathUse::kOutput, "--report"},
+                           {&checkpoint_file, PathUse::kBinaryOutput, "--checkpoint", "--resume"}});
   }
   status = comm.Agree(status);
   if (!status.ok()) return Fail(comm, status);
@@ -199,7 +233,7 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   options.observer = root ? &printer : nullptr;
   options.cancel = CancelFlag();
   absl::StatusOr<distributed::DistributedResult> result = distributed::TrainDistributed(
-      comm, *share, std::move(validation), unknown, train_flags.params, options);
+      comm, *share, std::move(validation), unknown, train_flags.params, options, plan);
   if (!result.ok()) {
     return Fail(comm, result.status());
   }
@@ -249,6 +283,8 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
 }  // namespace hogmf::cli
 
 int main(int argc, char** argv) {
+  // A closed pipe (stderr into `| head`) is a failed write, not a killed rank.
+  std::signal(SIGPIPE, SIG_IGN);
   hogmf::distributed::MpiSession mpi(&argc, &argv);
   hogmf::distributed::Comm comm;
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -82,11 +82,14 @@ std::string DistributedReport(const distributed::DistributedResult& result, doub
     sent += r.bytes_sent;
   }
   absl::StrAppendFormat(&json, "  \"wall_seconds\": %s,\n", JsonNumber(wall_seconds));
-  // Of the final session's SGD time: the ranks' compute over ranks x the
-  // slowest rank's epoch times.
-  absl::StrAppendFormat(
-      &json, "  \"parallel_efficiency\": %s,\n",
-      JsonNumber(result.report.seconds > 0 ? compute / (ranks * result.report.seconds) : 0.0));
+  // The ranks' SGD seconds over ranks x the final session's training time
+  // (first epoch's start to the last one's end, evaluation and waits
+  // included): 1 when no rank ever waited or measured.
+  const double training =
+      result.report.history.empty() ? 0.0 : result.report.history.back().elapsed_seconds;
+  absl::StrAppendFormat(&json, "  \"training_seconds\": %s,\n", JsonNumber(training));
+  absl::StrAppendFormat(&json, "  \"parallel_efficiency\": %s,\n",
+                        JsonNumber(training > 0 ? compute / (ranks * training) : 0.0));
   absl::StrAppendFormat(&json, "  \"bytes_sent_per_epoch\": %s,\n",
                         JsonNumber(result.report.epochs > 0
                                        ? static_cast<double>(sent) / result.report.epochs

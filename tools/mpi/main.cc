@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <tbb/info.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/common.h"
@@ -203,6 +205,18 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
 
   static const std::string signal_name = absl::StrCat("hogmf-mpi rank ", comm.rank());
   InstallStopSignals(StopMode::kCancel, signal_name.c_str());
+  // mpirun binds each rank to one core by default (up to 2 ranks), and the
+  // worker pool only gets the cores a rank may run on: say so once.
+  double cores[2] = {-static_cast<double>(tbb::info::default_concurrency()),
+                     static_cast<double>(train_flags.params.threads)};
+  comm.MaxInPlace(cores);
+  if (root && !quiet && cores[1] > -cores[0]) {
+    absl::FPrintF(stderr,
+                  "hogmf-mpi train: a rank may run on only %d core(s), fewer than --threads=%d; "
+                  "start mpirun with --bind-to none or --map-by slot:PE=%d\n",
+                  static_cast<int>(-cores[0]), train_flags.params.threads,
+                  train_flags.params.threads);
+  }
   absl::StatusOr<Format> format = ParseFormat(read_flags.format);
   status = comm.Agree(format.status());
   if (!status.ok()) return Fail(comm, status);

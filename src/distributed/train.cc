@@ -2,6 +2,7 @@
 #include "distributed/train.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -46,6 +47,11 @@ absl::StatusOr<DistributedResult> TrainDistributed(
   uint64_t validation_known[1] = {validation.size()};
   comm.SumInPlace(validation_known);
 
+  using Clock = std::chrono::steady_clock;
+  const auto since = [](Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const Clock::time_point choose_start = Clock::now();
   TrainParams chosen = params;
   ParamsChoice choice;
   if (params.HasAutoFields() && plan.resume.empty()) {
@@ -93,6 +99,8 @@ absl::StatusOr<DistributedResult> TrainDistributed(
     }
   }
 
+  const double choose_seconds = since(choose_start);
+  const Clock::time_point setup_start = Clock::now();
   std::unique_ptr<RingSession> session;
   if (plan.resume.empty()) {
     HOGMF_ASSIGN_OR_RETURN(session, RingSession::Create(comm, layout, std::move(share.ratings),
@@ -104,6 +112,7 @@ absl::StatusOr<DistributedResult> TrainDistributed(
     choice = session->report().choice;
   }
   share.ratings = std::vector<Rating>();
+  const double setup_seconds = since(setup_start);
   // Epochs to the stop rules, with checkpoints at epoch ends (never of an
   // epoch a stop cut short: the last checkpoint stays the last whole one).
   const int max_epochs = session->report().params.max_epochs;
@@ -122,7 +131,11 @@ absl::StatusOr<DistributedResult> TrainDistributed(
   }
   DistributedResult result;
   const RankStats mine = session->rank_stats();  // the model's gathering is not training
+  const Clock::time_point gather_start = Clock::now();
   result.model = session->GatherModel(std::move(share.users), std::move(share.items));
+  result.gather_seconds = since(gather_start);
+  result.choose_seconds = choose_seconds;
+  result.setup_seconds = setup_seconds;
   result.report = session->report();
   result.report.choice = std::move(choice);
   result.report.validation_unknown = validation_unknown;

@@ -23,6 +23,9 @@ struct DistributedResult {
   std::optional<Model> model;    // at rank 0
   TrainReport report;            // the same on every rank
   std::vector<RankStats> ranks;  // at rank 0: every rank's figures (the final session's)
+  double choose_seconds = 0;     // the auto params' trials
+  double setup_seconds = 0;      // the final session's setup (blocks, orders, samples; rank 0)
+  double gather_seconds = 0;     // gathering the model at rank 0
 };
 
 // Checkpoints of the final session (RingSession::SaveCheckpoint) at epoch

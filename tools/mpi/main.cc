@@ -73,10 +73,21 @@ class RankZeroPrinter : public TrainObserver {
   bool print_;
 };
 
+// Where rank 0's wall time went besides training.
+struct Phases {
+  double read = 0;
+  double save = 0;
+};
+
 std::string DistributedReport(const distributed::DistributedResult& result, double wall_seconds,
-                              int ranks) {
+                              int ranks, const Phases& phases) {
   std::string json = "{\n" + TrainReportFields(result.report);
   absl::StrAppendFormat(&json, "  \"ranks\": %d,\n", ranks);
+  absl::StrAppendFormat(&json, "  \"read_seconds\": %s,\n", JsonNumber(phases.read));
+  absl::StrAppendFormat(&json, "  \"choose_seconds\": %s,\n", JsonNumber(result.choose_seconds));
+  absl::StrAppendFormat(&json, "  \"setup_seconds\": %s,\n", JsonNumber(result.setup_seconds));
+  absl::StrAppendFormat(&json, "  \"gather_seconds\": %s,\n", JsonNumber(result.gather_seconds));
+  absl::StrAppendFormat(&json, "  \"save_seconds\": %s,\n", JsonNumber(phases.save));
   double compute = 0;
   uint64_t sent = 0;
   for (const distributed::RankStats& r : result.ranks) {
@@ -237,12 +248,13 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
     if (!held.ok()) return Fail(comm, held.status());
     validation = std::move(*held);
   }
+  Phases phases;
+  phases.read =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
   if (root && !quiet) {
-    absl::FPrintF(
-        stderr, "read %s as %s: %d ratings, %d users, %d items over %d ranks (%.2f s)\n", data_path,
-        share->format, share->layout.total_ratings, share->layout.num_users,
-        share->layout.num_items, comm.size(),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count());
+    absl::FPrintF(stderr, "read %s as %s: %d ratings, %d users, %d items over %d ranks (%.2f s)\n",
+                  data_path, share->format, share->layout.total_ratings, share->layout.num_users,
+                  share->layout.num_items, comm.size(), phases.read);
   }
 
   RankZeroPrinter printer(root && !quiet);
@@ -274,14 +286,17 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   OutputSet outputs;
   const std::string model_out = outputs.Stage(model_path);
   const std::string report_out = outputs.Stage(report_path);
+  const auto save_start = std::chrono::steady_clock::now();
   if (absl::Status saved = SaveModel(*result->model, model_out); !saved.ok()) {
     return Fail(comm, outputs.Named(saved));
   }
+  phases.save =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - save_start).count();
   if (!report_out.empty()) {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (absl::Status written =
-            WriteFileAtomically(report_out, DistributedReport(*result, wall, comm.size()));
+            WriteFileAtomically(report_out, DistributedReport(*result, wall, comm.size(), phases));
         !written.ok()) {
       return Fail(comm, outputs.Named(written));
     }

@@ -364,8 +364,8 @@ HWY_INLINE float UpdateSquaredRuntimeWithDot(D d, const SgdArgs& a, const StepCo
                                      sum_q, s3);
   } else {
     for (; v + 1 < nvec; ++v)
-      UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v)*n, g, rate_p, rate_q, sum_p, sum_q, s0);
-    UpdateAndDot<kAdaGrad, kAdaGrad>(d, c, p, q, pn, qn, (v)*n, g_last, rate_p, rate_q, sum_p,
+      UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, v * n, g, rate_p, rate_q, sum_p, sum_q, s0);
+    UpdateAndDot<kAdaGrad, kAdaGrad>(d, c, p, q, pn, qn, v * n, g_last, rate_p, rate_q, sum_p,
                                      sum_q, s0);
   }
   FinishSquaredStep<kBias, kAdaGrad>(d, a, r, s, sum_p, sum_q);
@@ -408,8 +408,8 @@ HWY_NOINLINE void SquaredLoop(const SgdArgs& args, const Rating* ratings, const 
   const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * hn::Lanes(d);
   const PrefetchRanges ranges = RangesFor(order, count, distance);
   if constexpr (kVecs == 0) {
-    // The pipelined loop: s holds the scalars of rating j, from a dot
-    // product computed before j's turn.
+    // The pipelined loop (count >= 1): s holds the scalars of rating j, from
+    // a dot product computed before j's turn.
     const Rating* r = &ratings[order != nullptr ? order[0] : 0];
     SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(
         args, *r,

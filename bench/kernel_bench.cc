@@ -27,6 +27,9 @@
 //   SgdHugePages/<target>/k:<k>          best target, P and Q in transparent
 //                                        huge pages (FactorMatrix asks for none)
 //   SgdInCache/<kernel>/k:<k>            the in-cache workload, every kernel
+//                                        (also k = 256)
+//   SgdInCacheBiasesAdaGrad/<kernel>/k:<k> the same with biases and AdaGrad
+//                                        rates (the default model's step)
 //   SgdInCacheVariant/<target>-generic/k:<k> the same without k-specialised loops
 //
 // On a shared machine, compare short interleaved repetitions by their best
@@ -61,6 +64,8 @@ namespace {
 
 constexpr size_t kChunk = 4096;
 constexpr int kDims[] = {8, 16, 32, 64, 128};
+// The in-cache workload also runs k = 256 (its rows still fit in L2).
+constexpr int kInCacheDims[] = {8, 16, 32, 64, 128, 256};
 
 using bench::ZipfLike;
 
@@ -294,8 +299,15 @@ void RegisterAll() {
       }
       Register("SgdHugePages/" + name + dim, Workload::kNetflixHugePages, k, hk.sgd_chunk);
     }
+  }
+  for (int k : kInCacheDims) {
+    const std::string dim = DimName(k);
     for (const Kernel& kernel : kernels) {
       Register("SgdInCache/" + kernel.name + dim, Workload::kInCache, k, kernel.sgd_chunk);
+    }
+    for (const Kernel& kernel : kernels) {
+      Register("SgdInCacheBiasesAdaGrad/" + kernel.name + dim, Workload::kInCache, k,
+               kernel.sgd_chunk, StepMode::kBiasesAdaGrad);
     }
     for (const auto& [name, hk] : highway) {
       Register("SgdInCacheVariant/" + name + "-generic" + dim, Workload::kInCache, k,

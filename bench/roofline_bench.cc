@@ -8,6 +8,8 @@
 //   InCache/k:<k>                     the compute bound: the kernel on factors
 //                                     that stay in L1/L2 (256 users x 256
 //                                     items), no memory stalls
+//   InCacheBiasesAdaGrad/k:<k>        the same with biases and AdaGrad rates
+//                                     (the default model's step)
 // Data: a Netflix-shaped synthetic set cut to HOGMF_BENCH_RATINGS ratings
 // (default 5,000,000; its 480,189 users x 17,770 items are kept), arranged
 // once by the shuffler's `chunks` or `user-chunks` order; t threads split the
@@ -128,13 +130,17 @@ void BM_Touch(benchmark::State& state) {
                                                    benchmark::Counter::kIsRate);
 }
 
-void BM_InCache(benchmark::State& state) {
+// The kernel on 256 x 256 rows that stay in cache; with `biases_adagrad`
+// the default model's step (biases and AdaGrad rates).
+void RunInCache(benchmark::State& state, bool biases_adagrad) {
   const int k = static_cast<int>(state.range(0));
   const kernels::Kernel kernel = kernels::SelectKernel("auto").value();
   constexpr uint32_t kRows = 256;
   FactorMatrix p(kRows, k), q(kRows, k);
   Fill(p, k);
   Fill(q, k);
+  std::vector<float> user_bias(kRows, 0.0f), item_bias(kRows, 0.0f);
+  std::vector<float> p_adagrad(kRows, 1.0f), q_adagrad(kRows, 1.0f);
   internal::Rng rng(3, 1);
   std::vector<Rating> ratings(1 << 20);
   for (Rating& r : ratings) {
@@ -142,6 +148,14 @@ void BM_InCache(benchmark::State& state) {
                3.0f};
   }
   kernels::SgdArgs args{p.data(), q.data(), p.stride(), k, 0.0001f, 0.05f, 0.05f};
+  if (biases_adagrad) {
+    args.user_bias = user_bias.data();
+    args.item_bias = item_bias.data();
+    args.mean = 3.0f;
+    args.l2_user_bias = args.l2_item_bias = 0.05f;
+    args.p_adagrad = p_adagrad.data();
+    args.q_adagrad = q_adagrad.data();
+  }
   for (auto _ : state) {
     for (size_t c = 0; c < ratings.size(); c += 4096) {
       kernel.sgd_chunk(args, ratings.data() + c, nullptr, 4096);
@@ -152,6 +166,9 @@ void BM_InCache(benchmark::State& state) {
                                                        static_cast<double>(state.iterations()),
                                                    benchmark::Counter::kIsRate);
 }
+
+void BM_InCache(benchmark::State& state) { RunInCache(state, false); }
+void BM_InCacheBiasesAdaGrad(benchmark::State& state) { RunInCache(state, true); }
 
 void Args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"order", "k", "threads"});
@@ -166,7 +183,17 @@ BENCHMARK(BM_Touch)->Apply(Args)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InCache)
     ->ArgName("k")
     ->Arg(32)
+    ->Arg(64)
     ->Arg(128)
+    ->Arg(256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InCacheBiasesAdaGrad)
+    ->ArgName("k")
+    ->Arg(32)
+    ->Arg(64)
+    ->Arg(128)
+    ->Arg(256)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -32,7 +32,15 @@
 // a loop with the vector count fixed at compile time, which keeps both rows in
 // registers between the dot product and the update; rows of k <= 4 or k <= 8
 // use vectors of that many lanes. Other k take the loop with a runtime vector
-// count.
+// count, which is pipelined: one step's chain (dot product, horizontal sum,
+// g, then both row updates) leaves the vector units waiting at large k, so
+// while it updates the rows of rating j it also computes the dot product of
+// rating j + 1, when j + 1 shares neither user nor item with j. Then j's step
+// writes nothing that j + 1's dot product, biases or AdaGrad sums read, and
+// that dot product is computed with the operations and in the order of the
+// one-rating step (DotVecs), so the loop's results are bit for bit those of
+// the steps taken one at a time in chunk order. When j + 1 shares a row with
+// j, its dot product waits for j's step.
 //
 // The fit pass reads ratings in sequence and prefetches the rows
 // `prefetch_distance` ratings ahead (kHighwayLossPrefetchDistance for the
@@ -273,16 +281,15 @@ HWY_INLINE void FinishSquaredStep(D d, const SgdArgs& a, const Rating& r, const 
   }
 }
 
-// One squared-loss step on rows of a vector count known only at run time: the
-// dot product reads both rows, the update reads them again (from L1).
+// The row, bias and AdaGrad steps of rating r from its scalars s, on rows of
+// a vector count known only at run time: reads both rows again (from L1).
 template <bool kBias, bool kAdaGrad, class D>
-HWY_INLINE void StepSquaredRuntime(D d, const SgdArgs& a, const StepConsts<D>& c, const Rating& r,
-                                   size_t nvec) {
+HWY_INLINE void UpdateSquaredRuntime(D d, const SgdArgs& a, const StepConsts<D>& c, const Rating& r,
+                                     const SquaredScalars& s, size_t nvec) {
   using V = hn::Vec<D>;
   const size_t n = hn::Lanes(d);
   float* HWY_RESTRICT p = a.p + static_cast<size_t>(r.user) * a.stride;
   float* HWY_RESTRICT q = a.q + static_cast<size_t>(r.item) * a.stride;
-  const SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(a, r, DotVecs(d, p, q, nvec));
   const V g = hn::Set(d, s.g);
   const V rate_p = kAdaGrad ? hn::Set(d, s.rate_p) : c.lr;
   const V rate_q = kAdaGrad ? hn::Set(d, s.rate_q) : c.lr;
@@ -297,6 +304,72 @@ HWY_INLINE void StepSquaredRuntime(D d, const SgdArgs& a, const StepConsts<D>& c
                                 hn::Load(d, q + last), hn::IfThenElseZero(c.tail, g), rate_p,
                                 rate_q, sum_p, sum_q);
   FinishSquaredStep<kBias, kAdaGrad>(d, a, r, s, sum_p, sum_q);
+}
+
+// Vector `off` of both rows of a step (UpdateVec) and of the dot product of
+// the rows pn and qn of another rating: acc += pn[off..] * qn[off..].
+template <bool kAdaGrad, bool kMask, class D, class V = hn::Vec<D>>
+HWY_INLINE void UpdateAndDot(D d, const StepConsts<D>& c, float* HWY_RESTRICT p,
+                             float* HWY_RESTRICT q, const float* HWY_RESTRICT pn,
+                             const float* HWY_RESTRICT qn, size_t off, V g, V rate_p, V rate_q,
+                             V& sum_p, V& sum_q, V& acc) {
+  UpdateVec<kAdaGrad, kMask>(d, c, p + off, q + off, hn::Load(d, p + off), hn::Load(d, q + off), g,
+                             rate_p, rate_q, sum_p, sum_q);
+  acc = hn::MulAdd(hn::Load(d, pn + off), hn::Load(d, qn + off), acc);
+}
+
+// The update of UpdateSquaredRuntime with, interleaved vector by vector, the
+// dot product of the rows pn and qn of another rating, computed with
+// DotVecs's operations in DotVecs's order (the same partial sums, then the
+// same horizontal sum); it returns that dot product. pn and qn must not
+// overlap r's rows. (Taking the whole dot product early, alongside the first
+// half or quarter of the update, measured slower than this even spread.)
+template <bool kBias, bool kAdaGrad, class D>
+HWY_INLINE float UpdateSquaredRuntimeWithDot(D d, const SgdArgs& a, const StepConsts<D>& c,
+                                             const Rating& r, const SquaredScalars& s,
+                                             const float* HWY_RESTRICT pn,
+                                             const float* HWY_RESTRICT qn, size_t nvec) {
+  using V = hn::Vec<D>;
+  const size_t n = hn::Lanes(d);
+  float* HWY_RESTRICT p = a.p + static_cast<size_t>(r.user) * a.stride;
+  float* HWY_RESTRICT q = a.q + static_cast<size_t>(r.item) * a.stride;
+  const V g = hn::Set(d, s.g);
+  const V rate_p = kAdaGrad ? hn::Set(d, s.rate_p) : c.lr;
+  const V rate_q = kAdaGrad ? hn::Set(d, s.rate_q) : c.lr;
+  V sum_p = hn::Zero(d);
+  V sum_q = hn::Zero(d);
+  V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  // DotVecs takes whole groups of four vectors into s0..s3, then the rest
+  // into s0; the last vector of the row is updated with the masked g.
+  const V g_last = hn::IfThenElseZero(c.tail, g);
+  size_t v = 0;
+  for (; v + 4 < nvec; v += 4) {
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 0) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s0);
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 1) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s1);
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 2) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s2);
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 3) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s3);
+  }
+  if (nvec - v == 4) {
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 0) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s0);
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 1) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s1);
+    UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, (v + 2) * n, g, rate_p, rate_q, sum_p, sum_q,
+                                  s2);
+    UpdateAndDot<kAdaGrad, kAdaGrad>(d, c, p, q, pn, qn, (v + 3) * n, g_last, rate_p, rate_q, sum_p,
+                                     sum_q, s3);
+  } else {
+    for (; v + 1 < nvec; ++v)
+      UpdateAndDot<kAdaGrad, false>(d, c, p, q, pn, qn, v * n, g, rate_p, rate_q, sum_p, sum_q, s0);
+    UpdateAndDot<kAdaGrad, kAdaGrad>(d, c, p, q, pn, qn, v * n, g_last, rate_p, rate_q, sum_p,
+                                     sum_q, s0);
+  }
+  FinishSquaredStep<kBias, kAdaGrad>(d, a, r, s, sum_p, sum_q);
+  return ReduceSum(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)));
 }
 
 // One squared-loss step on rows of kVecs vectors: both rows stay in registers
@@ -334,14 +407,37 @@ HWY_NOINLINE void SquaredLoop(const SgdArgs& args, const Rating* ratings, const 
   const StepConsts<D> c = MakeConsts(d, args, nvec);
   const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * hn::Lanes(d);
   const PrefetchRanges ranges = RangesFor(order, count, distance);
-  for (size_t j = 0; j < count; ++j) {
-    PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
-                                     distance, row_floats);
-    const Rating& r = ratings[order != nullptr ? order[j] : j];
-    if constexpr (kVecs == 0) {
-      StepSquaredRuntime<kBias, kAdaGrad>(d, args, c, r, nvec);
-    } else {
-      StepSquaredFixed<kVecs, kBias, kAdaGrad>(d, args, c, r);
+  if constexpr (kVecs == 0) {
+    // The pipelined loop (count >= 1): s holds the scalars of rating j, from
+    // a dot product computed before j's turn.
+    const Rating* r = &ratings[order != nullptr ? order[0] : 0];
+    SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(
+        args, *r,
+        DotVecs(d, args.p + static_cast<size_t>(r->user) * args.stride,
+                args.q + static_cast<size_t>(r->item) * args.stride, nvec));
+    for (size_t j = 0;; ++j) {
+      PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
+                                       distance, row_floats);
+      if (j + 1 == count) return UpdateSquaredRuntime<kBias, kAdaGrad>(d, args, c, *r, s, nvec);
+      const Rating* next = &ratings[order != nullptr ? order[j + 1] : j + 1];
+      const float* pn = args.p + static_cast<size_t>(next->user) * args.stride;
+      const float* qn = args.q + static_cast<size_t>(next->item) * args.stride;
+      float dot;
+      if (next->user != r->user && next->item != r->item) {
+        dot = UpdateSquaredRuntimeWithDot<kBias, kAdaGrad>(d, args, c, *r, s, pn, qn, nvec);
+      } else {
+        UpdateSquaredRuntime<kBias, kAdaGrad>(d, args, c, *r, s, nvec);
+        dot = DotVecs(d, pn, qn, nvec);
+      }
+      s = SquaredStepScalars<kBias, kAdaGrad>(args, *next, dot);
+      r = next;
+    }
+  } else {
+    for (size_t j = 0; j < count; ++j) {
+      PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
+                                       distance, row_floats);
+      StepSquaredFixed<kVecs, kBias, kAdaGrad>(d, args, c,
+                                               ratings[order != nullptr ? order[j] : j]);
     }
   }
 }

@@ -1,7 +1,8 @@
 // Tests of the SGD kernels and their registry: every kernel this CPU runs
 // against the scalar reference (SgdChunkScalar, DotScalar, LossSumScalar),
-// a step and a squared error worked out by hand, the padding invariant, and
-// selection by name and by HOGMF_ISA.
+// a step and a squared error worked out by hand, the padding invariant, the
+// pipelined squared-loss loop against the same kernel fed one rating per call
+// (bit for bit), and selection by name and by HOGMF_ISA.
 #include "kernels/sgd_kernel.h"
 
 #include <gmock/gmock.h>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -211,6 +213,196 @@ TEST(SgdKernelTest, HighwayVariantsMatchScalarReference) {
     for (int k : {1, 5, 8, 16, 32, 33, 64, 128, 129}) {
       ExpectMatchesReference(name, fn, k, /*with_order=*/false);
       ExpectMatchesReference(name, fn, k, /*with_order=*/true);
+    }
+  });
+}
+
+// The squared-loss loop on rows of a runtime vector count overlaps each
+// step's update with the next rating's dot product when the two ratings share
+// no row. These chunks make every relation between neighbours common: the
+// next rating shares nothing, its user, its item, or both (the same pair
+// again), and every fourth rating shares a row with the one two back.
+std::vector<Rating> MakeSharingChunk(internal::Rng& rng, uint32_t users, uint32_t items,
+                                     size_t count) {
+  std::vector<Rating> ratings;
+  for (size_t j = 0; j < count; ++j) {
+    Rating r{static_cast<uint32_t>(rng.Below(users)), static_cast<uint32_t>(rng.Below(items)),
+             1.0f + 4.0f * rng.UniformFloat()};
+    if (j > 0) {
+      const uint64_t relation = rng.Below(4);
+      if (relation & 1) r.user = ratings.back().user;
+      if (relation & 2) r.item = ratings.back().item;
+    }
+    if (j >= 2 && j % 4 == 0) {
+      if (rng.Below(2) == 0) {
+        r.user = ratings[j - 2].user;
+      } else {
+        r.item = ratings[j - 2].item;
+      }
+    }
+    ratings.push_back(r);
+  }
+  return ratings;
+}
+
+// A model with every optional part a squared-loss step may update.
+struct StepModel {
+  StepModel(uint32_t users, uint32_t items, int k, bool biases, bool adagrad, internal::Rng& rng)
+      : p(users, k), q(items, k), user_bias(users), item_bias(items), p_g(users), q_g(items) {
+    FillRandom(p, rng);
+    FillRandom(q, rng);
+    for (float& b : user_bias) b = 0.5f * rng.UniformFloat() - 0.25f;
+    for (float& b : item_bias) b = 0.5f * rng.UniformFloat() - 0.25f;
+    for (float& g : p_g) g = 1.0f + rng.UniformFloat();
+    for (float& g : q_g) g = 1.0f + rng.UniformFloat();
+    has_biases = biases;
+    has_adagrad = adagrad;
+  }
+  SgdArgs Args() {
+    SgdArgs a{p.data(), q.data(), p.stride(), p.k(), 0.01f, 0.05f, 0.04f};
+    if (has_biases) {
+      a.user_bias = user_bias.data();
+      a.item_bias = item_bias.data();
+      a.mean = 0.5f;
+      a.l2_user_bias = 0.03f;
+      a.l2_item_bias = 0.02f;
+    }
+    if (has_adagrad) {
+      a.p_adagrad = p_g.data();
+      a.q_adagrad = q_g.data();
+    }
+    return a;
+  }
+  FactorMatrix p, q;
+  std::vector<float> user_bias, item_bias, p_g, q_g;
+  bool has_biases = false;
+  bool has_adagrad = false;
+};
+
+// Every float of both models has the same bits (the padding included).
+::testing::AssertionResult SameBits(const StepModel& a, const StepModel& b) {
+  if (std::memcmp(a.p.data(), b.p.data(), a.p.bytes()) != 0) {
+    return ::testing::AssertionFailure() << "P differs";
+  }
+  if (std::memcmp(a.q.data(), b.q.data(), a.q.bytes()) != 0) {
+    return ::testing::AssertionFailure() << "Q differs";
+  }
+  for (const auto& [x, y, what] :
+       {std::tuple{&a.user_bias, &b.user_bias, "user bias"},
+        std::tuple{&a.item_bias, &b.item_bias, "item bias"},
+        std::tuple{&a.p_g, &b.p_g, "P AdaGrad sum"}, std::tuple{&a.q_g, &b.q_g, "Q AdaGrad sum"}}) {
+    if (std::memcmp(x->data(), y->data(), x->size() * sizeof(float)) != 0) {
+      return ::testing::AssertionFailure() << what << " differs";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Calls check(name, chunk function) for every Highway target this CPU runs,
+// with its default prefetch distance, no prefetch and prefetch of the next
+// rating, each with and without the k-specialised loops.
+template <typename Check>
+void ForEachSquaredVariant(const Check& check) {
+  const int64_t supported = hwy::SupportedTargets();
+  for (const HighwayKernel& hk : CompiledHighwayKernels()) {
+    if ((supported & hk.target) == 0) continue;
+    for (size_t distance : {size_t{0}, size_t{1}, kHighwayPrefetchDistance}) {
+      for (bool specialise : {true, false}) {
+        const std::string name = HighwayTargetKernelName(hk.target) +
+                                 " distance=" + std::to_string(distance) +
+                                 (specialise ? "" : " generic");
+        check(name, ChunkFn([&hk, distance, specialise](const SgdArgs& a, const Rating* r,
+                                                        const uint32_t* o, size_t n) {
+                hk.sgd_chunk_variant(a, r, o, n, distance, specialise);
+              }));
+      }
+    }
+  }
+}
+
+constexpr int kSharingDims[] = {1, 15, 16, 17, 64, 128, 256};
+
+// A chunk in one call gives exactly what the same kernel gives when fed one
+// rating per call (which never overlaps two steps): overlapping a step with
+// the next rating's dot product changes no operation and no order.
+TEST(SgdKernelTest, OverlappedStepsMatchOneRatingPerCallBitForBit) {
+  ForEachSquaredVariant([](const std::string& name, const ChunkFn& fn) {
+    for (int k : kSharingDims) {
+      for (int mode = 0; mode < 4; ++mode) {
+        for (bool with_order : {false, true}) {
+          const bool biases = (mode & 1) != 0;
+          const bool adagrad = (mode & 2) != 0;
+          SCOPED_TRACE(::testing::Message()
+                       << name << " k=" << k << (biases ? " biases" : "")
+                       << (adagrad ? " adagrad" : "") << (with_order ? " with order" : ""));
+          internal::Rng rng(99 + k, mode);
+          constexpr uint32_t kUsers = 9;
+          constexpr uint32_t kItems = 7;
+          StepModel whole(kUsers, kItems, k, biases, adagrad, rng);
+          StepModel single = whole;
+          const std::vector<Rating> ratings = MakeSharingChunk(rng, kUsers, kItems, 300);
+          std::vector<uint32_t> order(ratings.size());
+          for (uint32_t j = 0; j < order.size(); ++j) order[j] = j;
+          for (size_t j = order.size() - 1; j > 0; --j)
+            std::swap(order[j], order[rng.Below(j + 1)]);
+          const uint32_t* order_ptr = with_order ? order.data() : nullptr;
+          fn(whole.Args(), ratings.data(), order_ptr, ratings.size());
+          const SgdArgs single_args = single.Args();
+          for (size_t j = 0; j < ratings.size(); ++j) {
+            if (with_order) {
+              fn(single_args, ratings.data(), order.data() + j, 1);
+            } else {
+              fn(single_args, ratings.data() + j, nullptr, 1);
+            }
+          }
+          EXPECT_TRUE(SameBits(whole, single));
+          EXPECT_TRUE(PaddingIsZero(whole.p));
+          EXPECT_TRUE(PaddingIsZero(whole.q));
+        }
+      }
+    }
+  });
+}
+
+// The same chunks against the scalar spec, within the bound of
+// loss_kernel_test.cc (twice FactorTolerance: AdaGrad rates from a float sum
+// in another order).
+TEST(SgdKernelTest, OverlappedStepsMatchScalarReference) {
+  ForEachSquaredVariant([](const std::string& name, const ChunkFn& fn) {
+    for (int k : kSharingDims) {
+      for (int mode = 0; mode < 4; ++mode) {
+        const bool biases = (mode & 1) != 0;
+        const bool adagrad = (mode & 2) != 0;
+        SCOPED_TRACE(::testing::Message() << name << " k=" << k << (biases ? " biases" : "")
+                                          << (adagrad ? " adagrad" : ""));
+        internal::Rng rng(7 + k, mode);
+        constexpr uint32_t kUsers = 9;
+        constexpr uint32_t kItems = 7;
+        StepModel model(kUsers, kItems, k, biases, adagrad, rng);
+        StepModel ref = model;
+        const std::vector<Rating> ratings = MakeSharingChunk(rng, kUsers, kItems, 300);
+        fn(model.Args(), ratings.data(), nullptr, ratings.size());
+        SgdChunkScalar(ref.Args(), ratings.data(), nullptr, ratings.size());
+        int bad = 0;
+        auto expect_near = [&](float got, float want, const char* what, size_t at) {
+          const double tolerance = 2.0 * FactorTolerance(k, want);
+          if (!(std::fabs(got - want) <= tolerance) && bad++ < 5) {
+            ADD_FAILURE() << what << "[" << at << "] = " << got << ", reference " << want;
+          }
+        };
+        for (uint32_t r = 0; r < kUsers; ++r) {
+          for (int d = 0; d < k; ++d) expect_near(model.p.row(r)[d], ref.p.row(r)[d], "P", r);
+          expect_near(model.user_bias[r], ref.user_bias[r], "user bias", r);
+          expect_near(model.p_g[r], ref.p_g[r], "P AdaGrad sum", r);
+        }
+        for (uint32_t i = 0; i < kItems; ++i) {
+          for (int d = 0; d < k; ++d) expect_near(model.q.row(i)[d], ref.q.row(i)[d], "Q", i);
+          expect_near(model.item_bias[i], ref.item_bias[i], "item bias", i);
+          expect_near(model.q_g[i], ref.q_g[i], "Q AdaGrad sum", i);
+        }
+        EXPECT_TRUE(PaddingIsZero(model.p));
+        EXPECT_TRUE(PaddingIsZero(model.q));
+      }
     }
   });
 }

@@ -130,6 +130,17 @@ struct TrainReport {
   uint32_t new_users = 0;                     // warm start: users the initial model lacked
   uint32_t new_items = 0;                     // warm start: items the initial model lacked
   double rated_items_seconds = 0;             // time to index the rated items after training
+  // Where the rest of the session's time went, in seconds of wall time (SGD
+  // is `seconds` above, rated_items_seconds the index):
+  double choose_seconds = 0;   // ChooseParams: the hold-out split and every trial (0 with no auto
+                               // fields; choice.seconds is the trials alone)
+  double setup_seconds = 0;    // Create/Continue/Resume besides choose and arrange: the working
+                               // copy, the model's rows, the validation alignment, the sample
+  double arrange_seconds = 0;  // arranging the working ratings for the schedule (the shuffler's
+                               // order or the block grid)
+  double fit_seconds = 0;      // exact fit passes over the training ratings at epoch ends (and the
+                               // per-row counts they need)
+  double validation_seconds = 0;  // scoring the validation set at epoch ends
   std::vector<EpochStats> history;
   // The params the session trained with: the given ones, with every kAuto
   // field resolved (by ChooseParams, whose trials `choice` lists).

@@ -235,6 +235,33 @@ TrainParams LowRankParams() {
   return params;
 }
 
+// The report says where the session's time went: each phase that ran took
+// some time, and choosing params none when nothing is left to the data.
+TEST(TrainerTest, ReportsTheTimeOfEachPhase) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.max_epochs = 2;
+  TrainOptions options;
+  options.validation = &data.test;
+  absl::StatusOr<TrainResult> result = Train(data.train, params, options);
+  ASSERT_THAT(result, IsOk());
+  const TrainReport& report = result->report;
+  EXPECT_GT(report.seconds, 0.0);
+  EXPECT_GT(report.setup_seconds, 0.0);
+  EXPECT_GT(report.arrange_seconds, 0.0);
+  EXPECT_GT(report.fit_seconds, 0.0);
+  EXPECT_GT(report.validation_seconds, 0.0);
+  EXPECT_GT(report.rated_items_seconds, 0.0);
+  EXPECT_EQ(report.choose_seconds, 0.0);
+
+  params.l2_p = params.l2_q = kAutoWeight;  // a walk of 2-epoch trials
+  result = Train(data.train, params, options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_GT(result->report.choice.trials.size(), 1u);
+  EXPECT_GT(result->report.choose_seconds, 0.0);
+  EXPECT_GE(result->report.choose_seconds, result->report.choice.seconds);
+}
+
 // Hogwild with two threads: on the same epoch count, the RMSE is within 1% of
 // one thread's, and within 5% of the noise floor.
 TEST(TrainerTest, TwoThreadsConvergeLikeOne) {

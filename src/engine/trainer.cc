@@ -204,6 +204,15 @@ struct Trainer::Session {
   // Builds everything after `working` and `model` are in place.
   void Prepare(const TrainOptions& given);
   absl::StatusOr<EpochStats> RunEpoch();
+  // The exact pass over every working rating with the rows of `args`.
+  engine::Fit ExactFit(const kernels::SgdArgs& args) {
+    if (!fit_counts.has_value()) {
+      fit_counts = engine::CountEntries(working, model.num_users(), model.num_items());
+    }
+    ++report.exact_fits;
+    return pool->Execute(
+        [&] { return engine::MeasureFitParallel(args, working, *fit_counts, kernel); });
+  }
   TrainResult Finish();
   absl::Status SaveCheckpoint(const std::string& path) const;
   uint64_t Fingerprint() const {
@@ -332,14 +341,13 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
   stats.learning_rate = args.learning_rate;
   const Clock::time_point fit_start = Clock::now();
-  if (!fit_counts.has_value()) {
-    fit_counts = engine::CountEntries(working, model.num_users(), model.num_items());
-  }
-  const engine::Fit fit =
-      pool->Execute([&] { return engine::MeasureFitParallel(args, working, *fit_counts, kernel); });
+  const bool exact =
+      options.fit == FitMeasure::kEveryEpoch || params.stop_loss > 0 || params.stop_rmse > 0;
+  const engine::Fit fit = exact ? ExactFit(args) : monitor->Estimate();
   report.fit_seconds += SecondsSince(fit_start);
   stats.loss = fit.loss;
   stats.train_rmse = fit.rmse;
+  stats.exact_fit = exact;
   const Clock::time_point validation_start = Clock::now();
   if (validation.count > 0 && validation.by_rmse) {
     const double squared_error =
@@ -360,6 +368,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
       report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;
   report.loss = stats.loss;
   report.train_rmse = stats.train_rmse;
+  report.exact_fit = stats.exact_fit;
   report.validation_rmse = stats.validation_rmse;
   report.validation_loss = stats.validation_loss;
   report.history.push_back(stats);
@@ -385,10 +394,28 @@ TrainResult Trainer::Session::Finish() {
     const EpochStats& kept = report.history[static_cast<size_t>(report.best_epoch) - 1];
     report.loss = kept.loss;
     report.train_rmse = kept.train_rmse;
+    report.exact_fit = kept.exact_fit;
     report.validation_rmse = kept.validation_rmse;
     report.validation_loss = kept.validation_loss;
   }
   best.reset();
+  if (options.fit == FitMeasure::kAtFinish && !report.exact_fit && report.epochs > 0) {
+    // The model's own rows: after restoring the best model, base_args points
+    // at factors that are gone.
+    kernels::SgdArgs args = base_args;
+    args.p = internal::ModelInternal::user_factors(model).data();
+    args.q = internal::ModelInternal::item_factors(model).data();
+    if (model.has_biases()) {
+      args.user_bias = internal::ModelInternal::user_biases(model).data();
+      args.item_bias = internal::ModelInternal::item_biases(model).data();
+    }
+    const Clock::time_point fit_start = Clock::now();
+    const engine::Fit fit = ExactFit(args);
+    report.fit_seconds += SecondsSince(fit_start);
+    report.loss = fit.loss;
+    report.train_rmse = fit.rmse;
+    report.exact_fit = true;
+  }
   if (options.keep_rated_items) {
     // Built in the memory of the working array, which training no longer
     // needs, after the arrangement's own arrays are gone: the build needs no

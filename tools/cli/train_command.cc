@@ -56,10 +56,12 @@ class ProgressPrinter : public TrainObserver {
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
     if (s.validation_loss >= 0) validation = absl::StrFormat("  val_loss %.5g", s.validation_loss);
+    // "~": the monitor's estimate (TrainOptions::fit), not the exact figure.
+    const char* mark = s.exact_fit ? "" : "~";
     absl::FPrintF(stderr,
-                  "%sepoch %3d/%s  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
-                  live_ ? "\r\033[K" : "", s.epoch, EpochLimit(), s.loss, s.train_rmse, validation,
-                  s.seconds, s.updates_per_second / 1e6);
+                  "%sepoch %3d/%s  loss%s %-12.6g  train_rmse%s %.4f%s  %.2f s  %.2f M updates/s\n",
+                  live_ ? "\r\033[K" : "", s.epoch, EpochLimit(), mark, s.loss, mark, s.train_rmse,
+                  validation, s.seconds, s.updates_per_second / 1e6);
     return ProgressAction::kContinue;
   }
 
@@ -335,6 +337,9 @@ int RunTrain(const std::vector<std::string>& args) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
   options.keep_rated_items = keep_rated;
   options.cancel = CancelFlag();
+  // The --log's epoch rows are exact figures; otherwise the epoch lines show
+  // the monitor's estimates and the report the final model's exact fit.
+  options.fit = log_path.empty() ? FitMeasure::kAtFinish : FitMeasure::kEveryEpoch;
   if (StopSignal() != 0) {
     absl::FPrintF(stderr, "hogmf train: stopped by a signal before training; nothing written\n");
     return SignalExitCode(StopSignal());

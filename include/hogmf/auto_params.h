@@ -30,6 +30,8 @@ struct ParamsTrial {
   int epochs = 0;      // the early-stopped epoch count
   double score = 0;    // held-out RMSE, or mean loss for losses without values
   double seconds = 0;  // the trial's training time
+  int exact_fits = 0;  // exact fit passes over its training ratings (none: a trial is scored on
+                       // held-out ratings and estimates the fit from a sample)
 };
 
 struct ParamsChoice {

@@ -49,7 +49,8 @@ enum class StopReason {
 };
 std::string_view StopReasonName(StopReason reason);
 
-// Exact figures at the end of one epoch.
+// The figures at the end of one epoch: exact, but for loss and train_rmse
+// when exact_fit is false (TrainOptions::fit).
 struct EpochStats {
   int epoch = 0;         // 1-based, counted over the session
   uint64_t updates = 0;  // SGD steps this epoch
@@ -64,6 +65,8 @@ struct EpochStats {
   double elapsed_seconds = 0;   // session time at the epoch's end (evaluation included)
   double updates_per_second = 0;
   float learning_rate = 0;  // the rate this epoch used
+  bool exact_fit = true;    // loss and train_rmse measured over every training rating; false: the
+                            // monitor's estimate from its sample (params.monitor_sample ratings)
 };
 
 // One reading of the monitor thread while the workers run: estimates from a
@@ -94,6 +97,17 @@ class TrainObserver {
   virtual void OnTrial(const ParamsTrial& trial) {}
 };
 
+// When a session measures the loss and train RMSE over every training rating
+// (a pass of about half an SGD epoch) instead of estimating them from the
+// monitor's sample. A stop rule on them (stop_loss, stop_rmse) gets the exact
+// figures at every epoch end whatever the choice. Validation figures are
+// always exact.
+enum class FitMeasure {
+  kEveryEpoch,  // exact at every epoch end
+  kAtFinish,    // estimates at epoch ends; Finish measures the returned model exactly (report)
+  kEstimate,    // estimates only (the report's loss and train_rmse too)
+};
+
 struct TrainOptions {
   /// Held-out ratings in their own id space (aligned to the training ids); may
   /// be null. Read once by Create; it need not outlive the call.
@@ -106,6 +120,9 @@ struct TrainOptions {
   /// the next chunk and keeps the model as it is (StopReason::kCancelled). May
   /// be null; must outlive the session.
   const std::atomic<bool>* cancel = nullptr;
+  /// Exact loss and train RMSE at every epoch end, once at the end, or never
+  /// (ChooseParams' trials: they score on held-out ratings).
+  FitMeasure fit = FitMeasure::kEveryEpoch;
 };
 
 struct TrainReport {
@@ -115,6 +132,7 @@ struct TrainReport {
   double updates_per_second = 0;
   double loss = 0;
   double train_rmse = 0;
+  bool exact_fit = true;            // loss and train_rmse are exact (else the sample's estimate)
   double validation_rmse = -1;      // -1 when there is no validation set (or no values)
   double validation_loss = -1;      // mean loss per known pair; -1 when not measured
   uint64_t validation_unknown = 0;  // validation pairs with an id unseen in training
@@ -130,6 +148,18 @@ struct TrainReport {
   uint32_t new_users = 0;                     // warm start: users the initial model lacked
   uint32_t new_items = 0;                     // warm start: items the initial model lacked
   double rated_items_seconds = 0;             // time to index the rated items after training
+  // Where the rest of the session's time went, in seconds of wall time (SGD
+  // is `seconds` above, rated_items_seconds the index):
+  double choose_seconds = 0;   // ChooseParams: the hold-out split and every trial (0 with no auto
+                               // fields; choice.seconds is the trials alone)
+  double setup_seconds = 0;    // Create/Continue/Resume besides choose and arrange: the working
+                               // copy, the model's rows, the validation alignment, the sample
+  double arrange_seconds = 0;  // arranging the working ratings for the schedule (the shuffler's
+                               // order or the block grid)
+  double fit_seconds = 0;      // exact fit passes over the training ratings (epoch ends, Finish)
+                               // and the per-row counts they need; epoch-end estimates
+  int exact_fits = 0;          // exact fit passes run
+  double validation_seconds = 0;  // scoring the validation set at epoch ends
   std::vector<EpochStats> history;
   // The params the session trained with: the given ones, with every kAuto
   // field resolved (by ChooseParams, whose trials `choice` lists).
@@ -207,7 +237,8 @@ class Trainer {
   ~Trainer();
 
   // Runs one epoch over every training rating (fewer when a stop rule fires
-  // mid-epoch), measures the exact fit (and the validation RMSE), applies the
+  // mid-epoch), measures the fit (exact or estimated: TrainOptions::fit) and
+  // the validation RMSE, applies the
   // epoch-end stop rules, and returns the epoch's figures. An epoch may run
   // after a stop rule fired; the rule is then checked anew. kAborted when the
   // factors diverged (the message suggests a smaller learning rate); the model
@@ -250,6 +281,7 @@ class Trainer {
   absl::Status SaveCheckpoint(const std::string& path) const;
 
   // Ends the session: with early stopping, restores the best epoch's model;
+  // with FitMeasure::kAtFinish, measures its exact loss and train RMSE;
   // builds the rated-items index (merged with the initial model's on a warm
   // start); returns the model and the report. The session is spent
   // afterwards (RunEpoch fails, model() is empty).

@@ -66,6 +66,7 @@ absl::StatusOr<ParamsTrial> RankingTrial(const Ratings& fit_set, const Ratings& 
   TrainOptions options;
   options.keep_rated_items = false;
   options.cancel = cancel;
+  options.fit = FitMeasure::kEstimate;
   TrainParams session = trial;
   session.early_stop = 0;  // this loop stops it, on the ranking score
   HOGMF_ASSIGN_OR_RETURN(Trainer trainer, Trainer::Create(fit_set, session, options));
@@ -94,6 +95,7 @@ absl::StatusOr<ParamsTrial> RankingTrial(const Ratings& fit_set, const Ratings& 
   ParamsTrial outcome;
   outcome.score = best;
   outcome.seconds = seconds;
+  outcome.exact_fits = trainer.report().exact_fits;
   for (size_t e = 0; e < scores.size(); ++e) {
     if (scores[e] <= best * (1.0 + trial.early_stop_tolerance)) {
       outcome.epochs = static_cast<int>(e) + 1;
@@ -151,6 +153,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   trial_options.validation = held_set;
   trial_options.keep_rated_items = false;
   trial_options.cancel = options.cancel;
+  trial_options.fit = FitMeasure::kEstimate;  // trials score on the held-out ratings alone
   const auto run_trial = [&](const TrainParams& trial) -> absl::StatusOr<ParamsTrial> {
     if (IsOneClass(trial.loss)) return RankingTrial(*fit_set, *held_set, trial, options.cancel);
     HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
@@ -158,6 +161,7 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
     std::tie(outcome.epochs, outcome.score) =
         engine::EnoughEpochs(result.report, trial.early_stop_tolerance);
     outcome.seconds = result.report.seconds;
+    outcome.exact_fits = result.report.exact_fits;
     return outcome;
   };
   return engine::SearchWeights(params, run_trial, options.cancel, options.observer, made);

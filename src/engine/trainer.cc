@@ -71,6 +71,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 // A fixed random sample of the training ratings for the monitor (all if
 // fewer), sorted by user so that each estimate reads P in address order.
 std::vector<Rating> DrawSample(std::span<const Rating> ratings, size_t size, uint64_t seed) {
@@ -175,7 +179,7 @@ struct Trainer::Session {
   std::unique_ptr<engine::WorkerPool> pool;
   std::optional<engine::Shuffler> shuffler;
   std::optional<engine::BlockGrid> grid;
-  engine::FitCounts fit_counts;
+  std::optional<engine::FitCounts> fit_counts;  // made at the first exact fit pass
   engine::StopState stop;
   engine::StopRules rules;
   engine::EarlyStop* early_stop = nullptr;
@@ -200,6 +204,15 @@ struct Trainer::Session {
   // Builds everything after `working` and `model` are in place.
   void Prepare(const TrainOptions& given);
   absl::StatusOr<EpochStats> RunEpoch();
+  // The exact pass over every working rating with the rows of `args`.
+  engine::Fit ExactFit(const kernels::SgdArgs& args) {
+    if (!fit_counts.has_value()) {
+      fit_counts = engine::CountEntries(working, model.num_users(), model.num_items());
+    }
+    ++report.exact_fits;
+    return pool->Execute(
+        [&] { return engine::MeasureFitParallel(args, working, *fit_counts, kernel); });
+  }
   TrainResult Finish();
   absl::Status SaveCheckpoint(const std::string& path) const;
   uint64_t Fingerprint() const {
@@ -207,6 +220,10 @@ struct Trainer::Session {
       fingerprint = engine::TrainingFingerprint(working, model.users(), model.items());
     }
     return *fingerprint;
+  }
+  // Sets setup_seconds: the time since `start` but the arrangement's.
+  void SetSetupSeconds(Clock::time_point start) {
+    report.setup_seconds = std::max(SecondsSince(start) - report.arrange_seconds, 0.0);
   }
   // Gives a prepared session the state of `data` (checked against it).
   absl::Status Restore(engine::CheckpointData data, const std::string& path);
@@ -258,6 +275,7 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
   std::vector<Rating> sample =
       DrawSample(working, static_cast<size_t>(params.monitor_sample), params.seed);
   pool = std::make_unique<engine::WorkerPool>(threads);
+  const Clock::time_point arrange_start = Clock::now();
   report.schedule = ResolveSchedule(params.schedule, working.size());
   if (report.schedule == Schedule::kBlocked) {
     const int bands = params.grid > 0 ? params.grid : std::max(2 * threads + 2, 8);
@@ -273,7 +291,7 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
     });
     report.order = shuffler->order();
   }
-  fit_counts = engine::CountEntries(working, model.num_users(), model.num_items());
+  report.arrange_seconds = SecondsSince(arrange_start);
 
   rules = engine::MakeStopRules(params, options, &early_stop);
   engine::MonitorConfig config;
@@ -322,10 +340,15 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   stats.seconds = seconds;
   stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
   stats.learning_rate = args.learning_rate;
-  const engine::Fit fit =
-      pool->Execute([&] { return engine::MeasureFitParallel(args, working, fit_counts, kernel); });
+  const Clock::time_point fit_start = Clock::now();
+  const bool exact =
+      options.fit == FitMeasure::kEveryEpoch || params.stop_loss > 0 || params.stop_rmse > 0;
+  const engine::Fit fit = exact ? ExactFit(args) : monitor->Estimate();
+  report.fit_seconds += SecondsSince(fit_start);
   stats.loss = fit.loss;
   stats.train_rmse = fit.rmse;
+  stats.exact_fit = exact;
+  const Clock::time_point validation_start = Clock::now();
   if (validation.count > 0 && validation.by_rmse) {
     const double squared_error =
         pool->Execute([&] { return SumPredictionSquaredErrors(model, validation.entries); });
@@ -335,6 +358,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
         pool->Execute([&] { return engine::SumLosses(args, validation.entries, kernel); });
     stats.validation_loss = sums.loss / static_cast<double>(validation.entries.size());
   }
+  report.validation_seconds += SecondsSince(validation_start);
   stats.elapsed_seconds = std::chrono::duration<double>(Clock::now() - *start).count();
 
   report.epochs = stats.epoch;
@@ -344,6 +368,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
       report.seconds > 0 ? static_cast<double>(report.updates) / report.seconds : 0.0;
   report.loss = stats.loss;
   report.train_rmse = stats.train_rmse;
+  report.exact_fit = stats.exact_fit;
   report.validation_rmse = stats.validation_rmse;
   report.validation_loss = stats.validation_loss;
   report.history.push_back(stats);
@@ -369,10 +394,28 @@ TrainResult Trainer::Session::Finish() {
     const EpochStats& kept = report.history[static_cast<size_t>(report.best_epoch) - 1];
     report.loss = kept.loss;
     report.train_rmse = kept.train_rmse;
+    report.exact_fit = kept.exact_fit;
     report.validation_rmse = kept.validation_rmse;
     report.validation_loss = kept.validation_loss;
   }
   best.reset();
+  if (options.fit == FitMeasure::kAtFinish && !report.exact_fit && report.epochs > 0) {
+    // The model's own rows: after restoring the best model, base_args points
+    // at factors that are gone.
+    kernels::SgdArgs args = base_args;
+    args.p = internal::ModelInternal::user_factors(model).data();
+    args.q = internal::ModelInternal::item_factors(model).data();
+    if (model.has_biases()) {
+      args.user_bias = internal::ModelInternal::user_biases(model).data();
+      args.item_bias = internal::ModelInternal::item_biases(model).data();
+    }
+    const Clock::time_point fit_start = Clock::now();
+    const engine::Fit fit = ExactFit(args);
+    report.fit_seconds += SecondsSince(fit_start);
+    report.loss = fit.loss;
+    report.train_rmse = fit.rmse;
+    report.exact_fit = true;
+  }
   if (options.keep_rated_items) {
     // Built in the memory of the working array, which training no longer
     // needs, after the arrangement's own arrays are gone: the build needs no
@@ -497,13 +540,18 @@ absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams&
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   HOGMF_RETURN_IF_ERROR(CheckMemory(train, nullptr, /*copies_ratings=*/true, params, options));
   return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    const Clock::time_point choose_start = Clock::now();
     ParamsChoice choice;
     HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
+    const double choose_seconds = choice.chosen ? SecondsSince(choose_start) : 0.0;
+    const Clock::time_point setup_start = Clock::now();
     HOGMF_ASSIGN_OR_RETURN(
         std::unique_ptr<Session> session,
         Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
                      train.users(), train.items(), std::nullopt, chosen, options));
     session->report.choice = std::move(choice);
+    session->report.choose_seconds = choose_seconds;
+    session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
   });
 }
@@ -513,14 +561,19 @@ absl::StatusOr<Trainer> Trainer::Create(Ratings&& train, const TrainParams& para
   HOGMF_RETURN_IF_ERROR(CheckInputs(train.size(), params, options));
   HOGMF_RETURN_IF_ERROR(CheckMemory(train, nullptr, /*copies_ratings=*/false, params, options));
   return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    const Clock::time_point choose_start = Clock::now();
     ParamsChoice choice;
     HOGMF_ASSIGN_OR_RETURN(const TrainParams chosen, ChooseParams(train, params, options, &choice));
+    const double choose_seconds = choice.chosen ? SecondsSince(choose_start) : 0.0;
+    const Clock::time_point setup_start = Clock::now();
     std::vector<Rating> working = train.ReleaseEntries();
     HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                            Session::New(std::move(working), std::move(train.mutable_users()),
                                         std::move(train.mutable_items()), std::nullopt, chosen,
                                         options));
     session->report.choice = std::move(choice);
+    session->report.choose_seconds = choose_seconds;
+    session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
   });
 }
@@ -531,10 +584,12 @@ absl::StatusOr<Trainer> Trainer::Continue(Model initial, const Ratings& train,
   const TrainParams warm = WarmStartParams(params, initial, options);
   HOGMF_RETURN_IF_ERROR(CheckMemory(train, &initial, /*copies_ratings=*/true, warm, options));
   return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    const Clock::time_point setup_start = Clock::now();
     HOGMF_ASSIGN_OR_RETURN(
         std::unique_ptr<Session> session,
         Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
                      train.users(), train.items(), std::move(initial), warm, options));
+    session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
   });
 }
@@ -545,11 +600,13 @@ absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train, const 
   const TrainParams warm = WarmStartParams(params, initial, options);
   HOGMF_RETURN_IF_ERROR(CheckMemory(train, &initial, /*copies_ratings=*/false, warm, options));
   return CatchOutOfMemory("training", [&]() -> absl::StatusOr<Trainer> {
+    const Clock::time_point setup_start = Clock::now();
     std::vector<Rating> working = train.ReleaseEntries();
     HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                            Session::New(std::move(working), std::move(train.mutable_users()),
                                         std::move(train.mutable_items()), std::move(initial), warm,
                                         options));
+    session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
   });
 }
@@ -622,6 +679,7 @@ absl::Status Trainer::Session::Restore(engine::CheckpointData data, const std::s
   report = std::move(data.report);
   report.kernel = prepared.kernel;
   report.threads = prepared.threads;
+  report.arrange_seconds = prepared.arrange_seconds;
   if (report.schedule != prepared.schedule || report.grid != prepared.grid ||
       (grid.has_value() ? false : report.order != prepared.order)) {
     return corrupt("the schedule does not match the params");
@@ -676,6 +734,7 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
     return absl::InvalidArgumentError(differs);
   }
   return CatchOutOfMemory("resuming", [&]() -> absl::StatusOr<Trainer> {
+    const Clock::time_point setup_start = Clock::now();
     auto session = std::make_unique<Session>();
     HOGMF_ASSIGN_OR_RETURN(session->kernel, kernels::SelectKernel(params.isa));
     session->params = params;
@@ -688,6 +747,7 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
     // ratings are compared: the same ones train the same way.
     if (session->Fingerprint() != data.fingerprint) return absl::InvalidArgumentError(differs);
     HOGMF_RETURN_IF_ERROR(session->Restore(std::move(data), path));
+    session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
   });
 }

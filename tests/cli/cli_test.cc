@@ -255,10 +255,14 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
   for (const char* key :
        {"\"epochs\": 5", "\"updates\":", "\"seconds\":", "\"updates_per_second\":", "\"loss\":",
         "\"train_rmse\":", "\"validation_rmse\": ", "\"stop_reason\": \"epoch_limit\"",
-        "\"order\": \"shuffle\""}) {
+        "\"order\": \"shuffle\"",
+        "\"choose_seconds\":", "\"setup_seconds\":", "\"arrange_seconds\":", "\"fit_seconds\":",
+        "\"validation_seconds\":", "\"read_seconds\":", "\"save_seconds\":"}) {
     EXPECT_THAT(json, HasSubstr(key));
   }
   EXPECT_THAT(train.err, HasSubstr("shuffle order"));
+  EXPECT_THAT(train.err, HasSubstr("time: read "));
+  EXPECT_THAT(train.err, HasSubstr(" s, save "));
   // Stopping at a held-out RMSE: a target this easy is met after the first epoch.
   CliRun reached = Hogmf({"train", "--k=8", "--epochs=5", "--threads=1", "--order=chunks",
                           "--validation=" + test_file, "--stop-validation-rmse=5",

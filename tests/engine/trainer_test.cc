@@ -235,6 +235,136 @@ TrainParams LowRankParams() {
   return params;
 }
 
+// The report says where the session's time went: each phase that ran took
+// some time, and choosing params none when nothing is left to the data.
+TEST(TrainerTest, ReportsTheTimeOfEachPhase) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.max_epochs = 2;
+  TrainOptions options;
+  options.validation = &data.test;
+  absl::StatusOr<TrainResult> result = Train(data.train, params, options);
+  ASSERT_THAT(result, IsOk());
+  const TrainReport& report = result->report;
+  EXPECT_GT(report.seconds, 0.0);
+  EXPECT_GT(report.setup_seconds, 0.0);
+  EXPECT_GT(report.arrange_seconds, 0.0);
+  EXPECT_GT(report.fit_seconds, 0.0);
+  EXPECT_GT(report.validation_seconds, 0.0);
+  EXPECT_GT(report.rated_items_seconds, 0.0);
+  EXPECT_EQ(report.choose_seconds, 0.0);
+
+  params.l2_p = params.l2_q = kAutoWeight;  // a walk of 2-epoch trials
+  result = Train(data.train, params, options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_GT(result->report.choice.trials.size(), 1u);
+  EXPECT_GT(result->report.choose_seconds, 0.0);
+  EXPECT_GE(result->report.choose_seconds, result->report.choice.seconds);
+}
+
+// Without a rule that needs them, epoch ends may estimate the loss and train
+// RMSE from the monitor's sample: on one thread the training is the same bit
+// for bit, and the estimates are within a few percent of the exact figures.
+TEST(TrainerTest, EstimatedFitIsCloseToTheExactOne) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.max_epochs = 5;
+  params.threads = 1;
+  params.monitor_sample = 5000;  // a sample well under the training set
+  ASSERT_GT(data.train.size(), 10u * 5000u);
+  absl::StatusOr<TrainResult> exact = Train(data.train, params);
+  ASSERT_THAT(exact, IsOk());
+  TrainOptions options;
+  options.fit = FitMeasure::kEstimate;
+  absl::StatusOr<TrainResult> estimated = Train(data.train, params, options);
+  ASSERT_THAT(estimated, IsOk());
+  EXPECT_TRUE(SameBits(exact->model.user_factors(), estimated->model.user_factors()));
+  EXPECT_TRUE(SameBits(exact->model.item_factors(), estimated->model.item_factors()));
+  EXPECT_EQ(exact->report.exact_fits, 5);
+  EXPECT_EQ(estimated->report.exact_fits, 0);
+  EXPECT_TRUE(exact->report.exact_fit);
+  EXPECT_FALSE(estimated->report.exact_fit);
+  ASSERT_EQ(estimated->report.history.size(), 5u);
+  for (size_t e = 0; e < 5; ++e) {
+    const EpochStats& truth = exact->report.history[e];
+    const EpochStats& guess = estimated->report.history[e];
+    EXPECT_TRUE(truth.exact_fit);
+    EXPECT_FALSE(guess.exact_fit);
+    EXPECT_NE(guess.train_rmse, truth.train_rmse);  // a sample, not the whole set
+    EXPECT_NEAR(guess.train_rmse, truth.train_rmse, 0.03 * truth.train_rmse) << "epoch " << e + 1;
+    EXPECT_NEAR(guess.loss, truth.loss, 0.05 * truth.loss) << "epoch " << e + 1;
+    EXPECT_EQ(guess.validation_rmse, truth.validation_rmse);
+  }
+}
+
+// kAtFinish: estimates at epoch ends, and one exact pass over the returned
+// model (the early-stop best, not the last epoch's) for the report.
+TEST(TrainerTest, FitAtFinishMeasuresTheReturnedModelExactly) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.l2_p = params.l2_q = 0.0f;  // over-fits: validation RMSE turns up
+  params.k = 40;
+  params.learning_rate = 0.02f;
+  params.max_epochs = 200;
+  params.early_stop = 3;
+  params.threads = 1;
+  params.monitor_sample = 5000;
+  TrainOptions options;
+  options.validation = &data.test;
+  absl::StatusOr<TrainResult> exact = Train(data.train, params, options);
+  ASSERT_THAT(exact, IsOk());
+  options.fit = FitMeasure::kAtFinish;
+  absl::StatusOr<TrainResult> at_finish = Train(data.train, params, options);
+  ASSERT_THAT(at_finish, IsOk());
+  const TrainReport& report = at_finish->report;
+  ASSERT_EQ(report.stop_reason, StopReason::kEarlyStop);
+  ASSERT_EQ(report.best_epoch, exact->report.best_epoch);
+  ASSERT_LT(report.best_epoch, report.epochs);
+  EXPECT_EQ(report.exact_fits, 1);
+  EXPECT_TRUE(report.exact_fit);
+  for (const EpochStats& s : report.history) EXPECT_FALSE(s.exact_fit);
+  const EpochStats& best = exact->report.history[static_cast<size_t>(report.best_epoch) - 1];
+  EXPECT_DOUBLE_EQ(report.loss, best.loss);
+  EXPECT_DOUBLE_EQ(report.train_rmse, best.train_rmse);
+  EXPECT_DOUBLE_EQ(report.loss, exact->report.loss);
+}
+
+// A stop rule on the training loss gets the exact figure whatever the choice.
+TEST(TrainerTest, LossThresholdStopsOnTheExactLossWhenEstimatesAreAsked) {
+  const Ratings ratings = SeedRatings();
+  TrainParams params = SeedParams(1);
+  params.stop_loss = 1.5;
+  params.monitor_ms = 3600000;  // only the exact epoch-end check
+  TrainOptions options;
+  options.fit = FitMeasure::kEstimate;
+  absl::StatusOr<TrainResult> result = Train(ratings, params, options);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->report.stop_reason, StopReason::kLossThreshold);
+  EXPECT_EQ(result->report.exact_fits, result->report.epochs);
+  for (const EpochStats& s : result->report.history) EXPECT_TRUE(s.exact_fit);
+  EXPECT_LE(result->report.loss, 1.5);
+  EXPECT_NEAR(SeedLoss(result->model, ratings.entries(), params.l2_p), result->report.loss, 1e-6);
+}
+
+// ChooseParams' trials are scored on held-out ratings: none runs an exact
+// fit pass over its training ratings, with an internal hold-out or a
+// validation set.
+TEST(TrainerTest, ParamsTrialsRunNoExactFitPass) {
+  LowRankSplit data = MakeLowRank(0.5);
+  TrainParams params = LowRankParams();
+  params.l2_p = params.l2_q = kAutoWeight;
+  params.max_epochs = 2;
+  for (const bool internal : {true, false}) {
+    TrainOptions options;
+    if (!internal) options.validation = &data.test;
+    ParamsChoice choice;
+    ASSERT_THAT(ChooseParams(data.train, params, options, &choice), IsOk());
+    EXPECT_EQ(choice.internal_holdout, internal);
+    ASSERT_GT(choice.trials.size(), 1u);
+    for (const ParamsTrial& trial : choice.trials) EXPECT_EQ(trial.exact_fits, 0);
+  }
+}
+
 // Hogwild with two threads: on the same epoch count, the RMSE is within 1% of
 // one thread's, and within 5% of the noise floor.
 TEST(TrainerTest, TwoThreadsConvergeLikeOne) {

@@ -34,6 +34,11 @@ std::string TrainReportFields(const TrainReport& r) {
                         r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
   absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n",
                         JsonNumber(r.rated_items_seconds));
+  absl::StrAppendFormat(&json, "  \"choose_seconds\": %s,\n", JsonNumber(r.choose_seconds));
+  absl::StrAppendFormat(&json, "  \"setup_seconds\": %s,\n", JsonNumber(r.setup_seconds));
+  absl::StrAppendFormat(&json, "  \"arrange_seconds\": %s,\n", JsonNumber(r.arrange_seconds));
+  absl::StrAppendFormat(&json, "  \"fit_seconds\": %s,\n", JsonNumber(r.fit_seconds));
+  absl::StrAppendFormat(&json, "  \"validation_seconds\": %s,\n", JsonNumber(r.validation_seconds));
   absl::StrAppendFormat(&json, "  \"warm_start\": %s,\n", r.warm_start ? "true" : "false");
   absl::StrAppendFormat(&json, "  \"new_users\": %d,\n", r.new_users);
   absl::StrAppendFormat(&json, "  \"new_items\": %d,\n", r.new_items);

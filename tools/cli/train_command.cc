@@ -56,10 +56,12 @@ class ProgressPrinter : public TrainObserver {
     std::string validation;
     if (s.validation_rmse >= 0) validation = absl::StrFormat("  val_rmse %.4f", s.validation_rmse);
     if (s.validation_loss >= 0) validation = absl::StrFormat("  val_loss %.5g", s.validation_loss);
+    // "~": the monitor's estimate (TrainOptions::fit), not the exact figure.
+    const char* mark = s.exact_fit ? "" : "~";
     absl::FPrintF(stderr,
-                  "%sepoch %3d/%s  loss %-12.6g  train_rmse %.4f%s  %.2f s  %.2f M updates/s\n",
-                  live_ ? "\r\033[K" : "", s.epoch, EpochLimit(), s.loss, s.train_rmse, validation,
-                  s.seconds, s.updates_per_second / 1e6);
+                  "%sepoch %3d/%s  loss%s %-12.6g  train_rmse%s %.4f%s  %.2f s  %.2f M updates/s\n",
+                  live_ ? "\r\033[K" : "", s.epoch, EpochLimit(), mark, s.loss, mark, s.train_rmse,
+                  validation, s.seconds, s.updates_per_second / 1e6);
     return ProgressAction::kContinue;
   }
 
@@ -133,8 +135,16 @@ class ProgressPrinter : public TrainObserver {
   double training_seconds_ = 0;
 };
 
-absl::Status WriteReport(const std::string& path, const TrainReport& r) {
+// The CLI's own phases, beside the session's in the TrainReport.
+struct CliSeconds {
+  double read = 0;  // reading TRAIN (and --validation)
+  double save = 0;  // writing MODEL
+};
+
+absl::Status WriteReport(const std::string& path, const TrainReport& r, const CliSeconds& cli) {
   std::string json = "{\n" + TrainReportFields(r);
+  absl::StrAppendFormat(&json, "  \"read_seconds\": %s,\n", JsonNumber(cli.read));
+  absl::StrAppendFormat(&json, "  \"save_seconds\": %s,\n", JsonNumber(cli.save));
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   absl::StrAppendFormat(&json, "  \"peak_rss_bytes\": %d\n",
@@ -312,6 +322,8 @@ int RunTrain(const std::vector<std::string>& args) {
 
   // From here the first SIGINT or SIGTERM stops the training cleanly.
   InstallStopSignals(StopMode::kCancel);
+  CliSeconds cli_seconds;
+  const std::chrono::steady_clock::time_point read_start = std::chrono::steady_clock::now();
   absl::StatusOr<ReadResult> train = ReadWithFlags(positional[0], read_flags, quiet);
   if (!train.ok()) return Fail("train", train.status());
   absl::StatusOr<ReadResult> validation;
@@ -321,8 +333,13 @@ int RunTrain(const std::vector<std::string>& args) {
     if (!validation.ok()) return Fail("train", validation.status());
     options.validation = &validation->ratings;
   }
+  cli_seconds.read =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
   options.keep_rated_items = keep_rated;
   options.cancel = CancelFlag();
+  // The --log's epoch rows are exact figures; otherwise the epoch lines show
+  // the monitor's estimates and the report the final model's exact fit.
+  options.fit = log_path.empty() ? FitMeasure::kAtFinish : FitMeasure::kEveryEpoch;
   if (StopSignal() != 0) {
     absl::FPrintF(stderr, "hogmf train: stopped by a signal before training; nothing written\n");
     return SignalExitCode(StopSignal());
@@ -410,12 +427,15 @@ int RunTrain(const std::vector<std::string>& args) {
   const std::string report_out = outputs.Stage(report_path);
   const std::string log_out = outputs.Stage(log_path);
   if (!model_out.empty()) {
+    const std::chrono::steady_clock::time_point save_start = std::chrono::steady_clock::now();
     if (absl::Status saved = SaveModel(result->model, model_out); !saved.ok()) {
       return Fail("train", outputs.Named(saved));
     }
+    cli_seconds.save =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - save_start).count();
   }
   if (!report_out.empty()) {
-    if (absl::Status written = WriteReport(report_out, report); !written.ok()) {
+    if (absl::Status written = WriteReport(report_out, report, cli_seconds); !written.ok()) {
       return Fail("train", outputs.Named(written));
     }
   }
@@ -428,6 +448,14 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail("train", committed);
   }
   if (!model_path.empty() && !quiet) absl::FPrintF(stderr, "saved model to %s\n", model_path);
+  if (!quiet) {
+    absl::FPrintF(stderr,
+                  "time: read %.2f s, choose params %.2f s, setup %.2f s, arrange %.2f s, SGD %.2f "
+                  "s, fit %.2f s, validation %.2f s, rated items %.2f s, save %.2f s\n",
+                  cli_seconds.read, report.choose_seconds, report.setup_seconds,
+                  report.arrange_seconds, report.seconds, report.fit_seconds,
+                  report.validation_seconds, report.rated_items_seconds, cli_seconds.save);
+  }
   return signal != 0 ? SignalExitCode(signal) : kExitOk;
 }
 

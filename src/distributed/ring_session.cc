@@ -575,8 +575,13 @@ absl::StatusOr<EpochStats> RingSession::State::RunEpoch() {
   epoch.seconds = slowest[0];
   epoch.updates_per_second = slowest[0] > 0 ? totals[0] / slowest[0] : 0.0;
   epoch.learning_rate = rate;
+  epoch.exact_fit = exact_epochs;
+  report.exact_fit = exact_epochs;
   if (exact_epochs) {
+    const Clock::time_point measured = Clock::now();
     const Exact exact = MeasureExact();
+    report.fit_seconds += SecondsSince(measured);
+    ++report.exact_fits;
     epoch.loss = exact.loss;
     epoch.train_rmse = std::sqrt(exact.squared_error / static_cast<double>(layout->total_ratings));
     if (validation_total > 0) {

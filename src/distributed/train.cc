@@ -136,6 +136,8 @@ absl::StatusOr<DistributedResult> TrainDistributed(
   result.gather_seconds = since(gather_start);
   result.choose_seconds = choose_seconds;
   result.setup_seconds = setup_seconds;
+  result.report.choose_seconds = choose_seconds;
+  result.report.setup_seconds = setup_seconds;
   result.report = session->report();
   result.report.choice = std::move(choice);
   result.report.validation_unknown = validation_unknown;

@@ -84,8 +84,6 @@ std::string DistributedReport(const distributed::DistributedResult& result, doub
   std::string json = "{\n" + TrainReportFields(result.report);
   absl::StrAppendFormat(&json, "  \"ranks\": %d,\n", ranks);
   absl::StrAppendFormat(&json, "  \"read_seconds\": %s,\n", JsonNumber(phases.read));
-  absl::StrAppendFormat(&json, "  \"choose_seconds\": %s,\n", JsonNumber(result.choose_seconds));
-  absl::StrAppendFormat(&json, "  \"setup_seconds\": %s,\n", JsonNumber(result.setup_seconds));
   absl::StrAppendFormat(&json, "  \"gather_seconds\": %s,\n", JsonNumber(result.gather_seconds));
   absl::StrAppendFormat(&json, "  \"save_seconds\": %s,\n", JsonNumber(phases.save));
   double compute = 0;

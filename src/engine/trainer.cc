@@ -25,6 +25,7 @@
 #include "engine/model_setup.h"
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
+#include "engine/step_args.h"
 #include "engine/stop_rules.h"
 #include "engine/workers.h"
 #include "hogmf/auto_params.h"
@@ -241,23 +242,15 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
     report.validation_unknown = unknown;
   }
 
+  base_args = engine::StepConstants(params);
   kernels::SgdArgs& args = base_args;
   args.p = internal::ModelInternal::user_factors(model).data();
   args.q = internal::ModelInternal::item_factors(model).data();
   args.stride = model.user_factors().stride();
-  args.k = params.k;
-  args.l2_p = params.l2_p;
-  args.l2_q = params.l2_q;
-  args.l1_p = params.l1_p;
-  args.l1_q = params.l1_q;
-  args.nonneg = params.nonneg;
-  args.loss = params.loss;
   if (model.has_biases()) {
     args.user_bias = internal::ModelInternal::user_biases(model).data();
     args.item_bias = internal::ModelInternal::item_biases(model).data();
     args.mean = model.mean();
-    args.l2_user_bias = params.l2_user_bias;
-    args.l2_item_bias = params.l2_item_bias;
   }
   if (params.lr_schedule == LearningRateSchedule::kAdaGrad) {
     p_adagrad.assign(model.num_users(), 1.0f);
@@ -267,8 +260,6 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
   }
   args.num_users = model.num_users();
   args.num_items = model.num_items();
-  args.negatives = params.negatives;
-  args.negative_weight = params.negative_weight;
 
   // The monitor's sample comes from the entries in their original order,
   // before the arrangement.

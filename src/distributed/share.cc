@@ -12,7 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "distributed/partition.h"
+#include "engine/memory_budget.h"
 #include "formats/binary_ratings.h"
+#include "util/memory.h"
 #include "util/status_macros.h"
 
 namespace hogmf::distributed {
@@ -115,7 +117,8 @@ std::vector<Rating> RouteByUser(Comm& comm, const Layout& layout, std::vector<Ra
   return comm.Exchange(grouped, counts);
 }
 
-absl::StatusOr<Share> ReadShare(Comm& comm, const std::string& path, const ReadOptions& options) {
+absl::StatusOr<Share> ReadShare(Comm& comm, const std::string& path, const ReadOptions& options,
+                                const TrainParams& params) {
   // Every rank decides alike: rank 0 looks at the file.
   uint8_t binary = 0;
   if (comm.rank() == 0) {
@@ -127,6 +130,30 @@ absl::StatusOr<Share> ReadShare(Comm& comm, const std::string& path, const ReadO
       binary != 0 ? ReadBinarySlice(comm, path) : ReadAndDeal(comm, path, options);
   if (!slice.ok()) return slice.status();
 
+  // Before the counts (4 bytes per user and item, on every rank) and the
+  // rows are allocated: this rank's share against the memory it may use, so
+  // that a file whose largest id is 2^31 is refused with a message.
+  {
+    const uint64_t ranks = static_cast<uint64_t>(comm.size());
+    engine::TrainingFootprint footprint;
+    footprint.users = (slice->num_users + ranks - 1) / ranks;
+    footprint.items = 3 * ((slice->num_items + 2 * ranks - 1) / (2 * ranks));
+    footprint.ratings = 2 * slice->entries.size();  // the slice and the share routed to it
+    footprint.copies_ratings = false;
+    absl::Status fits = engine::CheckTrainingMemory(footprint, params);
+    const uint64_t counts =
+        4 * (static_cast<uint64_t>(slice->num_users) + static_cast<uint64_t>(slice->num_items));
+    const uint64_t limit =
+        params.max_memory_bytes > 0 ? params.max_memory_bytes : internal::AvailableMemory().bytes;
+    if (fits.ok() && counts > limit / 2) {
+      fits = absl::ResourceExhaustedError(absl::StrCat(
+          path, ": the per-user and per-item counts every rank keeps need ",
+          internal::FormatBytes(counts), " (", slice->num_users, " users, ", slice->num_items,
+          " items), more than half of the ", internal::FormatBytes(limit),
+          " this rank may use; renumber the ids densely"));
+    }
+    HOGMF_RETURN_IF_ERROR(comm.Agree(fits));
+  }
   Share share;
   Layout& layout = share.layout;
   layout.num_users = slice->num_users;

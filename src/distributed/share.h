@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "distributed/comm.h"
 #include "hogmf/input.h"
+#include "hogmf/params.h"
 #include "hogmf/ratings.h"
 
 namespace hogmf::distributed {
@@ -40,9 +41,12 @@ struct Share {
 };
 
 // Reads `path` (`options` as hogmf train's reader options) across the ranks
-// of `comm`. Errors are agreed (Comm::Agree): every rank gets the same
-// status, naming the rank that failed.
-absl::StatusOr<Share> ReadShare(Comm& comm, const std::string& path, const ReadOptions& options);
+// of `comm`. Before the per-row counts and rows are allocated, each rank's
+// share is checked against the memory it may use for training with `params`
+// (kResourceExhausted). Errors are agreed (Comm::Agree): every rank gets the
+// same status, naming the rank that failed.
+absl::StatusOr<Share> ReadShare(Comm& comm, const std::string& path, const ReadOptions& options,
+                                const TrainParams& params);
 
 // Held-out ratings for a share: rank 0 reads `path`, aligns it to the
 // training id maps and sends each pair to the rank of its user. Returns this

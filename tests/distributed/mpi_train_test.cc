@@ -277,6 +277,18 @@ TEST_F(MpiTrainTest, MemoryBudgetRefusesOnEveryRank) {
   EXPECT_FALSE(Exists("m.model"));
 }
 
+TEST_F(MpiTrainTest, HugeIdsAreRefusedBeforeAnythingIsAllocated) {
+  // Ids are row indices in a libmf file: 2^31 users and items.
+  const ShellRun run =
+      Sh("printf '2147483647 2147483648 4\\n' > huge.txt && "
+         "$MPIRUN -np 2 $MPI train --threads=1 huge.txt m.model");
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(CountLines(run.err, "hogmf-mpi train:"), 1) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("hogmf-mpi train: rank 0: training needs about"));
+  EXPECT_THAT(run.err, HasSubstr("renumber the ids densely"));
+  EXPECT_FALSE(Exists("m.model"));
+}
+
 TEST_F(MpiTrainTest, AKilledRankEndsTheJobWithinSecondsAndWritesNothing) {
   // Rank 1 of a long run is killed with SIGKILL once training is under way.
   const ShellRun run = Sh(

@@ -236,7 +236,8 @@ int RunMpiTrain(distributed::Comm& comm, const std::vector<std::string>& args) {
   read_options.rating_column = read_flags.rating_column;
 
   const auto read_start = std::chrono::steady_clock::now();
-  absl::StatusOr<distributed::Share> share = distributed::ReadShare(comm, data_path, read_options);
+  absl::StatusOr<distributed::Share> share =
+      distributed::ReadShare(comm, data_path, read_options, train_flags.params);
   if (!share.ok()) return Fail(comm, share.status());
   std::vector<Rating> validation;
   uint64_t unknown = 0;

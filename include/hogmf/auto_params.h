@@ -35,11 +35,18 @@ struct ParamsTrial {
 };
 
 struct ParamsChoice {
-  bool chosen = false;              // some field was left to the data
-  bool fallback = false;            // fixed values instead of trials (see `note`)
-  std::string note;                 // why, when fallback
-  bool internal_holdout = false;    // held out from the training ratings (else the validation set)
-  uint64_t holdout_ratings = 0;     // ratings the trials were scored on
+  bool chosen = false;            // some field was left to the data
+  bool fallback = false;          // fixed values instead of trials (see `note`)
+  std::string note;               // why, when fallback
+  bool internal_holdout = false;  // held out from the training ratings (else the validation set)
+  uint64_t holdout_ratings = 0;   // ratings the trials were scored on
+  uint64_t trial_ratings = 0;     // ratings the trials trained on
+  double user_share = 1;          // the share of users tried (1: all; a large set: a sample)
+  // Epochs left to the final run (auto epochs on a sample): it early-stops on
+  // the validation set, or on the sample's held-out ratings, which it leaves
+  // out of its training (final_holdout_ratings of them).
+  bool final_early_stop = false;
+  uint64_t final_holdout_ratings = 0;
   std::vector<ParamsTrial> trials;  // in the order run
   double best_score = -1;           // the chosen trial's score
   double seconds = 0;               // all trials together
@@ -66,7 +73,10 @@ inline constexpr int kFallbackEpochs = 20;
 // Held-out ratings: options->validation when given (then training later
 // early-stops on it as well), else a random params.holdout share of `train`
 // (by params.seed); with fewer than kMinHoldoutRatings ratings the fallback
-// values instead. Errors: those of Trainer::Create
+// values instead. From 4M ratings on, the trials train on a seeded sample of
+// the users (every rating of each, about an eighth of the set and at least
+// 2M ratings) and score on those users' held-out ratings; the chosen weight
+// and epoch count then train on every rating. Errors: those of Trainer::Create
 // for the params and data. `choice` may be null.
 absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
                                          const TrainOptions& options, ParamsChoice* choice);

@@ -14,9 +14,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/trial_sample.h"
 #include "engine/weight_search.h"
 #include "hogmf/synthetic.h"
 #include "hogmf/trainer.h"
+#include "util/memory.h"
 #include "util/random.h"
 #include "util/status_macros.h"
 
@@ -105,10 +107,8 @@ absl::StatusOr<ParamsTrial> RankingTrial(const Ratings& fit_set, const Ratings& 
   return outcome;
 }
 
-}  // namespace
-
-absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
-                                         const TrainOptions& options, ParamsChoice* choice) {
+absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& params,
+                                   const TrainOptions& options, ParamsChoice* choice) {
   ParamsChoice local;
   ParamsChoice& made = choice != nullptr ? *choice : local;
   made = ParamsChoice();
@@ -119,18 +119,39 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
   const bool auto_epochs = params.max_epochs == kAutoEpochs;
   // Only bias weights left: they follow the factor weights, nothing to try.
   if (!auto_l2 && !auto_epochs) return engine::WithWeights(params, 0.0f);
+  // A large set is tried on a sample of its users (engine/trial_sample.h);
+  // not for one-class losses, whose final run has no held-out score to stop
+  // on (their trials score rankings).
+  const double user_share = IsOneClass(params.loss) ? 1.0 : engine::TrialUserShare(train.size());
+  const bool sampled = user_share < 1.0;
+  std::optional<engine::TrialSample> sample;
   std::optional<std::pair<Ratings, Ratings>> split;
+  std::optional<Ratings> sampled_validation;
   const Ratings* fit_set = &train;
   const Ratings* held_set = options.validation;
-  if (held_set == nullptr) {
-    if (train.size() < kMinHoldoutRatings) {
-      // Too few to hold any out: the ladder's start and a fixed count.
-      made.fallback = true;
-      made.note = "too few ratings to hold any out";
-      TrainParams fallback = engine::WithWeights(params, kLadderStart);
-      if (auto_epochs) fallback.max_epochs = kFallbackEpochs;
-      return fallback;
+  if (held_set == nullptr && train.size() < kMinHoldoutRatings) {
+    // Too few to hold any out: the ladder's start and a fixed count.
+    made.fallback = true;
+    made.note = "too few ratings to hold any out";
+    TrainParams fallback = engine::WithWeights(params, kLadderStart);
+    if (auto_epochs) fallback.max_epochs = kFallbackEpochs;
+    return fallback;
+  }
+  if (sampled) {
+    made.user_share = user_share;
+    sample = engine::SampleUsers(train.entries(), train.num_users(), train.num_items(),
+                                 engine::SamplerFor(user_share, params, held_set == nullptr));
+    fit_set = &sample->fit;
+    if (held_set != nullptr) {
+      // The validation pairs of the sampled users, in the sample's indices.
+      const std::vector<Rating> aligned = AlignTo(*held_set, train.users(), train.items());
+      sampled_validation.emplace(engine::ToSampleIndices(*sample, aligned), sample->fit.users(),
+                                 sample->fit.items());
+      held_set = &*sampled_validation;
+    } else {
+      held_set = &sample->held;
     }
+  } else if (held_set == nullptr) {
     // The trials work in train's index space: identity maps of its sizes
     // over a view of its entries, so that no trial copies a string id map or
     // looks its ids up (the rows, draws and choices are the same).
@@ -140,21 +161,27 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
     split = SplitHoldout(index_view, params.holdout, params.seed ^ kHoldoutSeedSalt);
     fit_set = &split->first;
     held_set = &split->second;
-    made.internal_holdout = true;
   }
+  made.internal_holdout = options.validation == nullptr;
   if (fit_set->size() == 0 || held_set->size() == 0) {
     return absl::InvalidArgumentError(
         "no ratings to train or score the choice of weights and epochs on: set --l2 and "
         "--epochs, or give more ratings");
   }
   made.holdout_ratings = held_set->size();
+  made.trial_ratings = fit_set->size();
 
   TrainOptions trial_options;
   trial_options.validation = held_set;
   trial_options.keep_rated_items = false;
   trial_options.cancel = options.cancel;
   trial_options.fit = FitMeasure::kEstimate;  // trials score on the held-out ratings alone
-  const auto run_trial = [&](const TrainParams& trial) -> absl::StatusOr<ParamsTrial> {
+  // On a sample, the item side's auto weights are raised (trial_sample.h).
+  const float item_divisor = static_cast<float>(engine::TrialItemWeightDivisor(user_share));
+  const auto run_trial = [&](const TrainParams& walked) -> absl::StatusOr<ParamsTrial> {
+    TrainParams trial = walked;
+    if (params.l2_q == kAutoWeight) trial.l2_q /= item_divisor;
+    if (params.l2_item_bias == kAutoWeight) trial.l2_item_bias /= item_divisor;
     if (IsOneClass(trial.loss)) return RankingTrial(*fit_set, *held_set, trial, options.cancel);
     HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
     ParamsTrial outcome;
@@ -164,7 +191,24 @@ absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams
     outcome.exact_fits = result.report.exact_fits;
     return outcome;
   };
+  if (sampled && auto_epochs) {
+    // The sample's epoch count does not carry over: the final run early-stops.
+    made.final_early_stop = true;
+    if (made.internal_holdout) made.final_holdout_ratings = held_set->size();
+    // Only the epochs were auto: no trial to run.
+    if (!auto_l2) return engine::WithWeights(params, 0.0f);
+  }
   return engine::SearchWeights(params, run_trial, options.cancel, options.observer, made);
+}
+
+}  // namespace
+
+absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
+                                         const TrainOptions& options, ParamsChoice* choice) {
+  absl::StatusOr<TrainParams> chosen = Choose(train, params, options, choice);
+  // The trials' sessions are gone: their memory is not to add to the next one's.
+  internal::ReleaseFreedMemory();
+  return chosen;
 }
 
 }  // namespace hogmf

@@ -17,7 +17,10 @@ namespace {
 
 constexpr std::string_view kMagic = "HOGMFCKP";
 constexpr std::string_view kEndMagic = "HOGMFCKE";
-constexpr uint32_t kVersion = 1;
+// Version 2 added the choice's sample fields (user_share, final_early_stop,
+// final_holdout_ratings); version 1 files are still read.
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 constexpr size_t kTrailerSize = 16;
 
 // Appends fields to a string.
@@ -225,9 +228,13 @@ void PutChoice(const ParamsChoice& c, Encoder& out) {
   }
   out.Put(c.best_score);
   out.Put(c.seconds);
+  out.Put(c.trial_ratings);
+  out.Put(c.user_share);
+  out.PutBool(c.final_early_stop);
+  out.Put(c.final_holdout_ratings);
 }
 
-ParamsChoice GetChoice(Decoder& in, size_t bytes_left) {
+ParamsChoice GetChoice(Decoder& in, size_t bytes_left, uint32_t version) {
   ParamsChoice c;
   c.chosen = in.GetBool();
   c.fallback = in.GetBool();
@@ -248,6 +255,13 @@ ParamsChoice GetChoice(Decoder& in, size_t bytes_left) {
   }
   c.best_score = in.Get<double>();
   c.seconds = in.Get<double>();
+  if (version >= 2) {
+    c.trial_ratings = in.Get<uint64_t>();
+    c.user_share = in.Get<double>();
+    c.final_early_stop = in.GetBool();
+    c.final_holdout_ratings = in.Get<uint64_t>();
+    if (!(c.user_share > 0 && c.user_share <= 1)) in.Fail("the user share is out of range");
+  }
   return c;
 }
 
@@ -311,7 +325,7 @@ void PutReport(const TrainReport& r, Encoder& out) {
   PutChoice(r.choice, out);
 }
 
-TrainReport GetReport(Decoder& in, size_t bytes_left) {
+TrainReport GetReport(Decoder& in, size_t bytes_left, uint32_t version) {
   TrainReport r;
   r.epochs = in.Get<int32_t>();
   r.updates = in.Get<uint64_t>();
@@ -342,7 +356,7 @@ TrainReport GetReport(Decoder& in, size_t bytes_left) {
   r.history.resize(static_cast<size_t>(epochs));
   for (EpochStats& s : r.history) s = GetEpoch(in);
   r.params = GetParams(in);
-  r.choice = GetChoice(in, bytes_left);
+  r.choice = GetChoice(in, bytes_left, version);
   if (r.epochs < 0 || static_cast<uint64_t>(r.epochs) != epochs) {
     in.Fail("the epoch count does not match the history");
   }
@@ -386,9 +400,10 @@ absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes, const st
   }
   if (bytes.size() < kMagic.size() + 4 + kTrailerSize) return corrupt("truncated");
   const uint32_t version = internal::GetU32(bytes.data() + kMagic.size());
-  if (version != kVersion) {
+  if (version < kOldestVersion || version > kVersion) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": unsupported hogmf checkpoint version ",
-                                                   version, " (this build reads ", kVersion, ")"));
+                                                   version, " (this build reads ", kOldestVersion,
+                                                   " to ", kVersion, ")"));
   }
   const size_t body = bytes.size() - kTrailerSize;
   if (bytes.substr(body + 8) != kEndMagic) return corrupt("truncated (no end marker)");
@@ -399,7 +414,7 @@ absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes, const st
   }
   Decoder in(bytes.substr(kMagic.size() + 4, body - kMagic.size() - 4));
   CheckpointData data;
-  data.report = GetReport(in, body);
+  data.report = GetReport(in, body, version);
   data.fingerprint = in.Get<uint64_t>();
   data.num_ratings = in.Get<uint64_t>();
   data.elapsed_seconds = in.Get<double>();

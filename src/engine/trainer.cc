@@ -27,6 +27,7 @@
 #include "engine/shuffler.h"
 #include "engine/step_args.h"
 #include "engine/stop_rules.h"
+#include "engine/trial_sample.h"
 #include "engine/workers.h"
 #include "hogmf/auto_params.h"
 #include "hogmf/model_io.h"
@@ -177,6 +178,9 @@ struct Trainer::Session {
   std::vector<float> q_adagrad;
   kernels::SgdArgs base_args;  // everything but the epoch's learning rate and seed
   ValidationSet validation;
+  // Ratings held out of `working` to early-stop on, in its index space (a
+  // choice with ParamsChoice::final_holdout_ratings); read by Prepare.
+  std::vector<Rating> held_out;
   std::unique_ptr<engine::WorkerPool> pool;
   std::optional<engine::Shuffler> shuffler;
   std::optional<engine::BlockGrid> grid;
@@ -201,7 +205,14 @@ struct Trainer::Session {
   static absl::StatusOr<std::unique_ptr<Session>> New(std::vector<Rating> working, IdMap users,
                                                       IdMap items, std::optional<Model> initial,
                                                       const TrainParams& params,
-                                                      const TrainOptions& options);
+                                                      const TrainOptions& options,
+                                                      std::vector<Rating> held_out = {});
+  // A session after ChooseParams made `choice` (for `given` params): when
+  // the choice leaves the epochs to the final run, that run early-stops,
+  // on the ratings the choice held out of `working` when it held some.
+  static absl::StatusOr<std::unique_ptr<Session>> NewChosen(
+      std::vector<Rating> working, IdMap users, IdMap items, TrainParams chosen,
+      const TrainParams& given, ParamsChoice choice, const TrainOptions& options);
   // Builds everything after `working` and `model` are in place.
   void Prepare(const TrainOptions& given);
   absl::StatusOr<EpochStats> RunEpoch();
@@ -240,6 +251,9 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
     validation = AlignValidation(AlignTo(*given.validation, model.users(), model.items(), &unknown),
                                  model, params.loss);
     report.validation_unknown = unknown;
+  } else if (!held_out.empty()) {
+    validation = AlignValidation(std::move(held_out), model, params.loss);
+    held_out = std::vector<Rating>();
   }
 
   base_args = engine::StepConstants(params);
@@ -444,8 +458,9 @@ int ThreadsFor(const TrainParams& params) {
 
 absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
     std::vector<Rating> working, IdMap users, IdMap items, std::optional<Model> initial,
-    const TrainParams& params, const TrainOptions& options) {
+    const TrainParams& params, const TrainOptions& options, std::vector<Rating> held_out) {
   auto session = std::make_unique<Trainer::Session>();
+  session->held_out = std::move(held_out);
   HOGMF_ASSIGN_OR_RETURN(session->kernel, kernels::SelectKernel(params.isa));
   session->params = params;
   session->report.params = params;
@@ -464,6 +479,26 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
     session->model = engine::NewModel(session->working, std::move(users), std::move(items), params);
   }
   session->Prepare(options);
+  return session;
+}
+
+absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::NewChosen(
+    std::vector<Rating> working, IdMap users, IdMap items, TrainParams chosen,
+    const TrainParams& given, ParamsChoice choice, const TrainOptions& options) {
+  std::vector<Rating> held_out;
+  if (choice.final_early_stop) {
+    chosen.max_epochs = kAutoMaxEpochs;
+    if (chosen.early_stop == 0) chosen.early_stop = kTrialPatience;
+    if (chosen.early_stop_tolerance == 0) chosen.early_stop_tolerance = kTrialTolerance;
+    if (choice.final_holdout_ratings > 0) {
+      held_out = engine::TakeHeldOut(working, engine::SamplerFor(choice.user_share, given,
+                                                                 /*holds_out=*/true));
+    }
+  }
+  HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
+                         New(std::move(working), std::move(users), std::move(items), std::nullopt,
+                             chosen, options, std::move(held_out)));
+  session->report.choice = std::move(choice);
   return session;
 }
 
@@ -538,9 +573,9 @@ absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams&
     const Clock::time_point setup_start = Clock::now();
     HOGMF_ASSIGN_OR_RETURN(
         std::unique_ptr<Session> session,
-        Session::New(std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                     train.users(), train.items(), std::nullopt, chosen, options));
-    session->report.choice = std::move(choice);
+        Session::NewChosen(std::vector<Rating>(train.entries().begin(), train.entries().end()),
+                           train.users(), train.items(), chosen, params, std::move(choice),
+                           options));
     session->report.choose_seconds = choose_seconds;
     session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
@@ -559,10 +594,9 @@ absl::StatusOr<Trainer> Trainer::Create(Ratings&& train, const TrainParams& para
     const Clock::time_point setup_start = Clock::now();
     std::vector<Rating> working = train.ReleaseEntries();
     HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
-                           Session::New(std::move(working), std::move(train.mutable_users()),
-                                        std::move(train.mutable_items()), std::nullopt, chosen,
-                                        options));
-    session->report.choice = std::move(choice);
+                           Session::NewChosen(std::move(working), std::move(train.mutable_users()),
+                                              std::move(train.mutable_items()), chosen, params,
+                                              std::move(choice), options));
     session->report.choose_seconds = choose_seconds;
     session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
@@ -699,7 +733,17 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
   HOGMF_ASSIGN_OR_RETURN(engine::CheckpointData data, engine::DecodeCheckpoint(file->view(), path));
   file.reset();
   const TrainParams params = data.report.params;
-  HOGMF_RETURN_IF_ERROR(CheckInputs(working.size(), params, options));
+  // A session that early-stops on ratings its choice held out of training
+  // holds the same ones out again (a function of the ratings' order).
+  std::vector<Rating> held_out;
+  const ParamsChoice& choice = data.report.choice;
+  TrainParams checked = params;
+  if (choice.final_holdout_ratings > 0 && options.validation == nullptr) {
+    held_out = engine::TakeHeldOut(working, engine::SamplerFor(choice.user_share, params,
+                                                               /*holds_out=*/true));
+    checked.early_stop = 0;  // it stops on those
+  }
+  HOGMF_RETURN_IF_ERROR(CheckInputs(working.size(), checked, options));
   if (working.size() != data.num_ratings) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": the checkpoint was made on ", data.num_ratings, " training ratings, not ",
@@ -732,6 +776,7 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
     session->report.params = params;
     session->threads = ThreadsFor(params);
     session->working = std::move(working);
+    session->held_out = std::move(held_out);
     session->model = std::move(*model);
     session->Prepare(options);
     // The arrangement follows the order of the entries, so the arranged

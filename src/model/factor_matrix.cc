@@ -46,6 +46,12 @@ FactorMatrix& FactorMatrix::operator=(const FactorMatrix& other) {
     *this = FactorMatrix();
     return *this;
   }
+  if (data_ != nullptr && rows_ == other.rows_ && k_ == other.k_ && stride_ == other.stride_) {
+    // Same shape (an early-stop session keeping its best epoch's rows): the
+    // rows are overwritten in place, so no third copy is ever resident.
+    std::memcpy(data(), other.data(), other.bytes());
+    return *this;
+  }
   FactorMatrix copy(other.rows_, other.k_);
   std::memcpy(copy.data(), other.data(), other.bytes());
   *this = std::move(copy);

@@ -1,6 +1,9 @@
 // AvailableMemory and FormatBytes over sysconf, /sys/fs/cgroup and getrlimit.
 #include "util/memory.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -62,6 +65,12 @@ MemoryLimit AvailableMemory() {
     limit = {static_cast<uint64_t>(address_space.rlim_cur), "the address-space limit (ulimit -v)"};
   }
   return limit;
+}
+
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 std::string FormatBytes(uint64_t bytes) {

@@ -60,9 +60,12 @@ std::string TrainReportFields(const TrainReport& r) {
   json += "  \"choice\": {";
   absl::StrAppendFormat(&json,
                         "\"chosen\": %s, \"fallback\": %s, \"internal_holdout\": %s, "
-                        "\"holdout_ratings\": %d, ",
+                        "\"holdout_ratings\": %d, \"trial_ratings\": %d, \"user_share\": %s, "
+                        "\"final_early_stop\": %s, \"final_holdout_ratings\": %d, ",
                         c.chosen ? "true" : "false", c.fallback ? "true" : "false",
-                        c.internal_holdout ? "true" : "false", c.holdout_ratings);
+                        c.internal_holdout ? "true" : "false", c.holdout_ratings, c.trial_ratings,
+                        JsonNumber(c.user_share), c.final_early_stop ? "true" : "false",
+                        c.final_holdout_ratings);
   absl::StrAppendFormat(&json, "\"best_score\": %s, \"seconds\": %s, \"trials\": [",
                         c.best_score >= 0 ? JsonNumber(c.best_score) : "null",
                         JsonNumber(c.seconds));

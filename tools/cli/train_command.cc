@@ -376,13 +376,23 @@ int RunTrain(const std::vector<std::string>& args) {
       const ParamsChoice& c = report.choice;
       absl::FPrintF(stderr,
                     "chose l2 %s, l2-bias %s, %d epochs from %d trials on %d held-out ratings "
-                    "(score %.4f, %.2f s)%s\n",
+                    "(score %.4f, %.2f s)%s%s\n",
                     report.params.l2_p == report.params.l2_q
                         ? absl::StrCat(report.params.l2_p)
                         : absl::StrCat(report.params.l2_p, ",", report.params.l2_q),
                     absl::StrCat(report.params.l2_user_bias), report.params.max_epochs,
                     c.trials.size(), c.holdout_ratings, c.best_score, c.seconds,
-                    c.internal_holdout ? "; trained again on every rating" : "");
+                    c.user_share < 1
+                        ? absl::StrFormat("; tried on %.1f%% of the users (%d ratings)",
+                                          100 * c.user_share, c.trial_ratings)
+                        : std::string(),
+                    c.final_holdout_ratings > 0
+                        ? absl::StrFormat("; trained on every rating but those %d, early-stopped "
+                                          "on them",
+                                          c.final_holdout_ratings)
+                    : c.final_early_stop ? std::string("; early-stopped on the validation set")
+                    : c.internal_holdout ? std::string("; trained again on every rating")
+                                         : std::string());
     }
     if (report.warm_start) {
       absl::FPrintF(stderr, "continued %s: %d new users, %d new items\n", init_model_path,

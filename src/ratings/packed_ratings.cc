@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,6 +13,11 @@
 
 namespace hogmf {
 namespace {
+
+static_assert(std::endian::native == std::endian::little, "Unpack reads records as words");
+static_assert(offsetof(Rating, user) == 0 && offsetof(Rating, item) == 4 &&
+                  offsetof(PackedRating, user) == 0 && offsetof(PackedRating, item_code) == 4,
+              "Unpack copies a record's first word into the rating's first 8 bytes");
 
 // Ratings packed between two releases of the 12-byte array's pages.
 constexpr size_t kPackPiece = size_t{1} << 16;
@@ -84,8 +90,27 @@ std::optional<PackedRatings> PackedRatings::Pack(std::vector<Rating>& ratings, u
 
 void PackedRatings::Unpack(size_t first, size_t count, Rating* out) const {
   HOGMF_CHECK(first <= size_ && count <= size_ - first);
-  const PackedRating* in = records_.get() + first;
-  for (size_t j = 0; j != count; ++j) out[j] = Unpacked(in[j]);
+  const PackedRating* const in = records_.get() + first;
+  if (item_bits_ >= 32) {
+    for (size_t j = 0; j != count; ++j) out[j] = Unpacked(in[j]);
+    return;
+  }
+  // A record read as one little-endian word is user | item_code << 32: the
+  // rating's first 8 bytes are that word with the code masked off, and the
+  // code is the word's top bits. (Locals, so that the stores to `out` need
+  // no reload of the layout.)
+  const float* const values = values_.data();
+  const uint64_t keep = 0xFFFFFFFFull | uint64_t{item_mask_} << 32;
+  const int shift = 32 + item_bits_;
+  auto* const bytes = reinterpret_cast<uint8_t*>(out);
+  for (size_t j = 0; j != count; ++j) {
+    uint64_t word;
+    std::memcpy(&word, in + j, sizeof(word));
+    const uint64_t user_item = word & keep;
+    std::memcpy(bytes + j * sizeof(Rating), &user_item, sizeof(user_item));
+    std::memcpy(bytes + j * sizeof(Rating) + offsetof(Rating, value), values + (word >> shift),
+                sizeof(float));
+  }
 }
 
 void PackedRatings::Clear() {

@@ -16,10 +16,10 @@ namespace {
 // serial stage hands out the next one.
 constexpr int kTokensPerThread = 4;
 
-// Packed entries unpacked per kernel call: 96 KB that stay in L2, and long
-// enough that the rows the kernel prefetches ahead are rarely cut short at
-// the end of a piece (measured: docs/performance.md, Memory).
-constexpr size_t kUnpackPiece = 8192;
+// Packed entries unpacked per kernel call: 12 KB that stay in L1. Pieces of
+// 512 to 8192 were measured (docs/performance.md, Memory); 1024 lost least
+// against the 12-byte array.
+constexpr size_t kUnpackPiece = 1024;
 
 // The kernel over packed entries [first, first + count): the same ratings in
 // the same order as the unpacked array, so the same steps bit for bit. A

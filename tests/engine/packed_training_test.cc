@@ -1,8 +1,8 @@
 // Tests of training on packed working ratings (TrainOptions::compact_ratings):
 // packed and 12-byte sessions give the same models, fits and reports bit for
-// bit on every schedule, order and loss shape; data that does not pack and
-// the shuffle order keep 12 bytes and train; checkpoints resume across the
-// two layouts.
+// bit on every schedule, order and loss shape, and on a warm start; data that
+// does not pack and the shuffle order keep 12 bytes and train; checkpoints
+// resume across the two layouts.
 #include <unistd.h>
 
 #include <cmath>
@@ -156,6 +156,27 @@ TEST(PackedTrainingTest, TheShuffleOrderKeepsTwelveBytes) {
   params.schedule = Schedule::kHogwild;
   params.order = RatingOrder::kShuffle;
   EXPECT_EQ(TrainWith(train, params, true).report.working_bytes_per_rating, 12);
+}
+
+// A warm start makes its model before the arrangement, and packs too.
+TEST(PackedTrainingTest, AWarmStartIsTheSamePackedOrNot) {
+  const Ratings train = Data(/*round=*/true);
+  TrainParams params = Params();
+  params.schedule = Schedule::kBlocked;
+  params.grid = 4;
+  const Model initial = TrainWith(train, params, true).model;
+  TrainResult results[2];
+  for (const bool compact : {true, false}) {
+    TrainOptions options;
+    options.compact_ratings = compact;
+    absl::StatusOr<Trainer> trainer = Trainer::Continue(initial, train, params, options);
+    ASSERT_THAT(trainer.status(), IsOk());
+    EXPECT_EQ(trainer->report().working_bytes_per_rating, compact ? 8 : 12);
+    ASSERT_THAT(trainer->Run().status(), IsOk());
+    results[compact ? 0 : 1] = trainer->Finish();
+  }
+  EXPECT_TRUE(results[0].report.warm_start);
+  ExpectSame(results[0], results[1], "warm start");
 }
 
 std::string TempPath(const std::string& name) {

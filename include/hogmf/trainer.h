@@ -123,6 +123,12 @@ struct TrainOptions {
   /// Exact loss and train RMSE at every epoch end, once at the end, or never
   /// (ChooseParams' trials: they score on held-out ratings).
   FitMeasure fit = FitMeasure::kEveryEpoch;
+  /// Keep the working ratings in 8 bytes each instead of 12 (the item and the
+  /// index of the value in a table of the data's distinct values share a
+  /// word) when the data allows it: at most 4096 distinct values, and as
+  /// many as the bits the item indices leave; not with order `shuffle`. The
+  /// results are the same bit for bit. false: always 12 bytes.
+  bool compact_ratings = true;
 };
 
 struct TrainReport {
@@ -150,15 +156,17 @@ struct TrainReport {
   double rated_items_seconds = 0;             // time to index the rated items after training
   // Where the rest of the session's time went, in seconds of wall time (SGD
   // is `seconds` above, rated_items_seconds the index):
-  double choose_seconds = 0;   // ChooseParams: the hold-out split and every trial (0 with no auto
-                               // fields; choice.seconds is the trials alone)
-  double setup_seconds = 0;    // Create/Continue/Resume besides choose and arrange: the working
-                               // copy, the model's rows, the validation alignment, the sample
-  double arrange_seconds = 0;  // arranging the working ratings for the schedule (the shuffler's
-                               // order or the block grid)
-  double fit_seconds = 0;      // exact fit passes over the training ratings (epoch ends, Finish)
-                               // and the per-row counts they need; epoch-end estimates
-  int exact_fits = 0;          // exact fit passes run
+  double choose_seconds = 0;  // ChooseParams: the hold-out split and every trial (0 with no auto
+                              // fields; choice.seconds is the trials alone)
+  int working_bytes_per_rating = 0;  // 8: the working ratings were packed
+                                     // (TrainOptions::compact_ratings); 12: not
+  double setup_seconds = 0;       // Create/Continue/Resume besides choose and arrange: the working
+                                  // copy, the model's rows, the validation alignment, the sample
+  double arrange_seconds = 0;     // arranging the working ratings for the schedule (the shuffler's
+                                  // order or the block grid) and packing them
+  double fit_seconds = 0;         // exact fit passes over the training ratings (epoch ends, Finish)
+                                  // and the per-row counts they need; epoch-end estimates
+  int exact_fits = 0;             // exact fit passes run
   double validation_seconds = 0;  // scoring the validation set at epoch ends
   std::vector<EpochStats> history;
   // The params the session trained with: the given ones, with every kAuto

@@ -34,10 +34,18 @@ class BlockGrid {
   int user_bands() const { return user_bands_; }
   int item_bands() const { return item_bands_; }
   size_t num_blocks() const { return bounds_.size() - 1; }
+  // The ratings of a block; empty once the ratings were released.
   std::span<const Rating> block(size_t index) const {
+    if (ratings_.empty()) return {};
     return std::span<const Rating>(ratings_.data() + bounds_[index],
                                    bounds_[index + 1] - bounds_[index]);
   }
+  // Where a block lies in the arranged array: entries [first, first + size).
+  size_t block_first(size_t index) const { return bounds_[index]; }
+  size_t block_size(size_t index) const { return bounds_[index + 1] - bounds_[index]; }
+  // Forgets the ratings' memory (the engine packed them): blocks are then
+  // named by block_first and block_size only.
+  void ReleaseRatings() { ratings_ = {}; }
 
   // Marks every block as not yet run this epoch.
   void StartEpoch();

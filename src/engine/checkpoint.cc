@@ -434,10 +434,13 @@ absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes, const st
   return data;
 }
 
-uint64_t TrainingFingerprint(std::span<const Rating> entries, const IdMap& users,
-                             const IdMap& items) {
+namespace {
+
+// The checksum of the entries fed by feed(checksum), then of the id maps.
+template <typename FeedEntries>
+uint64_t Fingerprint(const FeedEntries& feed, const IdMap& users, const IdMap& items) {
   internal::Checksum64 checksum;
-  checksum.Update(entries.data(), entries.size() * sizeof(Rating));
+  feed(checksum);
   for (const IdMap* ids : {&users, &items}) {
     const uint64_t header[2] = {ids->size(), ids->is_identity() ? 1u : 0u};
     checksum.Update(header, sizeof(header));
@@ -448,6 +451,30 @@ uint64_t TrainingFingerprint(std::span<const Rating> entries, const IdMap& users
     }
   }
   return checksum.value();
+}
+
+// Entries unpacked per checksum update.
+constexpr size_t kFingerprintPiece = size_t{1} << 14;
+
+}  // namespace
+
+uint64_t TrainingFingerprint(std::span<const Rating> entries, const IdMap& users,
+                             const IdMap& items) {
+  return Fingerprint(
+      [&](internal::Checksum64& checksum) {
+        checksum.Update(entries.data(), entries.size() * sizeof(Rating));
+      },
+      users, items);
+}
+
+uint64_t TrainingFingerprint(const PackedRatings& entries, const IdMap& users, const IdMap& items) {
+  return Fingerprint(
+      [&](internal::Checksum64& checksum) {
+        entries.ForEachPiece(kFingerprintPiece, [&](std::span<const Rating> piece) {
+          checksum.Update(piece.data(), piece.size() * sizeof(Rating));
+        });
+      },
+      users, items);
 }
 
 }  // namespace hogmf::engine

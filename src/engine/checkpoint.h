@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "hogmf/trainer.h"
+#include "ratings/packed_ratings.h"
 #include "util/random.h"
 
 namespace hogmf::engine {
@@ -61,5 +62,7 @@ absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes, const st
 // working ratings follows their order.
 uint64_t TrainingFingerprint(std::span<const Rating> entries, const IdMap& users,
                              const IdMap& items);
+// The same value for the same entries packed: their 12-byte form is summed.
+uint64_t TrainingFingerprint(const PackedRatings& entries, const IdMap& users, const IdMap& items);
 
 }  // namespace hogmf::engine

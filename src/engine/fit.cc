@@ -50,6 +50,45 @@ kernels::LossSumFn LossSumOf(const kernels::Kernel& kernel) {
   return kernel.loss_sum != nullptr ? kernel.loss_sum : &kernels::LossSumScalar;
 }
 
+// The loss sums over `size` entries in blocks of kEntryGrain, each block's
+// from sum_block(first, count), reduced in block order.
+template <typename SumBlock>
+kernels::LossSums SumBlocks(size_t size, const SumBlock& sum_block) {
+  const size_t blocks = (size + kEntryGrain - 1) / kEntryGrain;
+  std::vector<kernels::LossSums> parts(blocks);
+  internal::ParallelFor(blocks, internal::Schedule::Exact(1), [&](size_t begin, size_t end) {
+    for (size_t b = begin; b != end; ++b) {
+      const size_t first = b * kEntryGrain;
+      parts[b] = sum_block(first, std::min(kEntryGrain, size - first));
+    }
+  });
+  kernels::LossSums total;
+  for (const kernels::LossSums& part : parts) {
+    total.loss += part.loss;
+    total.squared_error += part.squared_error;
+    total.absolute_error += part.absolute_error;
+  }
+  return total;
+}
+
+// The exact fit from the loss sums and the penalty of the counted rows.
+Fit FitFromCounts(const kernels::SgdArgs& args, const kernels::LossSums& sums,
+                  const FitCounts& counts) {
+  const auto weighted = [&](const std::vector<uint32_t>& rows, auto row_penalty) {
+    return internal::DeterministicSum(rows.size(), kRowGrain, [&](size_t begin, size_t end) {
+      double block = 0.0;
+      for (size_t row = begin; row != end; ++row) {
+        if (rows[row] == 0) continue;
+        block += static_cast<double>(rows[row]) * row_penalty(static_cast<uint32_t>(row));
+      }
+      return block;
+    });
+  };
+  const double penalty = weighted(counts.users, [&](uint32_t u) { return UserPenalty(args, u); }) +
+                         weighted(counts.items, [&](uint32_t i) { return ItemPenalty(args, i); });
+  return Finish(sums, penalty, counts.entries);
+}
+
 }  // namespace
 
 FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items) {
@@ -60,6 +99,19 @@ FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint
   for (const Rating& r : entries) {
     ++counts.users[r.user];
     ++counts.items[r.item];
+  }
+  counts.entries = entries.size();
+  return counts;
+}
+
+FitCounts CountPackedEntries(const PackedRatings& entries, uint32_t num_users, uint32_t num_items) {
+  HOGMF_CHECK(entries.size() <= 0xFFFFFFFFull);
+  FitCounts counts;
+  counts.users.assign(num_users, 0);
+  counts.items.assign(num_items, 0);
+  for (const PackedRating& r : entries.records()) {
+    ++counts.users[r.user];
+    ++counts.items[entries.item(r)];
   }
   counts.entries = entries.size();
   return counts;
@@ -86,41 +138,27 @@ Fit MeasureFit(const kernels::SgdArgs& args, std::span<const Rating> entries,
 kernels::LossSums SumLosses(const kernels::SgdArgs& args, std::span<const Rating> entries,
                             const kernels::Kernel& kernel) {
   const kernels::LossSumFn loss_sum = LossSumOf(kernel);
-  const size_t blocks = (entries.size() + kEntryGrain - 1) / kEntryGrain;
-  std::vector<kernels::LossSums> parts(blocks);
-  internal::ParallelFor(blocks, internal::Schedule::Exact(1), [&](size_t begin, size_t end) {
-    for (size_t b = begin; b != end; ++b) {
-      const size_t first = b * kEntryGrain;
-      const size_t count = std::min(kEntryGrain, entries.size() - first);
-      parts[b] = loss_sum(args, entries.data() + first, count);
-    }
+  return SumBlocks(entries.size(), [&](size_t first, size_t count) {
+    return loss_sum(args, entries.data() + first, count);
   });
-  kernels::LossSums total;
-  for (const kernels::LossSums& part : parts) {
-    total.loss += part.loss;
-    total.squared_error += part.squared_error;
-    total.absolute_error += part.absolute_error;
-  }
-  return total;
 }
 
 Fit MeasureFitParallel(const kernels::SgdArgs& args, std::span<const Rating> entries,
                        const FitCounts& counts, const kernels::Kernel& kernel) {
   HOGMF_CHECK(counts.entries == entries.size());
-  const kernels::LossSums sums = SumLosses(args, entries, kernel);
-  const auto weighted = [&](const std::vector<uint32_t>& rows, auto row_penalty) {
-    return internal::DeterministicSum(rows.size(), kRowGrain, [&](size_t begin, size_t end) {
-      double block = 0.0;
-      for (size_t row = begin; row != end; ++row) {
-        if (rows[row] == 0) continue;
-        block += static_cast<double>(rows[row]) * row_penalty(static_cast<uint32_t>(row));
-      }
-      return block;
-    });
-  };
-  const double penalty = weighted(counts.users, [&](uint32_t u) { return UserPenalty(args, u); }) +
-                         weighted(counts.items, [&](uint32_t i) { return ItemPenalty(args, i); });
-  return Finish(sums, penalty, entries.size());
+  return FitFromCounts(args, SumLosses(args, entries, kernel), counts);
+}
+
+Fit MeasurePackedFitParallel(const kernels::SgdArgs& args, const PackedRatings& entries,
+                             const FitCounts& counts, const kernels::Kernel& kernel) {
+  HOGMF_CHECK(counts.entries == entries.size());
+  const kernels::LossSumFn loss_sum = LossSumOf(kernel);
+  const kernels::LossSums sums = SumBlocks(entries.size(), [&](size_t first, size_t count) {
+    std::vector<Rating> block(count);
+    entries.Unpack(first, count, block.data());
+    return loss_sum(args, block.data(), count);
+  });
+  return FitFromCounts(args, sums, counts);
 }
 
 }  // namespace hogmf::engine

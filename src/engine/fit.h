@@ -10,6 +10,7 @@
 
 #include "hogmf/ratings.h"
 #include "kernels/sgd_kernel.h"
+#include "ratings/packed_ratings.h"
 
 namespace hogmf::engine {
 
@@ -35,6 +36,7 @@ struct FitCounts {
 // Every entry must index a user below num_users and an item below num_items;
 // at most 2^32 - 1 entries.
 FitCounts CountEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items);
+FitCounts CountPackedEntries(const PackedRatings& entries, uint32_t num_users, uint32_t num_items);
 
 // The penalty one entry adds for its user row u and item row i:
 //   l2_p/2 |p_u|^2 + l2_q/2 |q_i|^2 + l1_p |p_u|_1 + l1_q |q_i|_1
@@ -60,5 +62,9 @@ kernels::LossSums SumLosses(const kernels::SgdArgs& args, std::span<const Rating
 // pool's arena.
 Fit MeasureFitParallel(const kernels::SgdArgs& args, std::span<const Rating> entries,
                        const FitCounts& counts, const kernels::Kernel& kernel);
+// The same over packed entries, unpacked a block at a time: the kernel gets
+// the blocks it gets unpacked, so the result is the same bit for bit.
+Fit MeasurePackedFitParallel(const kernels::SgdArgs& args, const PackedRatings& entries,
+                             const FitCounts& counts, const kernels::Kernel& kernel);
 
 }  // namespace hogmf::engine

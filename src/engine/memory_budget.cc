@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "hogmf/factor_matrix.h"
 #include "hogmf/ratings.h"
+#include "ratings/packed_ratings.h"
 #include "util/memory.h"
 
 namespace hogmf::engine {
@@ -55,9 +56,14 @@ uint64_t TrainingBytes(const TrainingFootprint& footprint, const TrainParams& pa
   uint64_t factors = RowsBytes(rows, params.k, biases, adagrad);
   // Early stopping keeps the best epoch's model beside the current one.
   if (params.early_stop > 0 || params.max_epochs == kAutoEpochs) factors = Mul(factors, 2);
-  // Working copy (12 bytes), the arrangement's scratch (4), the rated-items
-  // index (about 8 per rating with its offsets), and the validation set.
-  uint64_t ratings = Mul(footprint.ratings, (footprint.copies_ratings ? 12 : 0) + 4 + 8);
+  // Working copy (12 bytes; 8 when packed: a fresh session makes its factors
+  // once the 12-byte copy is gone), the arrangement's scratch (4), the
+  // rated-items index (about 8 per rating with its offsets), and the
+  // validation set.
+  const uint64_t copy = footprint.copies_ratings
+                            ? (footprint.packs_ratings ? sizeof(PackedRating) : sizeof(Rating))
+                            : 0;
+  uint64_t ratings = Mul(footprint.ratings, copy + 4 + 8);
   ratings = Add(ratings, Mul(footprint.validation, 12));
   // ChooseParams splits the ratings into two sets and trains a session on
   // one of them: another copy of the ratings, while this one waits.

@@ -20,6 +20,8 @@ struct TrainingFootprint {
   uint64_t ratings = 0;        // training ratings
   uint64_t validation = 0;     // validation ratings
   bool copies_ratings = true;  // the session copies the ratings (not moved in)
+  bool packs_ratings = false;  // the working ratings are packed to 8 bytes each
+                               // (TrainOptions::compact_ratings, an order that allows it)
   uint64_t initial_ids = 0;    // warm start: ids of the initial model (their maps are merged)
 };
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <iterator>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -95,21 +96,47 @@ float InitScale(const TrainParams& params, double mean, bool biases) {
   return static_cast<float>(2.0 * std::sqrt(level / params.k));
 }
 
-Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
-               const TrainParams& params) {
+EntryFacts ScanEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items) {
+  EntryFacts facts;
+  facts.user_seen.assign(num_users, 0);
+  facts.item_seen.assign(num_items, 0);
+  double sum = 0.0;
+  for (const Rating& r : entries) {
+    sum += r.value;
+    facts.user_seen[r.user] = 1;
+    facts.item_seen[r.item] = 1;
+  }
+  facts.mean = entries.empty() ? 0.0 : sum / static_cast<double>(entries.size());
+  std::tie(facts.low, facts.high) = ValueRange(entries);
+  return facts;
+}
+
+Model NewModel(const EntryFacts& facts, IdMap users, IdMap items, const TrainParams& params) {
   Model model(params.k, std::move(users), std::move(items));
-  const double mean = MarkSeen(entries, model);
+  HOGMF_CHECK(facts.user_seen.size() == model.num_users() &&
+              facts.item_seen.size() == model.num_items());
+  for (uint32_t u = 0; u < model.num_users(); ++u) {
+    if (facts.user_seen[u] != 0) internal::ModelInternal::set_user_seen(model, u, true);
+  }
+  for (uint32_t i = 0; i < model.num_items(); ++i) {
+    if (facts.item_seen[i] != 0) internal::ModelInternal::set_item_seen(model, i, true);
+  }
   MarkSampledRowsSeen(params.loss, model);
-  internal::ModelInternal::set_mean(model, static_cast<float>(mean));
+  internal::ModelInternal::set_mean(model, static_cast<float>(facts.mean));
   const bool biases = params.UsesBiases();
-  const auto [low, high] = ValueRange(entries);
-  SetTrainingFacts(model, params, biases, low, high);
+  SetTrainingFacts(model, params, biases, facts.low, facts.high);
   Rng rng(params.seed, /*stream=*/1);
-  const float scale = InitScale(params, mean, biases);
+  const float scale = InitScale(params, facts.mean, biases);
   const bool symmetric = SymmetricInit(params, biases);
   DrawRows(internal::ModelInternal::user_factors(model), 0, scale, symmetric, rng);
   DrawRows(internal::ModelInternal::item_factors(model), 0, scale, symmetric, rng);
   return model;
+}
+
+Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
+               const TrainParams& params) {
+  const EntryFacts facts = ScanEntries(entries, users.size(), items.size());
+  return NewModel(facts, std::move(users), std::move(items), params);
 }
 
 std::vector<uint32_t> MergeIds(IdMap& into, const IdMap& from) {

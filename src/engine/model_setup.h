@@ -29,6 +29,20 @@ float InitScale(const TrainParams& params, double mean, bool biases);
 Model NewModel(std::span<const Rating> entries, IdMap users, IdMap items,
                const TrainParams& params);
 
+// What NewModel takes from the entries, gathered in one pass so that the
+// model can be made after the entries are rearranged or packed: their mean
+// (summed in their order), value range and the rows they name.
+struct EntryFacts {
+  double mean = 0;
+  float low = 0;  // the value range (0, 0 without entries)
+  float high = 0;
+  std::vector<uint8_t> user_seen;  // per user row: named by some entry
+  std::vector<uint8_t> item_seen;
+};
+EntryFacts ScanEntries(std::span<const Rating> entries, uint32_t num_users, uint32_t num_items);
+// NewModel from the facts of its entries.
+Model NewModel(const EntryFacts& facts, IdMap users, IdMap items, const TrainParams& params);
+
 // Sets the loss, L2 weights (resolved: no kAuto left), biases (added, zero,
 // when `biases`) and value range [low, high] (clipping for value losses when
 // params.clip) of a model trained with `params`.

@@ -30,6 +30,7 @@ void InterleaveChunks(std::span<Rating> ratings, size_t chunk_size, size_t ways)
 
 Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_size, uint64_t seed)
     : ratings_(ratings),
+      size_(ratings.size()),
       order_(ResolveOrder(order, ratings.size())),
       chunk_size_(chunk_size),
       rng_(seed, /*stream=*/0x5348554646ull) {
@@ -53,7 +54,12 @@ Shuffler::Shuffler(std::span<Rating> ratings, RatingOrder order, size_t chunk_si
   std::iota(permutation_.begin(), permutation_.end(), 0u);
 }
 
-size_t Shuffler::num_chunks() const { return (ratings_.size() + chunk_size_ - 1) / chunk_size_; }
+size_t Shuffler::num_chunks() const { return (size_ + chunk_size_ - 1) / chunk_size_; }
+
+void Shuffler::ReleaseRatings() {
+  HOGMF_CHECK(order_ != RatingOrder::kShuffle);
+  ratings_ = {};
+}
 
 bool Shuffler::Restore(const State& state) {
   if (state.permutation.size() != permutation_.size()) return false;
@@ -84,9 +90,10 @@ Chunk Shuffler::Next() {
   }
   if (cursor_ >= permutation_.size()) return chunk;
   const size_t begin = static_cast<size_t>(permutation_[cursor_++]) * chunk_size_;
-  const size_t end = std::min(ratings_.size(), begin + chunk_size_);
-  chunk.ratings = ratings_.data() + begin;
+  const size_t end = std::min(size_, begin + chunk_size_);
+  chunk.ratings = ratings_.empty() ? nullptr : ratings_.data() + begin;
   chunk.count = end - begin;
+  chunk.first = begin;
   return chunk;
 }
 

@@ -29,11 +29,14 @@
 namespace hogmf::engine {
 
 // A unit of work: ratings[order[j]] for j < count, or ratings[0 .. count) when
-// order is null.
+// order is null. Without an order the chunk is also entries [first, first +
+// count) of the working array, and `ratings` is null once the shuffler's
+// ratings were released (ReleaseRatings: the engine packed them).
 struct Chunk {
   const Rating* ratings = nullptr;
   const uint32_t* order = nullptr;
   size_t count = 0;
+  size_t first = 0;
 };
 
 class Shuffler {
@@ -49,6 +52,10 @@ class Shuffler {
   size_t num_chunks() const;
   RatingOrder order() const { return order_; }
 
+  // Forgets the ratings' memory (not for kShuffle): chunks then name their
+  // ratings by Chunk::first only.
+  void ReleaseRatings();
+
   // What the next StartEpoch draws from: the generator and the last epoch's
   // order (each epoch's order is a shuffle of the one before). Saved between
   // epochs and restored into a Shuffler built on the same ratings with the
@@ -63,6 +70,7 @@ class Shuffler {
 
  private:
   std::span<Rating> ratings_;
+  size_t size_;
   RatingOrder order_;
   size_t chunk_size_;
   internal::Rng rng_;

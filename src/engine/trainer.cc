@@ -35,6 +35,7 @@
 #include "kernels/kernel_registry.h"
 #include "model/model_internal.h"
 #include "model/rated_items_internal.h"
+#include "ratings/packed_ratings.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
 #include "util/parallel.h"
@@ -171,7 +172,9 @@ struct Trainer::Session {
   TrainOptions options;
   kernels::Kernel kernel;
   int threads = 1;
-  std::vector<Rating> working;  // the training entries, arranged for the schedule
+  std::vector<Rating> working;          // the training entries, arranged for the schedule
+  std::optional<PackedRatings> packed;  // the same, once packed (`working` is then empty)
+  std::vector<Rating> sample;           // the monitor's, until Prepare hands it over
   Model model;
   std::optional<engine::WarmStart> warm;  // the initial model's index, on a warm start
   std::vector<float> p_adagrad;           // AdaGrad: each row's G (empty for other schedules)
@@ -213,23 +216,37 @@ struct Trainer::Session {
   static absl::StatusOr<std::unique_ptr<Session>> NewChosen(
       std::vector<Rating> working, IdMap users, IdMap items, TrainParams chosen,
       const TrainParams& given, ParamsChoice choice, const TrainOptions& options);
-  // Builds everything after `working` and `model` are in place.
+  // Draws the monitor's sample from `working` in its given order, arranges
+  // `working` for the schedule and packs it when `compact` and the order
+  // allows (not kShuffle, whose chunks gather through an order array) and
+  // the data does. Needs only the row counts, so that a fresh session makes
+  // its model after the 12-byte array is gone.
+  void Arrange(uint32_t num_users, uint32_t num_items, bool compact);
+  // Builds everything else once `model` is in place too.
   void Prepare(const TrainOptions& given);
+  size_t num_ratings() const { return packed.has_value() ? packed->size() : working.size(); }
   absl::StatusOr<EpochStats> RunEpoch();
   // The exact pass over every working rating with the rows of `args`.
   engine::Fit ExactFit(const kernels::SgdArgs& args) {
     if (!fit_counts.has_value()) {
-      fit_counts = engine::CountEntries(working, model.num_users(), model.num_items());
+      fit_counts = packed.has_value()
+                       ? engine::CountPackedEntries(*packed, model.num_users(), model.num_items())
+                       : engine::CountEntries(working, model.num_users(), model.num_items());
     }
     ++report.exact_fits;
-    return pool->Execute(
-        [&] { return engine::MeasureFitParallel(args, working, *fit_counts, kernel); });
+    return pool->Execute([&] {
+      return packed.has_value()
+                 ? engine::MeasurePackedFitParallel(args, *packed, *fit_counts, kernel)
+                 : engine::MeasureFitParallel(args, working, *fit_counts, kernel);
+    });
   }
   TrainResult Finish();
   absl::Status SaveCheckpoint(const std::string& path) const;
   uint64_t Fingerprint() const {
     if (!fingerprint.has_value()) {
-      fingerprint = engine::TrainingFingerprint(working, model.users(), model.items());
+      fingerprint = packed.has_value()
+                        ? engine::TrainingFingerprint(*packed, model.users(), model.items())
+                        : engine::TrainingFingerprint(working, model.users(), model.items());
     }
     return *fingerprint;
   }
@@ -240,6 +257,38 @@ struct Trainer::Session {
   // Gives a prepared session the state of `data` (checked against it).
   absl::Status Restore(engine::CheckpointData data, const std::string& path);
 };
+
+void Trainer::Session::Arrange(uint32_t num_users, uint32_t num_items, bool compact) {
+  // The monitor's sample comes from the entries in their original order,
+  // before the arrangement.
+  sample = DrawSample(working, static_cast<size_t>(params.monitor_sample), params.seed);
+  pool = std::make_unique<engine::WorkerPool>(threads);
+  const Clock::time_point arrange_start = Clock::now();
+  report.schedule = ResolveSchedule(params.schedule, working.size());
+  if (report.schedule == Schedule::kBlocked) {
+    const int bands = params.grid > 0 ? params.grid : std::max(2 * threads + 2, 8);
+    pool->Execute([&] {
+      grid.emplace(std::span<Rating>(working), num_users, num_items, bands, bands, params.seed);
+    });
+    report.grid = bands;
+  } else {
+    pool->Execute([&] {
+      shuffler.emplace(std::span<Rating>(working), params.order,
+                       static_cast<size_t>(params.chunk_size), params.seed);
+    });
+    report.order = shuffler->order();
+  }
+  if (compact && (grid.has_value() || shuffler->order() != RatingOrder::kShuffle)) {
+    packed = PackedRatings::Pack(working, num_items);
+    if (packed.has_value()) {
+      if (grid.has_value()) grid->ReleaseRatings();
+      if (shuffler.has_value()) shuffler->ReleaseRatings();
+    }
+  }
+  report.working_bytes_per_rating =
+      static_cast<int>(packed.has_value() ? sizeof(PackedRating) : sizeof(Rating));
+  report.arrange_seconds = SecondsSince(arrange_start);
+}
 
 void Trainer::Session::Prepare(const TrainOptions& given) {
   report.kernel = kernel.name;
@@ -275,36 +324,14 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
   args.num_users = model.num_users();
   args.num_items = model.num_items();
 
-  // The monitor's sample comes from the entries in their original order,
-  // before the arrangement.
-  std::vector<Rating> sample =
-      DrawSample(working, static_cast<size_t>(params.monitor_sample), params.seed);
-  pool = std::make_unique<engine::WorkerPool>(threads);
-  const Clock::time_point arrange_start = Clock::now();
-  report.schedule = ResolveSchedule(params.schedule, working.size());
-  if (report.schedule == Schedule::kBlocked) {
-    const int bands = params.grid > 0 ? params.grid : std::max(2 * threads + 2, 8);
-    pool->Execute([&] {
-      grid.emplace(std::span<Rating>(working), model.num_users(), model.num_items(), bands, bands,
-                   params.seed);
-    });
-    report.grid = bands;
-  } else {
-    pool->Execute([&] {
-      shuffler.emplace(std::span<Rating>(working), params.order,
-                       static_cast<size_t>(params.chunk_size), params.seed);
-    });
-    report.order = shuffler->order();
-  }
-  report.arrange_seconds = SecondsSince(arrange_start);
-
   rules = engine::MakeStopRules(params, options, &early_stop);
   engine::MonitorConfig config;
   config.period = std::chrono::milliseconds(params.monitor_ms);
-  config.num_ratings = working.size();
+  config.num_ratings = num_ratings();
   config.args = base_args;
   config.kernel = kernel;
   monitor = std::make_unique<engine::Monitor>(std::move(sample), std::move(config), stop, rules);
+  sample = std::vector<Rating>();
 }
 
 absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
@@ -326,13 +353,14 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   uint64_t updates = 0;
   if (grid.has_value()) {
     grid->StartEpoch();
-    const engine::WorkerPool::BlockedEpoch run =
-        pool->RunBlockedEpoch(*grid, kernel, args, stop, monitor->updates());
+    const engine::WorkerPool::BlockedEpoch run = pool->RunBlockedEpoch(
+        *grid, kernel, args, stop, monitor->updates(), packed.has_value() ? &*packed : nullptr);
     updates = run.ratings;
     report.block_idle_seconds += run.idle_seconds;
   } else {
     shuffler->StartEpoch();
-    updates = pool->RunEpoch(*shuffler, kernel, args, stop, monitor->updates());
+    updates = pool->RunEpoch(*shuffler, kernel, args, stop, monitor->updates(),
+                             packed.has_value() ? &*packed : nullptr);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
   monitor->Stop();
@@ -341,7 +369,7 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   EpochStats stats;
   stats.epoch = epoch_index + 1;
   stats.updates = updates;
-  stats.complete = updates == working.size();
+  stats.complete = updates == num_ratings();
   stats.seconds = seconds;
   stats.updates_per_second = seconds > 0 ? static_cast<double>(updates) / seconds : 0.0;
   stats.learning_rate = args.learning_rate;
@@ -429,8 +457,10 @@ TrainResult Trainer::Session::Finish() {
     grid.reset();
     const Clock::time_point rated_start = Clock::now();
     RatedItems rated = pool->Execute([&] {
-      return internal::RatedItemsInternal::BuildConsuming(std::span<Rating>(working),
-                                                          model.num_users());
+      return packed.has_value()
+                 ? internal::RatedItemsInternal::BuildConsuming(*packed, model.num_users())
+                 : internal::RatedItemsInternal::BuildConsuming(std::span<Rating>(working),
+                                                                model.num_users());
     });
     if (warm.has_value() && warm->had_rated_items) {
       rated = engine::MergeRatedItems(warm->initial_rated, rated, model.num_users());
@@ -439,6 +469,7 @@ TrainResult Trainer::Session::Finish() {
     report.rated_items_seconds = std::chrono::duration<double>(Clock::now() - rated_start).count();
   }
   working = std::vector<Rating>();
+  packed.reset();
   finished = true;
   TrainResult result;
   internal::ModelInternal::UpdateColdUser(model);
@@ -475,8 +506,16 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
     session->report.new_users = warm.new_users;
     session->report.new_items = warm.new_items;
     session->warm = std::move(warm);
+    session->Arrange(session->model.num_users(), session->model.num_items(),
+                     options.compact_ratings);
   } else {
-    session->model = engine::NewModel(session->working, std::move(users), std::move(items), params);
+    // The factors are made after the arrangement and the packing: the
+    // 12-byte array and the factors are never both in memory.
+    const uint32_t num_users = users.size();
+    const uint32_t num_items = items.size();
+    const engine::EntryFacts facts = engine::ScanEntries(session->working, num_users, num_items);
+    session->Arrange(num_users, num_items, options.compact_ratings);
+    session->model = engine::NewModel(facts, std::move(users), std::move(items), params);
   }
   session->Prepare(options);
   return session;
@@ -537,6 +576,9 @@ absl::Status CheckMemory(const Ratings& train, const Model* initial, bool copies
   footprint.ratings = train.size();
   footprint.validation = options.validation != nullptr ? options.validation->size() : 0;
   footprint.copies_ratings = copies_ratings;
+  footprint.packs_ratings = options.compact_ratings &&
+                            (ResolveSchedule(params.schedule, train.size()) == Schedule::kBlocked ||
+                             ResolveOrder(params.order, train.size()) != RatingOrder::kShuffle);
   if (initial != nullptr) {
     footprint.users += initial->num_users();
     footprint.items += initial->num_items();
@@ -662,7 +704,7 @@ absl::Status Trainer::Session::SaveCheckpoint(const std::string& path) const {
   engine::CheckpointData data;
   data.report = report;
   data.fingerprint = Fingerprint();
-  data.num_ratings = working.size();
+  data.num_ratings = num_ratings();
   data.elapsed_seconds = report.history.empty() ? 0.0 : report.history.back().elapsed_seconds;
   if (stop_reason.has_value() && DataStopReason(*stop_reason)) {
     data.stop_reason = static_cast<int32_t>(*stop_reason);
@@ -705,6 +747,7 @@ absl::Status Trainer::Session::Restore(engine::CheckpointData data, const std::s
   report.kernel = prepared.kernel;
   report.threads = prepared.threads;
   report.arrange_seconds = prepared.arrange_seconds;
+  report.working_bytes_per_rating = prepared.working_bytes_per_rating;
   if (report.schedule != prepared.schedule || report.grid != prepared.grid ||
       (grid.has_value() ? false : report.order != prepared.order)) {
     return corrupt("the schedule does not match the params");
@@ -778,6 +821,8 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
     session->working = std::move(working);
     session->held_out = std::move(held_out);
     session->model = std::move(*model);
+    session->Arrange(session->model.num_users(), session->model.num_items(),
+                     options.compact_ratings);
     session->Prepare(options);
     // The arrangement follows the order of the entries, so the arranged
     // ratings are compared: the same ones train the same way.

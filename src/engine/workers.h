@@ -16,6 +16,7 @@
 #include "engine/monitor.h"
 #include "engine/shuffler.h"
 #include "kernels/sgd_kernel.h"
+#include "ratings/packed_ratings.h"
 #include "util/parallel.h"
 
 namespace hogmf::engine {
@@ -28,8 +29,11 @@ class WorkerPool {
 
   // Runs the shuffler's current epoch through the kernel until its end or a
   // stop signal. Adds the ratings handed out to `updates`; returns them.
+  // With `packed`, the chunks (of an order without an order array) are
+  // entries of `packed`, unpacked for the kernel a piece at a time.
   uint64_t RunEpoch(Shuffler& shuffler, const kernels::Kernel& kernel, const kernels::SgdArgs& args,
-                    const StopState& stop, std::atomic<uint64_t>& updates);
+                    const StopState& stop, std::atomic<uint64_t>& updates,
+                    const PackedRatings* packed = nullptr);
 
   // Runs the grid's current epoch: each worker takes free blocks until none
   // is left or a stop signal. Returns the ratings run and the worker-seconds
@@ -41,7 +45,8 @@ class WorkerPool {
   };
   BlockedEpoch RunBlockedEpoch(BlockGrid& grid, const kernels::Kernel& kernel,
                                const kernels::SgdArgs& args, const StopState& stop,
-                               std::atomic<uint64_t>& updates);
+                               std::atomic<uint64_t>& updates,
+                               const PackedRatings* packed = nullptr);
 
   // Runs `f` inside the pool's arena (so TBB algorithms in it use these threads).
   template <typename F>

@@ -7,6 +7,7 @@
 
 #include "hogmf/rated_items.h"
 #include "hogmf/ratings.h"
+#include "ratings/packed_ratings.h"
 
 namespace hogmf::internal {
 
@@ -17,6 +18,9 @@ class RatedItemsInternal {
   // index itself. The ratings hold unspecified values afterwards. Runs on the
   // TBB threads of the calling arena.
   static RatedItems BuildConsuming(std::span<Rating> ratings, uint32_t num_users);
+  // The same from packed ratings (rated_items_packed.cc): the records' 8
+  // bytes serve as the scratch space, and `ratings` is empty afterwards.
+  static RatedItems BuildConsuming(PackedRatings& ratings, uint32_t num_users);
 };
 
 }  // namespace hogmf::internal

@@ -34,14 +34,14 @@ inline constexpr size_t kPrefetchAhead = 16;
 // One in-place distribution pass (American flag sort): `bounds` holds the
 // num_buckets + 1 boundaries already; every rating is cycled into the next free
 // slot of its bucket. The ratings of a bucket end up in no particular order.
-template <typename BucketOf>
-void CycleIntoBuckets(std::span<Rating> ratings, const std::vector<size_t>& bounds,
+template <typename Record, typename BucketOf>
+void CycleIntoBuckets(std::span<Record> ratings, const std::vector<size_t>& bounds,
                       BucketOf bucket_of) {
   const size_t num_buckets = bounds.size() - 1;
   std::vector<size_t> next(bounds.begin(), bounds.end() - 1);
   for (size_t b = 0; b < num_buckets; ++b) {
     while (next[b] < bounds[b + 1]) {
-      Rating r = ratings[next[b]];
+      Record r = ratings[next[b]];
       size_t home = bucket_of(r);
       // Follow the cycle until a rating that belongs at next[b] arrives.
       while (home != b) {
@@ -61,20 +61,19 @@ inline constexpr size_t kMaxBucketsPerPass = 1024;
 
 }  // namespace arrange_internal
 
-// Reorders `ratings` so that the ratings of bucket 0 come first, then those of
-// bucket 1, and so on; bucket_of(r) < num_buckets. Returns the num_buckets + 1
-// bucket boundaries. Deterministic; not stable. With many buckets it runs in
-// two passes — first by the high part of the bucket number, then inside each
-// of those ranges (which fit in cache) by the low part — so that every step of
-// the in-place cycles touches memory the caches hold. The second pass runs the
-// ranges in parallel with TBB (in the caller's arena); the result is the same
-// for any thread count.
-template <typename BucketOf>
-std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buckets,
+// Reorders `ratings` (Rating or PackedRating records) so that the ratings of
+// bucket 0 come first, then those of bucket 1, and so on; bucket_of(r) < num_buckets. Returns the
+// num_buckets + 1 bucket boundaries. Deterministic; not stable. With many buckets it runs in two
+// passes — first by the high part of the bucket number, then inside each of those ranges (which fit
+// in cache) by the low part — so that every step of the in-place cycles touches memory the caches
+// hold. The second pass runs the ranges in parallel with TBB (in the caller's arena); the result is
+// the same for any thread count.
+template <typename Record, typename BucketOf>
+std::vector<size_t> DistributeInPlace(std::span<Record> ratings, size_t num_buckets,
                                       BucketOf bucket_of) {
   HOGMF_CHECK(num_buckets >= 1);
   std::vector<size_t> bounds(num_buckets + 1, 0);
-  for (const Rating& r : ratings) {
+  for (const Record& r : ratings) {
     const size_t bucket = bucket_of(r);
     HOGMF_CHECK(bucket < num_buckets);
     ++bounds[bucket + 1];
@@ -96,7 +95,7 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
     coarse_bounds[c] = bounds[std::min(c * fine_size, num_buckets)];
   }
   CycleIntoBuckets(ratings, coarse_bounds,
-                   [&bucket_of, shift](const Rating& r) { return bucket_of(r) >> shift; });
+                   [&bucket_of, shift](const Record& r) { return bucket_of(r) >> shift; });
   // The coarse ranges are independent: TBB distributes them in parallel.
   const internal::Schedule schedule = internal::Schedule::Auto(16);
   internal::ParallelFor(coarse_buckets, schedule, [&](size_t begin, size_t end) {
@@ -109,7 +108,7 @@ std::vector<size_t> DistributeInPlace(std::span<Rating> ratings, size_t num_buck
                          bounds.begin() + static_cast<std::ptrdiff_t>(last) + 1);
       for (size_t& bound : fine_bounds) bound -= base;
       CycleIntoBuckets(ratings.subspan(base, bounds[last] - base), fine_bounds,
-                       [&bucket_of, first](const Rating& r) { return bucket_of(r) - first; });
+                       [&bucket_of, first](const Record& r) { return bucket_of(r) - first; });
     }
   });
   return bounds;

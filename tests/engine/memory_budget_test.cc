@@ -39,6 +39,18 @@ TEST(TrainingBytesTest, GrowsWithRowsFactorsAndRatings) {
   EXPECT_EQ(engine::TrainingBytes(huge, params), UINT64_MAX);
 }
 
+TEST(TrainingBytesTest, APackedWorkingCopyCountsEightBytesPerRating) {
+  const TrainParams params = TrainParams::Seed();
+  engine::TrainingFootprint copied{.users = 1000, .items = 1000, .ratings = 10000};
+  engine::TrainingFootprint packed = copied;
+  packed.packs_ratings = true;
+  EXPECT_EQ(engine::TrainingBytes(copied, params) - engine::TrainingBytes(packed, params),
+            10000u * 4);
+  // Ratings moved in are not copied: packing them allocates nothing more.
+  copied.copies_ratings = packed.copies_ratings = false;
+  EXPECT_EQ(engine::TrainingBytes(copied, params), engine::TrainingBytes(packed, params));
+}
+
 // One rating whose ids, used as row indices, ask for 2^31 rows per side.
 Ratings HugeIdentityIds() {
   const std::vector<int64_t> users = {2147483647};

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <vector>
@@ -130,6 +131,26 @@ TEST(RatedItemsTest, BuildConsumingGivesTheSameIndexAsBuild) {
       EXPECT_EQ(consumed, built);
       ExpectLists(consumed, Expected(original, num_users));
     }
+  }
+}
+
+TEST(RatedItemsTest, BuildConsumingPackedRatingsGivesTheSameIndexAsBuild) {
+  // Fewer users than ranges, and more; items up to 2^20 (20 item bits).
+  for (uint32_t num_users : {1u, 300u, 5000u}) {
+    std::vector<Rating> original = RandomRatings(num_users, 10);
+    for (Rating& r : original) {
+      r.item &= (1u << 20) - 1;
+      r.value = r.value < 0 ? 1.0f : 2.5f;
+    }
+    const RatedItems built = RatedItems::Build(original, num_users);
+    std::vector<Rating> working = original;
+    std::optional<PackedRatings> packed = PackedRatings::Pack(working, 1u << 20);
+    ASSERT_TRUE(packed.has_value());
+    const RatedItems consumed = internal::RatedItemsInternal::BuildConsuming(*packed, num_users);
+    EXPECT_EQ(consumed, built) << num_users << " users";
+    EXPECT_EQ(consumed.memory_bytes(), built.memory_bytes());
+    EXPECT_EQ(packed->size(), 0u);
+    ExpectLists(consumed, Expected(original, num_users));
   }
 }
 

@@ -32,6 +32,7 @@ std::string TrainReportFields(const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"block_idle_seconds\": %s,\n", JsonNumber(r.block_idle_seconds));
   absl::StrAppendFormat(&json, "  \"order\": \"%s\",\n",
                         r.grid > 0 ? std::string("blocks") : std::string(OrderName(r.order)));
+  absl::StrAppendFormat(&json, "  \"working_bytes_per_rating\": %d,\n", r.working_bytes_per_rating);
   absl::StrAppendFormat(&json, "  \"rated_items_seconds\": %s,\n",
                         JsonNumber(r.rated_items_seconds));
   absl::StrAppendFormat(&json, "  \"choose_seconds\": %s,\n", JsonNumber(r.choose_seconds));

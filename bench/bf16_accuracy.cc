@@ -191,8 +191,8 @@ template <Format F>
 class Bf16Variant : public Variant {
  public:
   Bf16Variant(const FactorMatrix& p, const FactorMatrix& q, const Options& o)
-      : p_(p), q_(q), rounding_(o.seed + 2), args_{p_.data(), q_.data(), p_.stride(), o.k,
-                                                   o.lr,      o.l2,      o.l2} {}
+      : p_(p), q_(q), rounding_(o.seed + 2), args_{p_.data(), q_.data(), p_.stride(),
+                                                   o.k,       o.lr,      o.l2} {}
   const char* name() const override { return F == Format::kBf16Nearest ? "bf16-rne" : "bf16-sr"; }
   void Chunk(const Rating* ratings, const uint32_t* order, size_t count) override {
     SgdChunk<F>(args_, ratings, order, count, &rounding_);

@@ -212,12 +212,11 @@ void RegisterOwn(const std::string& kernel, Order order, int k) {
     return [&f, rounding = std::make_shared<RoundingState>(99)](const Rating* r, const uint32_t* o,
                                                                 size_t n) {
       if constexpr (F == Format::kFp32) {
-        const RowArgs<float> args{f.p.data(),    f.q.data(), f.p.stride(), f.k,
-                                  kLearningRate, kL2,        kL2};
+        const RowArgs<float> args{f.p.data(), f.q.data(), f.p.stride(), f.k, kLearningRate, kL2};
         SgdChunk<F>(args, r, o, n, rounding.get());
       } else {
-        const RowArgs<uint16_t> args{f.p16.data(), f.q16.data(), f.p16.stride(), f.k, kLearningRate,
-                                     kL2,          kL2};
+        const RowArgs<uint16_t> args{f.p16.data(), f.q16.data(),  f.p16.stride(),
+                                     f.k,          kLearningRate, kL2};
         SgdChunk<F>(args, r, o, n, rounding.get());
       }
     };

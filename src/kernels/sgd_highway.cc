@@ -29,18 +29,21 @@
 //
 // In the squared-loss loop, rows of 1, 2, 4 or 8 vectors (k up to 16, 32, 64,
 // 128 with 16 lanes; up to 4 vectors on targets with 16 vector registers) get
-// a loop with the vector count fixed at compile time, which keeps both rows in
-// registers between the dot product and the update; rows of k <= 4 or k <= 8
-// use vectors of that many lanes. Other k take the loop with a runtime vector
-// count, which is pipelined: one step's chain (dot product, horizontal sum,
-// g, then both row updates) leaves the vector units waiting at large k, so
-// while it updates the rows of rating j it also computes the dot product of
-// rating j + 1, when j + 1 shares neither user nor item with j. Then j's step
-// writes nothing that j + 1's dot product, biases or AdaGrad sums read, and
-// that dot product is computed with the operations and in the order of the
-// one-rating step (DotVecs), so the loop's results are bit for bit those of
-// the steps taken one at a time in chunk order. When j + 1 shares a row with
-// j, its dot product waits for j's step.
+// a loop with the vector count fixed at compile time; rows of k <= 4 or k <= 8
+// use vectors of that many lanes. Rows of 1 or 2 vectors stay in registers
+// between the dot product and the update, one step at a time. Rows of 4 or 8
+// vectors, and every k on the loop with a runtime vector count, are
+// pipelined: one step's chain (dot product, horizontal sum, g, then both row
+// updates) leaves the vector units waiting at large k, so while it updates
+// the rows of rating j it also computes the dot product of rating j + 1, when
+// j + 1 shares neither user nor item with j. Then j's step writes nothing
+// that j + 1's dot product, biases or AdaGrad sums read, and that dot product
+// is computed with the operations and in the order of the one-rating step
+// (DotVecs), so the loop's results are bit for bit those of the steps taken
+// one at a time in chunk order. When j + 1 shares a row with j, its dot
+// product waits for j's step. The pipelined loop reads the rows from L1 for
+// each pass; with 4 or 8 vectors the count is a constant and the passes are
+// unrolled.
 //
 // The fit pass reads ratings in sequence and prefetches the rows
 // `prefetch_distance` ratings ahead (kHighwayLossPrefetchDistance for the
@@ -92,6 +95,10 @@ constexpr size_t kMaxFixedVecs = 8;
 #else
 constexpr size_t kMaxFixedVecs = 4;
 #endif
+// Fixed-count loops of at least this many vectors overlap each step's row
+// update with the next rating's dot product, as the runtime loop does; on
+// shorter rows the overlap measured slower than one step at a time.
+constexpr size_t kOverlapFixedFrom = 4;
 // The k <= 4 and k <= 8 tags have at least 4 lanes where the fixed loops
 // exist, so their rows are 1 vector (D4) or 1 or 2 vectors (D8).
 constexpr size_t kMaxFixedVecs4 = kMaxFixedVecs < 1 ? kMaxFixedVecs : 1;
@@ -398,6 +405,40 @@ HWY_INLINE void StepSquaredFixed(D d, const SgdArgs& a, const StepConsts<D>& c, 
   FinishSquaredStep<kBias, kAdaGrad>(d, a, r, s, sum_p, sum_q);
 }
 
+// The pipelined squared-loss loop over rows of nvec vectors (count >= 1): s
+// holds the scalars of rating j, from a dot product computed before j's turn.
+// Inlined with a constant nvec for the fixed-count loops, which then read
+// the rows from L1 for each pass as the runtime loop does.
+template <bool kBias, bool kAdaGrad, class D>
+HWY_INLINE void PipelinedSquared(D d, const SgdArgs& args, const StepConsts<D>& c,
+                                 const Rating* ratings, const uint32_t* order, size_t count,
+                                 size_t nvec, size_t distance) {
+  const size_t row_floats = nvec * hn::Lanes(d);
+  const PrefetchRanges ranges = RangesFor(order, count, distance);
+  const Rating* r = &ratings[order != nullptr ? order[0] : 0];
+  SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(
+      args, *r,
+      DotVecs(d, args.p + static_cast<size_t>(r->user) * args.stride,
+              args.q + static_cast<size_t>(r->item) * args.stride, nvec));
+  for (size_t j = 0;; ++j) {
+    PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
+                                     distance, row_floats);
+    if (j + 1 == count) return UpdateSquaredRuntime<kBias, kAdaGrad>(d, args, c, *r, s, nvec);
+    const Rating* next = &ratings[order != nullptr ? order[j + 1] : j + 1];
+    const float* pn = args.p + static_cast<size_t>(next->user) * args.stride;
+    const float* qn = args.q + static_cast<size_t>(next->item) * args.stride;
+    float dot;
+    if (next->user != r->user && next->item != r->item) {
+      dot = UpdateSquaredRuntimeWithDot<kBias, kAdaGrad>(d, args, c, *r, s, pn, qn, nvec);
+    } else {
+      UpdateSquaredRuntime<kBias, kAdaGrad>(d, args, c, *r, s, nvec);
+      dot = DotVecs(d, pn, qn, nvec);
+    }
+    s = SquaredStepScalars<kBias, kAdaGrad>(args, *next, dot);
+    r = next;
+  }
+}
+
 // The squared-loss chunk loop with vectors of tag D; kVecs = 0 means the
 // vector count is nvec, known at run time.
 template <class D, size_t kVecs, bool kBias, bool kAdaGrad>
@@ -405,34 +446,13 @@ HWY_NOINLINE void SquaredLoop(const SgdArgs& args, const Rating* ratings, const 
                               size_t count, size_t nvec, size_t distance) {
   const D d;
   const StepConsts<D> c = MakeConsts(d, args, nvec);
-  const size_t row_floats = (kVecs != 0 ? kVecs : nvec) * hn::Lanes(d);
-  const PrefetchRanges ranges = RangesFor(order, count, distance);
   if constexpr (kVecs == 0) {
-    // The pipelined loop (count >= 1): s holds the scalars of rating j, from
-    // a dot product computed before j's turn.
-    const Rating* r = &ratings[order != nullptr ? order[0] : 0];
-    SquaredScalars s = SquaredStepScalars<kBias, kAdaGrad>(
-        args, *r,
-        DotVecs(d, args.p + static_cast<size_t>(r->user) * args.stride,
-                args.q + static_cast<size_t>(r->item) * args.stride, nvec));
-    for (size_t j = 0;; ++j) {
-      PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
-                                       distance, row_floats);
-      if (j + 1 == count) return UpdateSquaredRuntime<kBias, kAdaGrad>(d, args, c, *r, s, nvec);
-      const Rating* next = &ratings[order != nullptr ? order[j + 1] : j + 1];
-      const float* pn = args.p + static_cast<size_t>(next->user) * args.stride;
-      const float* qn = args.q + static_cast<size_t>(next->item) * args.stride;
-      float dot;
-      if (next->user != r->user && next->item != r->item) {
-        dot = UpdateSquaredRuntimeWithDot<kBias, kAdaGrad>(d, args, c, *r, s, pn, qn, nvec);
-      } else {
-        UpdateSquaredRuntime<kBias, kAdaGrad>(d, args, c, *r, s, nvec);
-        dot = DotVecs(d, pn, qn, nvec);
-      }
-      s = SquaredStepScalars<kBias, kAdaGrad>(args, *next, dot);
-      r = next;
-    }
+    PipelinedSquared<kBias, kAdaGrad>(d, args, c, ratings, order, count, nvec, distance);
+  } else if constexpr (kVecs >= kOverlapFixedFrom) {
+    PipelinedSquared<kBias, kAdaGrad>(d, args, c, ratings, order, count, kVecs, distance);
   } else {
+    const size_t row_floats = kVecs * hn::Lanes(d);
+    const PrefetchRanges ranges = RangesFor(order, count, distance);
     for (size_t j = 0; j < count; ++j) {
       PrefetchAhead<kBias || kAdaGrad>(args, ratings, order, j, ranges.rows_end, ranges.records_end,
                                        distance, row_floats);

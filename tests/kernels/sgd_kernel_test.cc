@@ -217,11 +217,12 @@ TEST(SgdKernelTest, HighwayVariantsMatchScalarReference) {
   });
 }
 
-// The squared-loss loop on rows of a runtime vector count overlaps each
-// step's update with the next rating's dot product when the two ratings share
-// no row. These chunks make every relation between neighbours common: the
-// next rating shares nothing, its user, its item, or both (the same pair
-// again), and every fourth rating shares a row with the one two back.
+// The squared-loss loop on rows of a runtime vector count, and the fixed-count
+// loops of 4 or 8 vectors, overlap each step's update with the next rating's
+// dot product when the two ratings share no row. These chunks make every
+// relation between neighbours common: the next rating shares nothing, its
+// user, its item, or both (the same pair again), and every fourth rating
+// shares a row with the one two back.
 std::vector<Rating> MakeSharingChunk(internal::Rng& rng, uint32_t users, uint32_t items,
                                      size_t count) {
   std::vector<Rating> ratings;
@@ -320,7 +321,9 @@ void ForEachSquaredVariant(const Check& check) {
   }
 }
 
-constexpr int kSharingDims[] = {1, 15, 16, 17, 64, 128, 256};
+// k = 32, 64 and 128 are fixed-count loops of 4 vectors (8 lanes) or 4 and 8
+// vectors (16 lanes); 17 is 2 or 3 vectors, 256 a runtime count.
+constexpr int kSharingDims[] = {1, 15, 16, 17, 32, 64, 128, 256};
 
 // A chunk in one call gives exactly what the same kernel gives when fed one
 // rating per call (which never overlaps two steps): overlapping a step with

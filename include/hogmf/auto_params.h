@@ -26,12 +26,14 @@ struct TrainOptions;
 
 // One trial of the search.
 struct ParamsTrial {
-  float l2 = 0;        // the L2 weight of factors (and, when auto, of biases) on both sides
-  int epochs = 0;      // the early-stopped epoch count
-  double score = 0;    // held-out RMSE, or mean loss for losses without values
-  double seconds = 0;  // the trial's training time
-  int exact_fits = 0;  // exact fit passes over its training ratings (none: a trial is scored on
-                       // held-out ratings and estimates the fit from a sample)
+  float l2 = 0;         // the L2 weight of factors (and, when auto, of biases) on both sides
+  int epochs = 0;       // the early-stopped epoch count
+  double score = 0;     // held-out RMSE, or mean loss for losses without values
+  double seconds = 0;   // the trial's training time
+  int exact_fits = 0;   // exact fit passes over its training ratings (none: a trial is scored on
+                        // held-out ratings and estimates the fit from a sample)
+  bool pruned = false;  // stopped once it could no longer beat the best trial before it
+                        // (engine/weight_search.h); score and epochs are then its best so far
 };
 
 struct ParamsChoice {
@@ -47,6 +49,10 @@ struct ParamsChoice {
   // out of its training (final_holdout_ratings of them).
   bool final_early_stop = false;
   uint64_t final_holdout_ratings = 0;
+  // That run stops at its first epoch without a gain and returns that
+  // epoch's model, so no copy of a best epoch's factors is kept beside the
+  // model (unless params.early_stop was given: then it keeps the best).
+  bool final_keeps_last = false;
   std::vector<ParamsTrial> trials;  // in the order run
   double best_score = -1;           // the chosen trial's score
   double seconds = 0;               // all trials together

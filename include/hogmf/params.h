@@ -200,6 +200,8 @@ struct TrainParams {
   // fields is checked when training starts, not here: `isa` naming a kernel this CPU runs, and a
   // validation set for early_stop and stop_validation_rmse.
   absl::Status Validate() const;
+
+  bool operator==(const TrainParams&) const = default;
 };
 
 }  // namespace hogmf

@@ -129,6 +129,11 @@ struct TrainOptions {
   /// many as the bits the item indices leave; not with order `shuffle`. The
   /// results are the same bit for bit. false: always 12 bytes.
   bool compact_ratings = true;
+  /// Early stopping returns the best epoch's model, kept as a copy of the
+  /// factors while training; false: the last epoch's, with no copy
+  /// (report.best_epoch is then the last epoch; ChooseParams' trials, which
+  /// need the scores only).
+  bool keep_best_model = true;
 };
 
 struct TrainReport {
@@ -287,6 +292,16 @@ class Trainer {
   // kFailedPrecondition after Finish or for a warm start (Continue; not
   // supported); the errors of SaveModel for the file.
   absl::Status SaveCheckpoint(const std::string& path) const;
+
+  // Starts the session over with other L2 weights: a fresh model drawn from
+  // the same seed, trained on the ratings as already arranged, so the epochs
+  // that follow are those of a session Create would make with `params`, bit
+  // for bit with one thread (what a search over weights runs between trials,
+  // arranging once). `params` may differ from the session's in l2_p, l2_q,
+  // l2_user_bias and l2_item_bias only, none of them auto; kInvalidArgument
+  // otherwise. kFailedPrecondition after Finish and for a session that
+  // Continue or Resume made.
+  absl::Status Restart(const TrainParams& params);
 
   // Ends the session: with early stopping, restores the best epoch's model;
   // with FitMeasure::kAtFinish, measures its exact loss and train RMSE;

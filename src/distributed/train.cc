@@ -81,7 +81,9 @@ absl::StatusOr<DistributedResult> TrainDistributed(
       // Every rank walks alike: the trials' figures are the same on every
       // rank, and so is a cancel (the sessions agree on it).
       std::atomic<bool> cancelled{false};
-      const auto run_trial = [&](const TrainParams& trial) -> absl::StatusOr<ParamsTrial> {
+      // Every trial runs its course (no pruning: engine::TrialIsHopeless).
+      const auto run_trial = [&](const TrainParams& trial,
+                                 double /*to_beat*/) -> absl::StatusOr<ParamsTrial> {
         RingOptions trial_options;
         trial_options.cancel = options.cancel;
         HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<RingSession> session,

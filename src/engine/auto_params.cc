@@ -128,6 +128,7 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
   std::optional<std::pair<Ratings, Ratings>> split;
   std::optional<Ratings> sampled_validation;
   const Ratings* fit_set = &train;
+  Ratings* own_fit_set = nullptr;  // fit_set when this call made it (a sample or a split)
   const Ratings* held_set = options.validation;
   if (held_set == nullptr && train.size() < kMinHoldoutRatings) {
     // Too few to hold any out: the ladder's start and a fixed count.
@@ -141,7 +142,7 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
     made.user_share = user_share;
     sample = engine::SampleUsers(train.entries(), train.num_users(), train.num_items(),
                                  engine::SamplerFor(user_share, params, held_set == nullptr));
-    fit_set = &sample->fit;
+    fit_set = own_fit_set = &sample->fit;
     if (held_set != nullptr) {
       // The validation pairs of the sampled users, in the sample's indices.
       const std::vector<Rating> aligned = AlignTo(*held_set, train.users(), train.items());
@@ -159,7 +160,7 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
         Ratings::View(train.entries(), std::make_shared<int>(0), IdMap::Identity(train.num_users()),
                       IdMap::Identity(train.num_items()));
     split = SplitHoldout(index_view, params.holdout, params.seed ^ kHoldoutSeedSalt);
-    fit_set = &split->first;
+    fit_set = own_fit_set = &split->first;
     held_set = &split->second;
   }
   made.internal_holdout = options.validation == nullptr;
@@ -176,19 +177,46 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
   trial_options.keep_rated_items = false;
   trial_options.cancel = options.cancel;
   trial_options.fit = FitMeasure::kEstimate;  // trials score on the held-out ratings alone
+  trial_options.keep_best_model = false;      // nor do they need their best epoch's model
   // On a sample, the item side's auto weights are raised (trial_sample.h).
   const float item_divisor = static_cast<float>(engine::TrialItemWeightDivisor(user_share));
-  const auto run_trial = [&](const TrainParams& walked) -> absl::StatusOr<ParamsTrial> {
+  std::optional<Trainer> trials_session;
+  const auto run_trial = [&](const TrainParams& walked,
+                             double to_beat) -> absl::StatusOr<ParamsTrial> {
     TrainParams trial = walked;
     if (params.l2_q == kAutoWeight) trial.l2_q /= item_divisor;
     if (params.l2_item_bias == kAutoWeight) trial.l2_item_bias /= item_divisor;
     if (IsOneClass(trial.loss)) return RankingTrial(*fit_set, *held_set, trial, options.cancel);
-    HOGMF_ASSIGN_OR_RETURN(TrainResult result, Train(*fit_set, trial, trial_options));
+    // One session arranges the ratings once; each later trial restarts it
+    // with its weights. Epoch by epoch, to drop a trial as soon as it cannot
+    // win.
+    if (!trials_session.has_value() && own_fit_set != nullptr) {
+      // The session takes the set's storage: the trials need no other copy.
+      HOGMF_ASSIGN_OR_RETURN(trials_session,
+                             Trainer::Create(std::move(*own_fit_set), trial, trial_options));
+    } else if (!trials_session.has_value()) {
+      HOGMF_ASSIGN_OR_RETURN(trials_session, Trainer::Create(*fit_set, trial, trial_options));
+    } else {
+      HOGMF_RETURN_IF_ERROR(trials_session->Restart(trial));
+    }
+    Trainer& trainer = *trials_session;
+    std::vector<double> scores;
+    bool pruned = false;
+    while (trainer.epoch() < trial.max_epochs) {
+      HOGMF_ASSIGN_OR_RETURN(const EpochStats stats, trainer.RunEpoch());
+      scores.push_back(engine::HeldOutScore(stats));
+      if (trainer.stop_reason().has_value()) break;
+      if (engine::TrialIsHopeless(scores, to_beat)) {
+        pruned = true;
+        break;
+      }
+    }
     ParamsTrial outcome;
     std::tie(outcome.epochs, outcome.score) =
-        engine::EnoughEpochs(result.report, trial.early_stop_tolerance);
-    outcome.seconds = result.report.seconds;
-    outcome.exact_fits = result.report.exact_fits;
+        engine::EnoughEpochs(trainer.report(), trial.early_stop_tolerance);
+    outcome.seconds = trainer.report().seconds;
+    outcome.exact_fits = trainer.report().exact_fits;
+    outcome.pruned = pruned;
     return outcome;
   };
   if (sampled && auto_epochs) {

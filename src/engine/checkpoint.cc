@@ -18,8 +18,9 @@ namespace {
 constexpr std::string_view kMagic = "HOGMFCKP";
 constexpr std::string_view kEndMagic = "HOGMFCKE";
 // Version 2 added the choice's sample fields (user_share, final_early_stop,
-// final_holdout_ratings); version 1 files are still read.
-constexpr uint32_t kVersion = 2;
+// final_holdout_ratings), version 3 final_keeps_last and each trial's
+// `pruned`; versions 1 and 2 are still read.
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kOldestVersion = 1;
 constexpr size_t kTrailerSize = 16;
 
@@ -232,6 +233,8 @@ void PutChoice(const ParamsChoice& c, Encoder& out) {
   out.Put(c.user_share);
   out.PutBool(c.final_early_stop);
   out.Put(c.final_holdout_ratings);
+  out.PutBool(c.final_keeps_last);
+  for (const ParamsTrial& t : c.trials) out.PutBool(t.pruned);
 }
 
 ParamsChoice GetChoice(Decoder& in, size_t bytes_left, uint32_t version) {
@@ -261,6 +264,10 @@ ParamsChoice GetChoice(Decoder& in, size_t bytes_left, uint32_t version) {
     c.final_early_stop = in.GetBool();
     c.final_holdout_ratings = in.Get<uint64_t>();
     if (!(c.user_share > 0 && c.user_share <= 1)) in.Fail("the user share is out of range");
+  }
+  if (version >= 3) {
+    c.final_keeps_last = in.GetBool();
+    for (ParamsTrial& t : c.trials) t.pruned = in.GetBool();
   }
   return c;
 }

@@ -80,6 +80,8 @@ class Monitor {
 
   // Estimates from the sample now.
   Fit Estimate() const;
+  // The ratings it samples.
+  const std::vector<Rating>& sample() const { return sample_; }
 
  private:
   double Elapsed() const;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <new>
+#include <numeric>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,7 @@
 #include "ratings/packed_ratings.h"
 #include "util/absl_compat.h"
 #include "util/file.h"
+#include "util/memory.h"
 #include "util/parallel.h"
 #include "util/random.h"
 #include "util/status_macros.h"
@@ -193,6 +195,13 @@ struct Trainer::Session {
   engine::EarlyStop* early_stop = nullptr;
   std::unique_ptr<engine::Monitor> monitor;
   std::optional<Model> best;  // early stopping: the best epoch's model
+  // Early stopping keeps the best epoch's model in `best`; without, it
+  // returns the last epoch's (ParamsChoice::final_keeps_last).
+  bool keeps_best = true;
+  // A fresh session's (Create): what its model was drawn from, and the
+  // schedule's generator as the arrangement left it, for Restart.
+  std::optional<engine::EntryFacts> facts;
+  internal::Rng::State arranged_rng{};
   std::optional<StopReason> stop_reason;
   std::optional<Clock::time_point> start;  // session time zero: the first epoch's start
   TrainReport report;
@@ -222,8 +231,14 @@ struct Trainer::Session {
   // the data does. Needs only the row counts, so that a fresh session makes
   // its model after the 12-byte array is gone.
   void Arrange(uint32_t num_users, uint32_t num_items, bool compact);
-  // Builds everything else once `model` is in place too.
+  // Builds everything else once `model` is in place too: the validation set
+  // (PrepareValidation), then the rest (PrepareTraining).
   void Prepare(const TrainOptions& given);
+  void PrepareValidation(const TrainOptions& given);
+  void PrepareTraining();
+  absl::Status Restart(const TrainParams& next);
+  // Lets go of the model, its early-stopping copy and the monitor.
+  void FreeModel();
   size_t num_ratings() const { return packed.has_value() ? packed->size() : working.size(); }
   absl::StatusOr<EpochStats> RunEpoch();
   // The exact pass over every working rating with the rows of `args`.
@@ -287,13 +302,78 @@ void Trainer::Session::Arrange(uint32_t num_users, uint32_t num_items, bool comp
   }
   report.working_bytes_per_rating =
       static_cast<int>(packed.has_value() ? sizeof(PackedRating) : sizeof(Rating));
+  arranged_rng = grid.has_value() ? grid->rng_state() : shuffler->state().rng;
   report.arrange_seconds = SecondsSince(arrange_start);
 }
 
+void Trainer::Session::FreeModel() {
+  monitor.reset();
+  best.reset();
+  model = Model();
+  internal::ReleaseFreedMemory();
+}
+
+absl::Status Trainer::Session::Restart(const TrainParams& next) {
+  if (finished) return absl::FailedPreconditionError("the training session is finished");
+  if (!facts.has_value()) {
+    return absl::FailedPreconditionError(
+        "only a session that Create made can restart (not a warm start or a resumed one)");
+  }
+  TrainParams weights_only = params;
+  weights_only.l2_p = next.l2_p;
+  weights_only.l2_q = next.l2_q;
+  weights_only.l2_user_bias = next.l2_user_bias;
+  weights_only.l2_item_bias = next.l2_item_bias;
+  if (!(weights_only == next) || next.HasAutoFields()) {
+    return absl::InvalidArgumentError(
+        "a restart changes the L2 weights only (l2_p, l2_q, l2_user_bias, l2_item_bias), to "
+        "values that are not auto");
+  }
+  HOGMF_RETURN_IF_ERROR(next.Validate());
+  const Clock::time_point restart_start = Clock::now();
+  sample = monitor->sample();
+  IdMap users = model.users();
+  IdMap items = model.items();
+  FreeModel();  // before the new one: its blocks are reused
+  TrainReport fresh;
+  fresh.kernel = report.kernel;
+  fresh.threads = report.threads;
+  fresh.schedule = report.schedule;
+  fresh.grid = report.grid;
+  fresh.order = report.order;
+  fresh.working_bytes_per_rating = report.working_bytes_per_rating;
+  fresh.arrange_seconds = report.arrange_seconds;
+  fresh.validation_unknown = report.validation_unknown;
+  fresh.choice = report.choice;
+  fresh.params = next;
+  report = std::move(fresh);
+  params = next;
+  model = engine::NewModel(*facts, std::move(users), std::move(items), params);
+  stop_reason.reset();
+  start.reset();
+  resumed_seconds = 0;
+  if (grid.has_value()) {
+    grid->set_rng_state(arranged_rng);
+  } else {
+    engine::Shuffler::State rewound{arranged_rng, shuffler->state().permutation};
+    std::iota(rewound.permutation.begin(), rewound.permutation.end(), 0u);
+    shuffler->Restore(rewound);
+  }
+  PrepareTraining();
+  report.setup_seconds = SecondsSince(restart_start);
+  return absl::OkStatus();
+}
+
 void Trainer::Session::Prepare(const TrainOptions& given) {
+  PrepareValidation(given);
+  PrepareTraining();
+}
+
+void Trainer::Session::PrepareValidation(const TrainOptions& given) {
   report.kernel = kernel.name;
   report.threads = threads;
   options = given;
+  if (!given.keep_best_model) keeps_best = false;
   options.validation = nullptr;  // read here, not kept
   if (given.validation != nullptr) {
     size_t unknown = 0;
@@ -304,7 +384,9 @@ void Trainer::Session::Prepare(const TrainOptions& given) {
     validation = AlignValidation(std::move(held_out), model, params.loss);
     held_out = std::vector<Rating>();
   }
+}
 
+void Trainer::Session::PrepareTraining() {
   base_args = engine::StepConstants(params);
   kernels::SgdArgs& args = base_args;
   args.p = internal::ModelInternal::user_factors(model).data();
@@ -411,7 +493,9 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
     finished = true;
     return Diverged(stats.epoch, fit.loss, args.learning_rate);
   }
-  if (early_stop != nullptr && early_stop->improved()) {
+  if (early_stop != nullptr && !keeps_best) {
+    report.best_epoch = stats.epoch;
+  } else if (early_stop != nullptr && early_stop->improved()) {
     report.best_epoch = stats.epoch;
     best = model;
   }
@@ -513,9 +597,9 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
     // 12-byte array and the factors are never both in memory.
     const uint32_t num_users = users.size();
     const uint32_t num_items = items.size();
-    const engine::EntryFacts facts = engine::ScanEntries(session->working, num_users, num_items);
+    session->facts = engine::ScanEntries(session->working, num_users, num_items);
     session->Arrange(num_users, num_items, options.compact_ratings);
-    session->model = engine::NewModel(facts, std::move(users), std::move(items), params);
+    session->model = engine::NewModel(*session->facts, std::move(users), std::move(items), params);
   }
   session->Prepare(options);
   return session;
@@ -527,7 +611,13 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::NewChosen(
   std::vector<Rating> held_out;
   if (choice.final_early_stop) {
     chosen.max_epochs = kAutoMaxEpochs;
-    if (chosen.early_stop == 0) chosen.early_stop = kTrialPatience;
+    if (chosen.early_stop == 0) {
+      // Near its best the held-out score is flat: stopping at the first epoch
+      // without a gain and keeping that epoch's model costs little and
+      // spares a copy of the factors and the patience epochs.
+      chosen.early_stop = 1;
+      choice.final_keeps_last = true;
+    }
     if (chosen.early_stop_tolerance == 0) chosen.early_stop_tolerance = kTrialTolerance;
     if (choice.final_holdout_ratings > 0) {
       held_out = engine::TakeHeldOut(working, engine::SamplerFor(choice.user_share, given,
@@ -537,6 +627,7 @@ absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::NewChosen(
   HOGMF_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                          New(std::move(working), std::move(users), std::move(items), std::nullopt,
                              chosen, options, std::move(held_out)));
+  if (choice.final_keeps_last) session->keeps_best = false;
   session->report.choice = std::move(choice);
   return session;
 }
@@ -759,7 +850,8 @@ absl::Status Trainer::Session::Restore(engine::CheckpointData data, const std::s
     absl::StatusOr<Model> best_model = DeserializeModel(*data.best);
     if (!best_model.ok()) return corrupt(std::string(best_model.status().message()));
     best = std::move(*best_model);
-  } else if (early_stop != nullptr && report.best_epoch == report.epochs && report.epochs > 0) {
+  } else if (early_stop != nullptr && keeps_best && report.best_epoch == report.epochs &&
+             report.epochs > 0) {
     best = model;
   }
   if (data.stop_reason >= 0) stop_reason = static_cast<StopReason>(data.stop_reason);
@@ -820,6 +912,7 @@ absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vec
     session->threads = ThreadsFor(params);
     session->working = std::move(working);
     session->held_out = std::move(held_out);
+    session->keeps_best = !choice.final_keeps_last;
     session->model = std::move(*model);
     session->Arrange(session->model.num_users(), session->model.num_items(),
                      options.compact_ratings);
@@ -852,6 +945,7 @@ absl::Status Trainer::SaveCheckpoint(const std::string& path) const {
 }
 
 absl::StatusOr<EpochStats> Trainer::RunEpoch() { return session_->RunEpoch(); }
+absl::Status Trainer::Restart(const TrainParams& params) { return session_->Restart(params); }
 
 absl::StatusOr<StopReason> Trainer::Run() {
   while (session_->report.epochs < session_->params.max_epochs) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace hogmf::engine {
@@ -21,12 +22,36 @@ double HeldOutScore(const EpochStats& stats) {
 }
 
 std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance) {
-  const EpochStats& best = report.history[static_cast<size_t>(std::max(report.best_epoch, 1)) - 1];
-  const double best_score = HeldOutScore(best);
+  if (report.history.empty()) return {0, std::numeric_limits<double>::infinity()};
+  // The first epoch of the lowest score (NaN never is).
+  const EpochStats* best = &report.history.front();
+  for (const EpochStats& stats : report.history) {
+    if (HeldOutScore(stats) < HeldOutScore(*best) || std::isnan(HeldOutScore(*best))) {
+      best = &stats;
+    }
+  }
+  const double best_score = HeldOutScore(*best);
   for (const EpochStats& stats : report.history) {
     if (HeldOutScore(stats) <= best_score * (1.0 + tolerance)) return {stats.epoch, best_score};
   }
-  return {best.epoch, best_score};
+  return {best->epoch, best_score};
+}
+
+bool TrialIsHopeless(std::span<const double> scores, double to_beat) {
+  constexpr double kSlowestDecay = 0.9;  // the remaining gains: at most 9 x the last one
+  constexpr double kFastestDecay = 0.5;  // and at least the last one
+  const size_t n = scores.size();
+  if (n < 2 || !std::isfinite(to_beat)) return false;
+  if (*std::min_element(scores.begin(), scores.end()) <= to_beat) return false;
+  const double last = scores[n - 1];
+  if (!std::isfinite(last)) return true;
+  const double gain = scores[n - 2] - last;
+  if (!(gain > 0)) return true;
+  double ratio = kSlowestDecay;
+  if (n >= 3 && scores[n - 3] - scores[n - 2] > 0) {
+    ratio = std::clamp(gain / (scores[n - 3] - scores[n - 2]), kFastestDecay, kSlowestDecay);
+  }
+  return last - gain * ratio / (1.0 - ratio) > to_beat;
 }
 
 absl::StatusOr<TrainParams> SearchWeights(const TrainParams& params, TrialRunner run,
@@ -45,7 +70,11 @@ absl::StatusOr<TrainParams> SearchWeights(const TrainParams& params, TrialRunner
     trial.max_epochs = auto_epochs ? kAutoMaxEpochs : params.max_epochs;
     if (trial.early_stop == 0) trial.early_stop = kTrialPatience;
     if (trial.early_stop_tolerance == 0) trial.early_stop_tolerance = kTrialTolerance;
-    absl::StatusOr<ParamsTrial> outcome = run(trial);
+    double to_beat = std::numeric_limits<double>::infinity();
+    for (const ParamsTrial& done : made.trials) {
+      if (std::isfinite(done.score)) to_beat = std::min(to_beat, done.score);
+    }
+    absl::StatusOr<ParamsTrial> outcome = run(trial, to_beat);
     if (!outcome.ok()) return outcome.status();
     outcome->l2 = l2;
     made.trials.push_back(*outcome);

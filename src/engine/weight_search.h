@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <span>
 #include <utility>
 
 #include "absl/functional/function_ref.h"
@@ -24,15 +25,26 @@ TrainParams WithWeights(TrainParams params, float l2);
 // without values the mean validation loss.
 double HeldOutScore(const EpochStats& stats);
 
-// The first epoch whose held-out score is within `tolerance` of the best
-// epoch's (report.best_epoch), and that best score.
+// The first epoch whose held-out score is within `tolerance` of the lowest
+// in report.history, and that lowest score.
 std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance);
+
+// Whether a trial can no longer beat `to_beat`, the best score of the trials
+// before it, given its held-out scores so far (one per epoch, lower is
+// better). It is when its best so far is worse and either its last epoch
+// gained nothing or even a generous run of further gains would not close the
+// gap: gains shrinking by the ratio of its last two (held to [0.5, 0.9]),
+// that is at most 9 times the last gain in all. Never before two epochs.
+bool TrialIsHopeless(std::span<const double> scores, double to_beat);
 
 // Trains one trial with `trial` (the weights set, max_epochs the most to run,
 // early_stop and early_stop_tolerance set) and scores it on the held-out
 // ratings: the outcome's epochs, score and seconds (l2 is filled in by the
-// walk).
-using TrialRunner = absl::FunctionRef<absl::StatusOr<ParamsTrial>(const TrainParams& trial)>;
+// walk). `to_beat` is the best score of the trials before it (infinity for
+// the first): a runner may stop a trial once TrialIsHopeless and mark it
+// pruned, with its best score so far.
+using TrialRunner =
+    absl::FunctionRef<absl::StatusOr<ParamsTrial>(const TrainParams& trial, double to_beat)>;
 
 // The walk for `params`, which has an auto L2 weight or auto epochs: from
 // kLadderStart, by kLadderStep in the direction that improves while it does,

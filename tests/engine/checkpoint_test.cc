@@ -198,8 +198,17 @@ TEST(CheckpointTest, ChosenParamsAreKeptNotChosenAgain) {
   ASSERT_THAT(second.status(), IsOk());
   EXPECT_EQ(second->report().params.l2_p, first->report().params.l2_p);
   EXPECT_EQ(second->report().params.max_epochs, first->report().params.max_epochs);
-  EXPECT_EQ(second->report().choice.trials.size(), first->report().choice.trials.size());
+  ASSERT_EQ(second->report().choice.trials.size(), first->report().choice.trials.size());
   EXPECT_GT(second->report().choice.trials.size(), 0u);
+  for (size_t t = 0; t < first->report().choice.trials.size(); ++t) {
+    const ParamsTrial& a = first->report().choice.trials[t];
+    const ParamsTrial& b = second->report().choice.trials[t];
+    EXPECT_EQ(a.l2, b.l2);
+    EXPECT_EQ(a.epochs, b.epochs);
+    EXPECT_EQ(a.score, b.score);
+    EXPECT_EQ(a.pruned, b.pruned);
+  }
+  EXPECT_EQ(second->report().choice.final_keeps_last, first->report().choice.final_keeps_last);
   EXPECT_EQ(second->report().history.size(), 1u);
 }
 

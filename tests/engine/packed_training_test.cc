@@ -14,6 +14,7 @@
 #include "hogmf/synthetic.h"
 #include "hogmf/trainer.h"
 #include "testing/status_matchers.h"
+#include "testing/synthetic_data.h"
 
 namespace hogmf {
 namespace {
@@ -23,20 +24,12 @@ using ::hogmf::testing::IsOk;
 // Low-rank data with values rounded to halves (as star ratings are), so that
 // they pack; `round` false keeps the continuous values (too many to pack).
 Ratings Data(bool round, uint64_t ratings = 30000) {
-  SyntheticSpec spec;
-  spec.shape = Shape::kLowRank;
-  spec.users = 400;
-  spec.items = 300;
-  spec.ratings = ratings;
-  spec.rank = 4;
-  spec.seed = 5;
-  absl::StatusOr<Ratings> data = Generate(spec);
-  EXPECT_TRUE(data.ok());
-  std::vector<Rating> entries(data->entries().begin(), data->entries().end());
+  const Ratings data = ::hogmf::testing::LowRankRatings(400, 300, ratings, /*rank=*/4, /*seed=*/5);
+  std::vector<Rating> entries(data.entries().begin(), data.entries().end());
   if (round) {
     for (Rating& r : entries) r.value = std::round(2.0f * r.value) / 2.0f;
   }
-  return Ratings(std::move(entries), data->users(), data->items());
+  return Ratings(std::move(entries), data.users(), data.items());
 }
 
 TrainParams Params() {

@@ -2,6 +2,7 @@
 // on a set large enough to be tried on it.
 #include "engine/trial_sample.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -229,11 +230,25 @@ TEST_F(LargeSetChoiceTest, TheFinalRunEarlyStopsOnTheSamplesHeldOutRatings) {
   // Every epoch ran over all ratings but the held-out ones, and was scored on them.
   EXPECT_EQ(report.updates,
             static_cast<uint64_t>(report.epochs) * (train_->size() - choice.final_holdout_ratings));
-  EXPECT_EQ(report.params.early_stop, kTrialPatience);
+  // It stops at the first epoch without a gain and keeps that epoch's model.
+  EXPECT_TRUE(choice.final_keeps_last);
+  EXPECT_EQ(report.params.early_stop, 1);
   EXPECT_GT(report.validation_rmse, 0.0);
-  EXPECT_GE(report.best_epoch, 1);
-  EXPECT_LE(report.best_epoch, report.epochs);
-  EXPECT_TRUE(report.stop_reason == StopReason::kEarlyStop || report.epochs == kAutoMaxEpochs);
+  EXPECT_EQ(report.best_epoch, report.epochs);
+  ASSERT_EQ(report.history.size(), static_cast<size_t>(report.epochs));
+  EXPECT_EQ(report.validation_rmse, report.history.back().validation_rmse);
+  ASSERT_TRUE(report.stop_reason == StopReason::kEarlyStop || report.epochs == kAutoMaxEpochs);
+  if (report.stop_reason == StopReason::kEarlyStop) {
+    ASSERT_GE(report.epochs, 2);
+    const double last = report.history[report.history.size() - 1].validation_rmse;
+    const double before = report.history[report.history.size() - 2].validation_rmse;
+    EXPECT_GE(last, before * (1.0 - report.params.early_stop_tolerance)) << "a gain, yet stopped";
+    for (size_t e = 1; e + 1 < report.history.size(); ++e) {
+      EXPECT_LT(report.history[e].validation_rmse,
+                report.history[e - 1].validation_rmse * (1.0 - report.params.early_stop_tolerance))
+          << "epoch " << e + 1 << " had no gain, yet training went on";
+    }
+  }
   // The choice beats the same run with 100 times the weight on the whole
   // set's test ratings (how close it comes to the whole set's own choice is
   // measured in docs/performance.md).
@@ -250,6 +265,26 @@ TEST_F(LargeSetChoiceTest, TheFinalRunEarlyStopsOnTheSamplesHeldOutRatings) {
     ASSERT_THAT(trained.status(), IsOk());
     EXPECT_LT(rmse, Evaluate(trained->model, *test_).rmse) << "weights x" << scale;
   }
+}
+
+TEST_F(LargeSetChoiceTest, AGivenEarlyStopKeepsTheBestEpochsModel) {
+  TrainParams params = Params();
+  params.max_epochs = kAutoEpochs;
+  params.l2_p = params.l2_q = 0.05f;  // only the epochs auto: no trials
+  params.early_stop = 2;              // asks for a validation set
+  TrainOptions options;
+  options.validation = test_;
+  absl::StatusOr<TrainResult> result = Train(*train_, params, options);
+  ASSERT_THAT(result.status(), IsOk());
+  const TrainReport& report = result->report;
+  ASSERT_TRUE(report.choice.final_early_stop);
+  EXPECT_FALSE(report.choice.final_keeps_last);
+  EXPECT_EQ(report.params.early_stop, 2);
+  ASSERT_GE(report.best_epoch, 1);
+  double best = report.history[0].validation_rmse;
+  for (const EpochStats& stats : report.history) best = std::min(best, stats.validation_rmse);
+  EXPECT_EQ(report.validation_rmse, best);
+  EXPECT_EQ(report.history[static_cast<size_t>(report.best_epoch) - 1].validation_rmse, best);
 }
 
 TEST_F(LargeSetChoiceTest, AFinalRunOnHeldOutRatingsResumesToTheSameBits) {
@@ -281,6 +316,7 @@ TEST_F(LargeSetChoiceTest, AFinalRunOnHeldOutRatingsResumesToTheSameBits) {
   EXPECT_EQ(finished->report.best_epoch, straight->report.best_epoch);
   EXPECT_EQ(finished->report.choice.final_holdout_ratings,
             straight->report.choice.final_holdout_ratings);
+  EXPECT_TRUE(finished->report.choice.final_keeps_last);
   absl::StatusOr<std::string> a = SerializeModel(straight->model);
   absl::StatusOr<std::string> b = SerializeModel(finished->model);
   ASSERT_TRUE(a.ok() && b.ok());

@@ -62,18 +62,21 @@ std::string TrainReportFields(const TrainReport& r) {
   absl::StrAppendFormat(&json,
                         "\"chosen\": %s, \"fallback\": %s, \"internal_holdout\": %s, "
                         "\"holdout_ratings\": %d, \"trial_ratings\": %d, \"user_share\": %s, "
-                        "\"final_early_stop\": %s, \"final_holdout_ratings\": %d, ",
+                        "\"final_early_stop\": %s, \"final_holdout_ratings\": %d, "
+                        "\"final_keeps_last\": %s, ",
                         c.chosen ? "true" : "false", c.fallback ? "true" : "false",
                         c.internal_holdout ? "true" : "false", c.holdout_ratings, c.trial_ratings,
                         JsonNumber(c.user_share), c.final_early_stop ? "true" : "false",
-                        c.final_holdout_ratings);
+                        c.final_holdout_ratings, c.final_keeps_last ? "true" : "false");
   absl::StrAppendFormat(&json, "\"best_score\": %s, \"seconds\": %s, \"trials\": [",
                         c.best_score >= 0 ? JsonNumber(c.best_score) : "null",
                         JsonNumber(c.seconds));
   for (size_t t = 0; t < c.trials.size(); ++t) {
-    absl::StrAppendFormat(&json, "%s{\"l2\": %s, \"epochs\": %d, \"score\": %s, \"seconds\": %s}",
-                          t == 0 ? "" : ", ", JsonNumber(c.trials[t].l2), c.trials[t].epochs,
-                          JsonNumber(c.trials[t].score), JsonNumber(c.trials[t].seconds));
+    absl::StrAppendFormat(
+        &json, "%s{\"l2\": %s, \"epochs\": %d, \"score\": %s, \"seconds\": %s, \"pruned\": %s}",
+        t == 0 ? "" : ", ", JsonNumber(c.trials[t].l2), c.trials[t].epochs,
+        JsonNumber(c.trials[t].score), JsonNumber(c.trials[t].seconds),
+        c.trials[t].pruned ? "true" : "false");
   }
   json += "]},\n";
   return json;

@@ -398,7 +398,11 @@ int RunTrain(const std::vector<std::string>& args) {
       absl::FPrintF(stderr, "continued %s: %d new users, %d new items\n", init_model_path,
                     report.new_users, report.new_items);
     }
-    if (report.best_epoch > 0 && report.stop_reason == StopReason::kEarlyStop) {
+    if (report.choice.final_keeps_last && report.stop_reason == StopReason::kEarlyStop) {
+      absl::FPrintF(stderr, "stopped at epoch %d, the first without a gain (validation %s %.4f)\n",
+                    report.epochs, report.validation_rmse >= 0 ? "RMSE" : "loss",
+                    report.validation_rmse >= 0 ? report.validation_rmse : report.validation_loss);
+    } else if (report.best_epoch > 0 && report.stop_reason == StopReason::kEarlyStop) {
       absl::FPrintF(stderr, "kept the model of epoch %d (best validation RMSE %.4f)\n",
                     report.best_epoch, report.validation_rmse);
     }

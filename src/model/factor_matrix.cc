@@ -9,6 +9,7 @@
 #include <new>
 
 #include "util/check.h"
+#include "util/parallel.h"
 
 namespace hogmf {
 
@@ -34,7 +35,14 @@ FactorMatrix::FactorMatrix(uint32_t rows, int k) : rows_(rows), k_(k), stride_(S
 #ifdef MADV_HUGEPAGE
   if (huge) ::madvise(memory, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
 #endif
-  std::memset(memory, 0, bytes);
+  // The first write to each page faults it in, and the kernel zeroes it:
+  // most of the cost of a large matrix, so its pages are spread over the
+  // threads.
+  auto* const zeroed = static_cast<unsigned char*>(memory);
+  internal::ParallelFor(bytes, internal::Schedule::Auto(kHugePageBytes),
+                        [&](size_t begin, size_t end) {
+                          std::memset(zeroed + begin, 0, end - begin);
+                        });
   data_.reset(static_cast<float*>(memory));
 }
 

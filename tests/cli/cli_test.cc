@@ -260,6 +260,8 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
         "\"validation_seconds\":", "\"read_seconds\":", "\"save_seconds\":"}) {
     EXPECT_THAT(json, HasSubstr(key));
   }
+  // Without --exact-fit the report's fit is the monitor's estimate.
+  EXPECT_THAT(json, HasSubstr("\"exact_fit\": false"));
   EXPECT_THAT(train.err, HasSubstr("shuffle order"));
   EXPECT_THAT(train.err, HasSubstr("time: read "));
   EXPECT_THAT(train.err, HasSubstr(" s, save "));
@@ -272,6 +274,11 @@ TEST_F(CliTest, GenTrainEvalRecommendWithStringIdsAndReport) {
   EXPECT_THAT(reached_json, HasSubstr("\"stop_reason\": \"validation_rmse_threshold\""));
   EXPECT_THAT(reached_json, HasSubstr("\"epochs\": 1,"));
   EXPECT_THAT(reached_json, HasSubstr("\"order\": \"chunks\""));
+  CliRun exact = Hogmf({"train", "--k=8", "--epochs=2", "--threads=1", "--exact-fit",
+                        "--report=" + report, train_file});
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  const std::string exact_json = ReadFileBytes(report);
+  EXPECT_THAT(exact_json, HasSubstr("\"exact_fit\": true"));
   CliRun eval = Hogmf({"eval", model, test_file});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   double rmse = 0;

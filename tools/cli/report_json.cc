@@ -21,6 +21,7 @@ std::string TrainReportFields(const TrainReport& r) {
   absl::StrAppendFormat(&json, "  \"updates_per_second\": %s,\n", JsonNumber(r.updates_per_second));
   absl::StrAppendFormat(&json, "  \"loss\": %s,\n", JsonNumber(r.loss));
   absl::StrAppendFormat(&json, "  \"train_rmse\": %s,\n", JsonNumber(r.train_rmse));
+  absl::StrAppendFormat(&json, "  \"exact_fit\": %s,\n", r.exact_fit ? "true" : "false");
   absl::StrAppendFormat(&json, "  \"validation_rmse\": %s,\n",
                         r.validation_rmse >= 0 ? JsonNumber(r.validation_rmse) : "null");
   absl::StrAppendFormat(&json, "  \"stop_reason\": \"%s\",\n",

@@ -236,6 +236,7 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string log_path;
   bool quiet = false;
   bool keep_rated = true;
+  bool exact_fit = false;
   CheckpointPlan plan;
   double checkpoint_every = 60.0;
   FlagSet flags("hogmf train [flags] TRAIN [MODEL]",
@@ -254,6 +255,9 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.AddString("log", &log_path, "write every monitor sample and epoch to this CSV file");
   flags.AddString("report", &report_path, "write the run's summary as JSON to this file");
   flags.AddBool("keep-rated", &keep_rated, "keep each user's rated items in the model");
+  flags.AddBool("exact-fit", &exact_fit,
+                "measure the final model's loss and train RMSE over every rating for the "
+                "report (otherwise the monitor's estimates from a sample)");
   flags.AddBool("quiet", &quiet, "print nothing but errors");
   flags.AddString("checkpoint", &plan.path,
                   "write the session's state to this file at epoch ends (for --resume)");
@@ -338,8 +342,12 @@ int RunTrain(const std::vector<std::string>& args) {
   options.keep_rated_items = keep_rated;
   options.cancel = CancelFlag();
   // The --log's epoch rows are exact figures; otherwise the epoch lines show
-  // the monitor's estimates and the report the final model's exact fit.
-  options.fit = log_path.empty() ? FitMeasure::kAtFinish : FitMeasure::kEveryEpoch;
+  // the monitor's estimates, and so does the report unless --exact-fit asks
+  // for the pass over every rating (a stop rule on the training loss or
+  // RMSE measures exactly anyway).
+  options.fit = !log_path.empty() ? FitMeasure::kEveryEpoch
+                : exact_fit       ? FitMeasure::kAtFinish
+                                  : FitMeasure::kEstimate;
   if (StopSignal() != 0) {
     absl::FPrintF(stderr, "hogmf train: stopped by a signal before training; nothing written\n");
     return SignalExitCode(StopSignal());

@@ -63,17 +63,23 @@ TrialSample SampleUsers(std::span<const Rating> entries, uint32_t num_users, uin
   sample.user_index.assign(num_users, 0);
   for (uint32_t u = 0; u < num_users; ++u) sample.user_index[u] = sampler.HasUser(u) ? 1 : 0;
   sample.item_index.assign(num_items, 0);
+  // Counted exactly, so that neither array grows (a grown array is resident
+  // twice for a moment, beside the whole set).
   size_t kept = 0;
-  for (const Rating& r : entries) {
+  size_t held_out = 0;
+  for (size_t j = 0; j < entries.size(); ++j) {
+    const Rating& r = entries[j];
     if (sample.user_index[r.user] != 0) {
       sample.item_index[r.item] = 1;
       ++kept;
+      if (sampler.HoldsOut(j)) ++held_out;
     }
   }
   const uint32_t sampled_users = NumberMarked(sample.user_index);
   const uint32_t sampled_items = NumberMarked(sample.item_index);
   std::vector<Rating> fit, held;
-  fit.reserve(static_cast<size_t>(static_cast<double>(kept) * (1.0 - sampler.holdout)) + 64);
+  fit.reserve(kept - held_out);
+  held.reserve(held_out);
   for (size_t j = 0; j < entries.size(); ++j) {
     const Rating& r = entries[j];
     const uint32_t user = sample.user_index[r.user];

@@ -106,6 +106,8 @@ enum class FitMeasure {
   kEveryEpoch,  // exact at every epoch end
   kAtFinish,    // estimates at epoch ends; Finish measures the returned model exactly (report)
   kEstimate,    // estimates only (the report's loss and train_rmse too)
+  kNone,        // neither: loss and train_rmse are -1 (a session judged on held-out ratings
+                // alone, as ChooseParams' trials are; the monitor still watches for divergence)
 };
 
 struct TrainOptions {

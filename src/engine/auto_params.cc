@@ -68,7 +68,7 @@ absl::StatusOr<ParamsTrial> RankingTrial(const Ratings& fit_set, const Ratings& 
   TrainOptions options;
   options.keep_rated_items = false;
   options.cancel = cancel;
-  options.fit = FitMeasure::kEstimate;
+  options.fit = FitMeasure::kNone;
   TrainParams session = trial;
   session.early_stop = 0;  // this loop stops it, on the ranking score
   HOGMF_ASSIGN_OR_RETURN(Trainer trainer, Trainer::Create(fit_set, session, options));
@@ -176,14 +176,17 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
   trial_options.validation = held_set;
   trial_options.keep_rated_items = false;
   trial_options.cancel = options.cancel;
-  trial_options.fit = FitMeasure::kEstimate;  // trials score on the held-out ratings alone
-  trial_options.keep_best_model = false;      // nor do they need their best epoch's model
+  trial_options.fit = FitMeasure::kNone;  // trials score on the held-out ratings alone
+  trial_options.keep_best_model = false;  // nor do they need their best epoch's model
   // On a sample, the item side's auto weights are raised (trial_sample.h).
   const float item_divisor = static_cast<float>(engine::TrialItemWeightDivisor(user_share));
   std::optional<Trainer> trials_session;
   const auto run_trial = [&](const TrainParams& walked,
                              double to_beat) -> absl::StatusOr<ParamsTrial> {
     TrainParams trial = walked;
+    if (sampled && params.early_stop == 0) {
+      trial.early_stop = std::min(trial.early_stop, engine::kSampledTrialPatience);
+    }
     if (params.l2_q == kAutoWeight) trial.l2_q /= item_divisor;
     if (params.l2_item_bias == kAutoWeight) trial.l2_item_bias /= item_divisor;
     if (IsOneClass(trial.loss)) return RankingTrial(*fit_set, *held_set, trial, options.cancel);
@@ -206,7 +209,7 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
       HOGMF_ASSIGN_OR_RETURN(const EpochStats stats, trainer.RunEpoch());
       scores.push_back(engine::HeldOutScore(stats));
       if (trainer.stop_reason().has_value()) break;
-      if (engine::TrialIsHopeless(scores, to_beat)) {
+      if (engine::TrialIsHopeless(scores, to_beat, trial.max_epochs - trainer.epoch())) {
         pruned = true;
         break;
       }

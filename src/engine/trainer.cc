@@ -458,7 +458,14 @@ absl::StatusOr<EpochStats> Trainer::Session::RunEpoch() {
   const Clock::time_point fit_start = Clock::now();
   const bool exact =
       options.fit == FitMeasure::kEveryEpoch || params.stop_loss > 0 || params.stop_rmse > 0;
-  const engine::Fit fit = exact ? ExactFit(args) : monitor->Estimate();
+  engine::Fit fit;
+  if (exact) {
+    fit = ExactFit(args);
+  } else if (options.fit != FitMeasure::kNone) {
+    fit = monitor->Estimate();
+  } else {
+    fit.loss = fit.rmse = -1.0;
+  }
   report.fit_seconds += SecondsSince(fit_start);
   stats.loss = fit.loss;
   stats.train_rmse = fit.rmse;

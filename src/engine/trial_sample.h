@@ -35,6 +35,12 @@ namespace hogmf::engine {
 inline constexpr size_t kTrialSampleMin = size_t{1} << 21;
 inline constexpr size_t kTrialSampleDivisor = 8;
 
+// A sampled trial's patience (kTrialPatience otherwise): only its best score
+// is used, not its epoch count (the final run early-stops), and its held-out
+// score is a smooth curve (thousands of ratings at least), so two epochs
+// without a gain end it.
+inline constexpr int kSampledTrialPatience = 2;
+
 // The share of users a set of `num_ratings` ratings is tried on; 1: whole.
 double TrialUserShare(size_t num_ratings);
 

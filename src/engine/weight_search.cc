@@ -37,9 +37,7 @@ std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance)
   return {best->epoch, best_score};
 }
 
-bool TrialIsHopeless(std::span<const double> scores, double to_beat) {
-  constexpr double kSlowestDecay = 0.9;  // the remaining gains: at most 9 x the last one
-  constexpr double kFastestDecay = 0.5;  // and at least the last one
+bool TrialIsHopeless(std::span<const double> scores, double to_beat, int epochs_left) {
   const size_t n = scores.size();
   if (n < 2 || !std::isfinite(to_beat)) return false;
   if (*std::min_element(scores.begin(), scores.end()) <= to_beat) return false;
@@ -47,11 +45,7 @@ bool TrialIsHopeless(std::span<const double> scores, double to_beat) {
   if (!std::isfinite(last)) return true;
   const double gain = scores[n - 2] - last;
   if (!(gain > 0)) return true;
-  double ratio = kSlowestDecay;
-  if (n >= 3 && scores[n - 3] - scores[n - 2] > 0) {
-    ratio = std::clamp(gain / (scores[n - 3] - scores[n - 2]), kFastestDecay, kSlowestDecay);
-  }
-  return last - gain * ratio / (1.0 - ratio) > to_beat;
+  return last - gain * std::max(epochs_left, 0) > to_beat;
 }
 
 absl::StatusOr<TrainParams> SearchWeights(const TrainParams& params, TrialRunner run,

@@ -31,11 +31,11 @@ std::pair<int, double> EnoughEpochs(const TrainReport& report, double tolerance)
 
 // Whether a trial can no longer beat `to_beat`, the best score of the trials
 // before it, given its held-out scores so far (one per epoch, lower is
-// better). It is when its best so far is worse and either its last epoch
-// gained nothing or even a generous run of further gains would not close the
-// gap: gains shrinking by the ratio of its last two (held to [0.5, 0.9]),
-// that is at most 9 times the last gain in all. Never before two epochs.
-bool TrialIsHopeless(std::span<const double> scores, double to_beat);
+// better) and the epochs it may still run. It is when its best so far is
+// worse and either its last epoch gained nothing (it is past its best, or
+// stalled) or every epoch left gaining as much as the last one (gains only
+// shrink as SGD converges) would not close the gap. Never before two epochs.
+bool TrialIsHopeless(std::span<const double> scores, double to_beat, int epochs_left);
 
 // Trains one trial with `trial` (the weights set, max_epochs the most to run,
 // early_stop and early_stop_tolerance set) and scores it on the held-out

@@ -28,38 +28,29 @@ TrainParams AutoParams() {
 }
 
 TEST(TrialIsHopelessTest, NeedsTwoEpochsAndSomethingToBeat) {
-  EXPECT_FALSE(TrialIsHopeless({}, 0.5));
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{2.0}, 0.5));
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{2.0, 2.0}, kInf));
+  EXPECT_FALSE(TrialIsHopeless({}, 0.5, 10));
+  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{2.0}, 0.5, 10));
+  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{2.0, 2.0}, kInf, 10));
 }
 
 TEST(TrialIsHopelessTest, NeverWhileItsBestBeatsOrTies) {
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.9, 0.80, 0.85}, 0.80));
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.9, 0.79}, 0.80));
+  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.9, 0.80, 0.85}, 0.80, 10));
+  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.9, 0.79}, 0.80, 0));
 }
 
 TEST(TrialIsHopelessTest, WorseAndNotGainingIs) {
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, 0.85, 0.86}, 0.80));
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, 0.85, 0.85}, 0.80));
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, std::nan("")}, 0.80));
+  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, 0.85, 0.86}, 0.80, 50));
+  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, 0.85, 0.85}, 0.80, 50));
+  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, std::nan("")}, 0.80, 50));
 }
 
-TEST(TrialIsHopelessTest, AllowsUpToNineTimesTheLastGain) {
-  // Steady gains of 0.01: the ratio is held to 0.9, so 0.09 more may come.
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.90, 0.89, 0.88}, 0.80));
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, 0.89, 0.88}, 0.78));
-  // After two epochs there is no ratio yet: the same 0.9.
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.89, 0.88}, 0.80));
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.89, 0.88}, 0.78));
-}
-
-TEST(TrialIsHopelessTest, ShrinkingGainsAllowLess) {
-  // Gains 0.04 then 0.01: ratio 0.25, held to 0.5, so one more 0.01 at most.
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.95, 0.91, 0.90}, 0.895));
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.95, 0.91, 0.90}, 0.885));
-  // Gains 0.02 then 0.015: ratio 0.75, 3 x 0.015 = 0.045 more.
-  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.95, 0.93, 0.915}, 0.875));
-  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.95, 0.93, 0.915}, 0.865));
+TEST(TrialIsHopelessTest, EveryEpochLeftMayGainAsMuchAsTheLast) {
+  // Gaining 0.01 an epoch, 0.08 behind: 8 epochs left could close the gap.
+  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{0.90, 0.89, 0.88}, 0.80, 8));
+  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.90, 0.89, 0.88}, 0.80, 7));
+  // How the gains went before the last one does not matter.
+  EXPECT_FALSE(TrialIsHopeless(std::vector<double>{1.50, 0.89, 0.88}, 0.80, 8));
+  EXPECT_TRUE(TrialIsHopeless(std::vector<double>{0.885, 0.88}, 0.80, 7));
 }
 
 TEST(SearchWeightsTest, EachTrialIsToldTheBestScoreBeforeIt) {

@@ -236,8 +236,6 @@ absl::StatusOr<TrainParams> Choose(const Ratings& train, const TrainParams& para
 
 absl::StatusOr<TrainParams> ChooseParams(const Ratings& train, const TrainParams& params,
                                          const TrainOptions& options, ParamsChoice* choice) {
-  // What the caller freed (a reader's buffers) is not to add to the trials'.
-  if (params.HasAutoFields()) internal::ReleaseFreedMemory();
   absl::StatusOr<TrainParams> chosen = Choose(train, params, options, choice);
   // The trials' sessions are gone: their memory is not to add to the next one's.
   internal::ReleaseFreedMemory();

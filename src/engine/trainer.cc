@@ -3,7 +3,8 @@
 // the working ratings for the schedule; RunEpoch runs one epoch through the
 // worker pool with the monitor sampling, measures the exact fit and asks the
 // stop rules; Finish restores the early-stop best and builds the rated-items
-// index. Train() is Create + Run + Finish.
+// index. Train() is Create + Run + Finish. The state is Trainer::Session
+// (engine/trainer_session.h); checkpoints are in trainer_checkpoint.cc.
 #include "hogmf/trainer.h"
 
 #include <tbb/info.h>
@@ -19,7 +20,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/block_grid.h"
-#include "engine/checkpoint.h"
 #include "engine/fit.h"
 #include "engine/learning_rate.h"
 #include "engine/memory_budget.h"
@@ -28,17 +28,15 @@
 #include "engine/shuffler.h"
 #include "engine/step_args.h"
 #include "engine/stop_rules.h"
+#include "engine/trainer_session.h"
 #include "engine/trial_sample.h"
 #include "engine/workers.h"
 #include "hogmf/auto_params.h"
-#include "hogmf/model_io.h"
-#include "hogmf/write_file.h"
 #include "kernels/kernel_registry.h"
 #include "model/model_internal.h"
 #include "model/rated_items_internal.h"
 #include "ratings/packed_ratings.h"
 #include "util/absl_compat.h"
-#include "util/file.h"
 #include "util/memory.h"
 #include "util/parallel.h"
 #include "util/random.h"
@@ -46,7 +44,42 @@
 
 namespace hogmf {
 
+using internal::CatchOutOfMemory;
+using internal::CheckInputs;
+using internal::Clock;
 using internal::Rng;
+using internal::SecondsSince;
+using internal::ThreadsFor;
+using internal::ValidationSet;
+
+namespace internal {
+
+absl::Status CheckInputs(size_t num_ratings, const TrainParams& params,
+                         const TrainOptions& options) {
+  HOGMF_RETURN_IF_ERROR(params.Validate());
+  if (num_ratings == 0) return absl::InvalidArgumentError("no training ratings");
+  if (num_ratings > 0xFFFFFFFFull) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(num_ratings, " training ratings; at most 4294967295 are supported"));
+  }
+  if (params.early_stop > 0 && options.validation == nullptr) {
+    return absl::InvalidArgumentError("early stopping (--early-stop) needs a validation set");
+  }
+  if (params.stop_validation_rmse > 0 && options.validation == nullptr) {
+    return absl::InvalidArgumentError(
+        "stopping at a validation RMSE (--stop-validation-rmse) needs a validation set");
+  }
+  const int threads = ThreadsFor(params);
+  if (ResolveSchedule(params.schedule, num_ratings) == hogmf::Schedule::kBlocked &&
+      params.grid > 0 && params.grid < threads + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid grid (--grid) = ", params.grid,
+                     "; expected at least threads + 1 = ", threads + 1));
+  }
+  return kernels::SelectKernel(params.isa).status();
+}
+
+}  // namespace internal
 
 std::string_view StopReasonName(StopReason reason) {
   switch (reason) {
@@ -74,12 +107,6 @@ std::string_view StopReasonName(StopReason reason) {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // A fixed random sample of the training ratings for the monitor (all if
 // fewer), sorted by user so that each estimate reads P in address order.
 std::vector<Rating> DrawSample(std::span<const Rating> ratings, size_t size, uint64_t seed) {
@@ -95,17 +122,6 @@ std::vector<Rating> DrawSample(std::span<const Rating> ratings, size_t size, uin
             [](const Rating& x, const Rating& y) { return x.user < y.user; });
   return sample;
 }
-
-// The validation set, aligned once. Losses that predict values are scored
-// by the RMSE of the model's predictions (clipped as the model clips them,
-// unknown pairs predicted as Model::Predict predicts them): every entry is
-// kept. The others are scored by their mean loss over the pairs the model
-// has rows for, through the kernel's loss pass: only those are kept.
-struct ValidationSet {
-  std::vector<Rating> entries;
-  size_t count = 0;  // validation ratings given
-  bool by_rmse = true;
-};
 
 ValidationSet AlignValidation(std::vector<Rating> aligned, const Model& model, Loss loss) {
   ValidationSet set;
@@ -140,138 +156,7 @@ absl::Status Diverged(int epoch, double loss, float learning_rate) {
                    "); try a smaller learning rate than --lr=", learning_rate));
 }
 
-absl::Status CheckInputs(size_t num_ratings, const TrainParams& params,
-                         const TrainOptions& options) {
-  HOGMF_RETURN_IF_ERROR(params.Validate());
-  if (num_ratings == 0) return absl::InvalidArgumentError("no training ratings");
-  if (num_ratings > 0xFFFFFFFFull) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(num_ratings, " training ratings; at most 4294967295 are supported"));
-  }
-  if (params.early_stop > 0 && options.validation == nullptr) {
-    return absl::InvalidArgumentError("early stopping (--early-stop) needs a validation set");
-  }
-  if (params.stop_validation_rmse > 0 && options.validation == nullptr) {
-    return absl::InvalidArgumentError(
-        "stopping at a validation RMSE (--stop-validation-rmse) needs a validation set");
-  }
-  const int threads = params.threads > 0 ? params.threads : tbb::info::default_concurrency();
-  if (ResolveSchedule(params.schedule, num_ratings) == Schedule::kBlocked && params.grid > 0 &&
-      params.grid < threads + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid grid (--grid) = ", params.grid,
-                     "; expected at least threads + 1 = ", threads + 1));
-  }
-  return kernels::SelectKernel(params.isa).status();
-}
-
 }  // namespace
-
-// Everything a session holds. Declared in the order it is built; `monitor`
-// refers to the model's factors, `rules` and `stop`.
-struct Trainer::Session {
-  TrainParams params;
-  TrainOptions options;
-  kernels::Kernel kernel;
-  int threads = 1;
-  std::vector<Rating> working;          // the training entries, arranged for the schedule
-  std::optional<PackedRatings> packed;  // the same, once packed (`working` is then empty)
-  std::vector<Rating> sample;           // the monitor's, until Prepare hands it over
-  Model model;
-  std::optional<engine::WarmStart> warm;  // the initial model's index, on a warm start
-  std::vector<float> p_adagrad;           // AdaGrad: each row's G (empty for other schedules)
-  std::vector<float> q_adagrad;
-  kernels::SgdArgs base_args;  // everything but the epoch's learning rate and seed
-  ValidationSet validation;
-  // Ratings held out of `working` to early-stop on, in its index space (a
-  // choice with ParamsChoice::final_holdout_ratings); read by Prepare.
-  std::vector<Rating> held_out;
-  std::unique_ptr<engine::WorkerPool> pool;
-  std::optional<engine::Shuffler> shuffler;
-  std::optional<engine::BlockGrid> grid;
-  std::optional<engine::FitCounts> fit_counts;  // made at the first exact fit pass
-  engine::StopState stop;
-  engine::StopRules rules;
-  engine::EarlyStop* early_stop = nullptr;
-  std::unique_ptr<engine::Monitor> monitor;
-  std::optional<Model> best;  // early stopping: the best epoch's model
-  // Early stopping keeps the best epoch's model in `best`; without, it
-  // returns the last epoch's (ParamsChoice::final_keeps_last).
-  bool keeps_best = true;
-  // A fresh session's (Create): what its model was drawn from, and the
-  // schedule's generator as the arrangement left it, for Restart.
-  std::optional<engine::EntryFacts> facts;
-  internal::Rng::State arranged_rng{};
-  std::optional<StopReason> stop_reason;
-  std::optional<Clock::time_point> start;  // session time zero: the first epoch's start
-  TrainReport report;
-  bool finished = false;
-  // Of the working ratings as arranged (they do not change after Prepare) and
-  // the id maps; computed at the first checkpoint, so other sessions pay
-  // nothing for it.
-  mutable std::optional<uint64_t> fingerprint;
-  double resumed_seconds = 0;  // a resumed session: session time at the checkpoint
-
-  // A session on `working`, entries in the index space of `users` x `items`,
-  // continuing `initial` when given. The inputs are checked by CheckInputs.
-  static absl::StatusOr<std::unique_ptr<Session>> New(std::vector<Rating> working, IdMap users,
-                                                      IdMap items, std::optional<Model> initial,
-                                                      const TrainParams& params,
-                                                      const TrainOptions& options,
-                                                      std::vector<Rating> held_out = {});
-  // A session after ChooseParams made `choice` (for `given` params): when
-  // the choice leaves the epochs to the final run, that run early-stops,
-  // on the ratings the choice held out of `working` when it held some.
-  static absl::StatusOr<std::unique_ptr<Session>> NewChosen(
-      std::vector<Rating> working, IdMap users, IdMap items, TrainParams chosen,
-      const TrainParams& given, ParamsChoice choice, const TrainOptions& options);
-  // Draws the monitor's sample from `working` in its given order, arranges
-  // `working` for the schedule and packs it when `compact` and the order
-  // allows (not kShuffle, whose chunks gather through an order array) and
-  // the data does. Needs only the row counts, so that a fresh session makes
-  // its model after the 12-byte array is gone.
-  void Arrange(uint32_t num_users, uint32_t num_items, bool compact);
-  // Builds everything else once `model` is in place too: the validation set
-  // (PrepareValidation), then the rest (PrepareTraining).
-  void Prepare(const TrainOptions& given);
-  void PrepareValidation(const TrainOptions& given);
-  void PrepareTraining();
-  absl::Status Restart(const TrainParams& next);
-  // Lets go of the model, its early-stopping copy and the monitor.
-  void FreeModel();
-  size_t num_ratings() const { return packed.has_value() ? packed->size() : working.size(); }
-  absl::StatusOr<EpochStats> RunEpoch();
-  // The exact pass over every working rating with the rows of `args`.
-  engine::Fit ExactFit(const kernels::SgdArgs& args) {
-    if (!fit_counts.has_value()) {
-      fit_counts = packed.has_value()
-                       ? engine::CountPackedEntries(*packed, model.num_users(), model.num_items())
-                       : engine::CountEntries(working, model.num_users(), model.num_items());
-    }
-    ++report.exact_fits;
-    return pool->Execute([&] {
-      return packed.has_value()
-                 ? engine::MeasurePackedFitParallel(args, *packed, *fit_counts, kernel)
-                 : engine::MeasureFitParallel(args, working, *fit_counts, kernel);
-    });
-  }
-  TrainResult Finish();
-  absl::Status SaveCheckpoint(const std::string& path) const;
-  uint64_t Fingerprint() const {
-    if (!fingerprint.has_value()) {
-      fingerprint = packed.has_value()
-                        ? engine::TrainingFingerprint(*packed, model.users(), model.items())
-                        : engine::TrainingFingerprint(working, model.users(), model.items());
-    }
-    return *fingerprint;
-  }
-  // Sets setup_seconds: the time since `start` but the arrangement's.
-  void SetSetupSeconds(Clock::time_point start) {
-    report.setup_seconds = std::max(SecondsSince(start) - report.arrange_seconds, 0.0);
-  }
-  // Gives a prepared session the state of `data` (checked against it).
-  absl::Status Restore(engine::CheckpointData data, const std::string& path);
-};
 
 void Trainer::Session::Arrange(uint32_t num_users, uint32_t num_items, bool compact) {
   // The monitor's sample comes from the entries in their original order,
@@ -569,15 +454,6 @@ TrainResult Trainer::Session::Finish() {
   return result;
 }
 
-namespace {
-
-// The session's thread count and kernel, for inputs CheckInputs accepted.
-int ThreadsFor(const TrainParams& params) {
-  return params.threads > 0 ? params.threads : tbb::info::default_concurrency();
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<Trainer::Session>> Trainer::Session::New(
     std::vector<Rating> working, IdMap users, IdMap items, std::optional<Model> initial,
     const TrainParams& params, const TrainOptions& options, std::vector<Rating> held_out) {
@@ -685,20 +561,6 @@ absl::Status CheckMemory(const Ratings& train, const Model* initial, bool copies
   return engine::CheckTrainingMemory(footprint, params);
 }
 
-// Runs `make`, turning a std::bad_alloc the estimate did not foresee into
-// kResourceExhausted.
-template <typename Make>
-absl::StatusOr<Trainer> CatchOutOfMemory(std::string_view what, Make make) {
-  try {
-    return make();
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(internal::ToAbsl(what),
-                     " ran out of memory while setting up; --max-memory and a smaller k or "
-                     "fewer rows (ids) lower the need"));
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<Trainer> Trainer::Create(const Ratings& train, const TrainParams& params,
@@ -774,181 +636,6 @@ absl::StatusOr<Trainer> Trainer::Continue(Model initial, Ratings&& train, const 
     session->SetSetupSeconds(setup_start);
     return Trainer(std::move(session));
   });
-}
-
-namespace {
-
-// Reasons a resumed session keeps: those that follow from the data alone.
-bool DataStopReason(StopReason reason) {
-  switch (reason) {
-    case StopReason::kLossThreshold:
-    case StopReason::kRmseThreshold:
-    case StopReason::kEarlyStop:
-    case StopReason::kValidationRmseThreshold:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
-
-absl::Status Trainer::Session::SaveCheckpoint(const std::string& path) const {
-  if (finished) return absl::FailedPreconditionError("the training session is finished");
-  if (warm.has_value()) {
-    return absl::FailedPreconditionError(
-        "checkpoints of a warm start (a session that continues a model) are not supported");
-  }
-  engine::CheckpointData data;
-  data.report = report;
-  data.fingerprint = Fingerprint();
-  data.num_ratings = num_ratings();
-  data.elapsed_seconds = report.history.empty() ? 0.0 : report.history.back().elapsed_seconds;
-  if (stop_reason.has_value() && DataStopReason(*stop_reason)) {
-    data.stop_reason = static_cast<int32_t>(*stop_reason);
-  }
-  HOGMF_ASSIGN_OR_RETURN(data.model, SerializeModel(model));
-  if (best.has_value() && report.best_epoch != report.epochs) {
-    HOGMF_ASSIGN_OR_RETURN(data.best, SerializeModel(*best));
-  }
-  data.p_adagrad = p_adagrad;
-  data.q_adagrad = q_adagrad;
-  if (grid.has_value()) {
-    data.blocked = true;
-    data.rng = grid->rng_state();
-  } else {
-    engine::Shuffler::State state = shuffler->state();
-    data.rng = state.rng;
-    data.permutation = std::move(state.permutation);
-  }
-  return WriteFileAtomically(path, engine::EncodeCheckpoint(data));
-}
-
-absl::Status Trainer::Session::Restore(engine::CheckpointData data, const std::string& path) {
-  const auto corrupt = [&](std::string_view what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": corrupt hogmf checkpoint: ", internal::ToAbsl(what)));
-  };
-  if (data.p_adagrad.size() != p_adagrad.size() || data.q_adagrad.size() != q_adagrad.size()) {
-    return corrupt("the AdaGrad sums do not match the model's rows");
-  }
-  std::copy(data.p_adagrad.begin(), data.p_adagrad.end(), p_adagrad.begin());
-  std::copy(data.q_adagrad.begin(), data.q_adagrad.end(), q_adagrad.begin());
-  if (data.blocked != grid.has_value()) return corrupt("the schedule's state does not match");
-  if (grid.has_value()) {
-    grid->set_rng_state(data.rng);
-  } else if (!shuffler->Restore({data.rng, std::move(data.permutation)})) {
-    return corrupt("the shuffler's order does not match the ratings");
-  }
-  const TrainReport prepared = report;
-  report = std::move(data.report);
-  report.kernel = prepared.kernel;
-  report.threads = prepared.threads;
-  report.arrange_seconds = prepared.arrange_seconds;
-  report.working_bytes_per_rating = prepared.working_bytes_per_rating;
-  if (report.schedule != prepared.schedule || report.grid != prepared.grid ||
-      (grid.has_value() ? false : report.order != prepared.order)) {
-    return corrupt("the schedule does not match the params");
-  }
-  if (early_stop != nullptr) {
-    for (const EpochStats& stats : report.history) early_stop->OnEpoch(stats);
-  }
-  if (data.best.has_value()) {
-    absl::StatusOr<Model> best_model = DeserializeModel(*data.best);
-    if (!best_model.ok()) return corrupt(std::string(best_model.status().message()));
-    best = std::move(*best_model);
-  } else if (early_stop != nullptr && keeps_best && report.best_epoch == report.epochs &&
-             report.epochs > 0) {
-    best = model;
-  }
-  if (data.stop_reason >= 0) stop_reason = static_cast<StopReason>(data.stop_reason);
-  resumed_seconds = data.elapsed_seconds;
-  monitor->updates().store(report.updates, std::memory_order_relaxed);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Trainer> Trainer::ResumeSession(const std::string& path, std::vector<Rating> working,
-                                               IdMap users, IdMap items,
-                                               const TrainOptions& options) {
-  HOGMF_ASSIGN_OR_RETURN(std::shared_ptr<const internal::MappedFile> file,
-                         internal::MappedFile::Open(path));
-  HOGMF_ASSIGN_OR_RETURN(engine::CheckpointData data, engine::DecodeCheckpoint(file->view(), path));
-  file.reset();
-  const TrainParams params = data.report.params;
-  // A session that early-stops on ratings its choice held out of training
-  // holds the same ones out again (a function of the ratings' order).
-  std::vector<Rating> held_out;
-  const ParamsChoice& choice = data.report.choice;
-  TrainParams checked = params;
-  if (choice.final_holdout_ratings > 0 && options.validation == nullptr) {
-    held_out = engine::TakeHeldOut(working, engine::SamplerFor(choice.user_share, params,
-                                                               /*holds_out=*/true));
-    checked.early_stop = 0;  // it stops on those
-  }
-  HOGMF_RETURN_IF_ERROR(CheckInputs(working.size(), checked, options));
-  if (working.size() != data.num_ratings) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the checkpoint was made on ", data.num_ratings, " training ratings, not ",
-        working.size(), "; resume with the same training data"));
-  }
-  absl::StatusOr<Model> model = DeserializeModel(data.model);
-  if (!model.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": corrupt hogmf checkpoint: ", model.status().message()));
-  }
-  if (model->k() != params.k) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": corrupt hogmf checkpoint: the model's k is not the params' k"));
-  }
-  const auto same_ids = [](const IdMap& a, const IdMap& b) {
-    return a.is_identity() == b.is_identity() && a.size() == b.size() && a.names() == b.names();
-  };
-  const std::string differs = absl::StrCat(
-      path,
-      ": the training data differs from the checkpointed session's (same count, other ids, "
-      "values or order); resume with the same training data");
-  if (!same_ids(model->users(), users) || !same_ids(model->items(), items)) {
-    return absl::InvalidArgumentError(differs);
-  }
-  return CatchOutOfMemory("resuming", [&]() -> absl::StatusOr<Trainer> {
-    const Clock::time_point setup_start = Clock::now();
-    auto session = std::make_unique<Session>();
-    HOGMF_ASSIGN_OR_RETURN(session->kernel, kernels::SelectKernel(params.isa));
-    session->params = params;
-    session->report.params = params;
-    session->threads = ThreadsFor(params);
-    session->working = std::move(working);
-    session->held_out = std::move(held_out);
-    session->keeps_best = !choice.final_keeps_last;
-    session->model = std::move(*model);
-    session->Arrange(session->model.num_users(), session->model.num_items(),
-                     options.compact_ratings);
-    session->Prepare(options);
-    // The arrangement follows the order of the entries, so the arranged
-    // ratings are compared: the same ones train the same way.
-    if (session->Fingerprint() != data.fingerprint) return absl::InvalidArgumentError(differs);
-    HOGMF_RETURN_IF_ERROR(session->Restore(std::move(data), path));
-    session->SetSetupSeconds(setup_start);
-    return Trainer(std::move(session));
-  });
-}
-
-absl::StatusOr<Trainer> Trainer::Resume(const std::string& checkpoint, const Ratings& train,
-                                        const TrainOptions& options) {
-  return ResumeSession(checkpoint,
-                       std::vector<Rating>(train.entries().begin(), train.entries().end()),
-                       train.users(), train.items(), options);
-}
-
-absl::StatusOr<Trainer> Trainer::Resume(const std::string& checkpoint, Ratings&& train,
-                                        const TrainOptions& options) {
-  std::vector<Rating> working = train.ReleaseEntries();
-  return ResumeSession(checkpoint, std::move(working), std::move(train.mutable_users()),
-                       std::move(train.mutable_items()), options);
-}
-
-absl::Status Trainer::SaveCheckpoint(const std::string& path) const {
-  return session_->SaveCheckpoint(path);
 }
 
 absl::StatusOr<EpochStats> Trainer::RunEpoch() { return session_->RunEpoch(); }
